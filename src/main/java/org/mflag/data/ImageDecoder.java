@@ -1,0 +1,15 @@
+package org.mflag.data;
+
+import java.nio.file.Path;
+
+/**
+ * Reads an image file into grey values. The core does not depend on a particular reader: the
+ * launcher and the Fiji commands pass ImageJ 1's readers ({@code org.mflag.fiji.convert.ImageJDecoder}).
+ * Implementations must be safe to call from several loader threads at once.
+ */
+@FunctionalInterface
+public interface ImageDecoder {
+
+  /** @throws DatasetException naming the file when it cannot be read as an image */
+  GrayImage read(Path file) throws DatasetException;
+}

@@ -1,0 +1,156 @@
+package org.mflag.data;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/**
+ * A CSV table with a header row, one row per sample. File paths in it are relative to the folder
+ * that holds the manifest. Columns are chosen by name, so any export from a hospital system works
+ * as long as it has a header.
+ */
+public final class Manifest {
+
+  /** One row: its 0-based position, its id and its cells by column name. */
+  public static final class Row {
+    private final int index;
+    private final String id;
+    private final Map<String, String> cells;
+
+    Row(int index, String id, Map<String, String> cells) {
+      this.index = index;
+      this.id = id;
+      this.cells = cells;
+    }
+
+    public int index() {
+      return index;
+    }
+
+    public String id() {
+      return id;
+    }
+
+    /** The cell of a column that {@link Manifest#requireColumns} has checked. */
+    public String get(String column) {
+      String v = cells.get(column);
+      return v == null ? "" : v;
+    }
+  }
+
+  private final Path file;
+  private final List<String> columns;
+  private final List<Row> rows;
+  private final String sha256;
+
+  private Manifest(Path file, List<String> columns, List<Row> rows, String sha256) {
+    this.file = file;
+    this.columns = columns;
+    this.rows = rows;
+    this.sha256 = sha256;
+  }
+
+  /**
+   * Reads a manifest. Row ids come from {@code idColumn} when the file has it (they must be unique),
+   * otherwise from {@code fallbackIdColumn} (typically the image path).
+   */
+  public static Manifest read(Path file, String idColumn, String fallbackIdColumn) throws DatasetException {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new DatasetException("manifest " + file + ": file not found");
+    } catch (IOException e) {
+      throw new DatasetException("manifest " + file + ": cannot be read (" + e.getMessage() + ")", e);
+    }
+    CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true)
+        .setIgnoreEmptyLines(true).setTrim(true).get();
+    List<Row> rows = new ArrayList<>();
+    List<String> columns;
+    try (CSVParser parser = CSVParser.parse(stripBom(new String(bytes, StandardCharsets.UTF_8)), format)) {
+      columns = new ArrayList<>(parser.getHeaderNames());
+      if (columns.isEmpty()) throw new DatasetException("manifest " + file + ": no header row");
+      String idCol = columns.contains(idColumn) ? idColumn : fallbackIdColumn;
+      Map<String, Integer> seen = new HashMap<>();
+      for (CSVRecord rec : parser) {
+        int line = (int) rec.getRecordNumber() + 1;
+        if (!rec.isConsistent()) {
+          throw new DatasetException("manifest " + file + ", line " + line + ": " + rec.size()
+              + " cells, header has " + columns.size());
+        }
+        Map<String, String> cells = rec.toMap();
+        String id = cells.getOrDefault(idCol, "");
+        if (id.isEmpty()) id = "row" + rows.size();
+        Integer before = seen.put(id, line);
+        if (before != null && idCol.equals(idColumn)) {
+          throw new DatasetException("manifest " + file + ", line " + line + ": id '" + id
+              + "' already used on line " + before + " (column '" + idColumn + "' must be unique)");
+        }
+        rows.add(new Row(rows.size(), id, cells));
+      }
+    } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+      throw new DatasetException("manifest " + file + ": not a valid CSV file (" + e.getMessage() + ")", e);
+    }
+    return new Manifest(file, Collections.unmodifiableList(columns), Collections.unmodifiableList(rows), org.mflag.io.Hashing.sha256(bytes));
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  /** The folder paths in the manifest are relative to. */
+  public Path folder() {
+    Path parent = file.toAbsolutePath().getParent();
+    return parent == null ? Path.of(".") : parent;
+  }
+
+  public List<String> columns() {
+    return columns;
+  }
+
+  public List<Row> rows() {
+    return rows;
+  }
+
+  public int size() {
+    return rows.size();
+  }
+
+  /** SHA-256 of the manifest's bytes, recorded in model metadata and checkpoints. */
+  public String sha256() {
+    return sha256;
+  }
+
+  /**
+   * Fails with one message naming the manifest, the parameter and the missing column, and listing
+   * the columns the file has. {@code columnsByParameter} pairs a parameter key with its value.
+   */
+  public void requireColumns(String... parameterAndColumn) throws DatasetException {
+    for (int i = 0; i + 1 < parameterAndColumn.length; i += 2) {
+      String column = parameterAndColumn[i + 1];
+      if (!columns.contains(column)) {
+        throw new DatasetException("manifest " + file + ": no column '" + column + "' (" + parameterAndColumn[i]
+            + "); columns are " + columns);
+      }
+    }
+  }
+
+  /** Resolves a path cell against the manifest's folder. */
+  public Path resolve(String relative) {
+    return folder().resolve(relative).normalize();
+  }
+
+  private static String stripBom(String s) {
+    return s.startsWith("\uFEFF") ? s.substring(1) : s;
+  }
+}

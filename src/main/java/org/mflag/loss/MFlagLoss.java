@@ -1,0 +1,128 @@
+package org.mflag.loss;
+
+import java.util.Arrays;
+import java.util.Locale;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.ReduceSum;
+import org.tensorflow.op.linalg.MatMul;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * M-FLAG's training objective, as in the official code (MFLAG.md, "Losses"):
+ *
+ * <pre>
+ * x^ = x/||x||, y^ = y/||y||                     x, y: projected image and report, [B, 1024]
+ * L_align = mean_i ( 4 - 4 &lt;x^_i, y^_i&gt; )           no temperature, no negatives
+ * G = E^T E / B                                    E: pooled image features img_emb, [B, D]
+ * L_orth = ( sum_i (G_ii - 1)^2 + 0.0051 sum_{i != j} G_ij^2 ) / 2
+ * L = L_align + lambda L_orth
+ * </pre>
+ *
+ * <p>{@link OrthVariant#OFFICIAL} uses E as it comes out of the encoder (neither centred nor
+ * normalised, so L_orth depends on the features' scale). {@link OrthVariant#NORMALIZED} first
+ * standardises each column of E over the batch (mean 0, variance 1 with eps 1e-5, as Barlow Twins'
+ * affine-free batch norm does), so that G is a correlation matrix. Which one was used is recorded
+ * in the model metadata.</p>
+ */
+public final class MFlagLoss {
+
+  /** Weight of the off-diagonal terms of the orthogonality loss (the official code's 0.0051). */
+  public static final float OFF_DIAGONAL_WEIGHT = 0.0051f;
+  /** Epsilon of the column standardisation in the normalised variant. */
+  public static final float STANDARDISE_EPSILON = 1e-5f;
+  /** Guard against division by zero in the row L2 normalisation (torch.nn.functional.normalize's eps). */
+  public static final float L2_EPSILON = 1e-12f;
+
+  /** How the pooled image features enter the orthogonality loss. */
+  public enum OrthVariant {
+    OFFICIAL, NORMALIZED;
+
+    public String key() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static OrthVariant fromKey(String key) {
+      for (OrthVariant v : values()) if (v.key().equals(key.toLowerCase(Locale.ROOT))) return v;
+      throw new IllegalArgumentException("unknown orth_variant '" + key + "'; allowed: "
+          + Arrays.toString(Arrays.stream(values()).map(OrthVariant::key).toArray()));
+    }
+  }
+
+  /** The total loss and its two parts, as scalar operands. */
+  public static final class Terms {
+    public final Operand<TFloat32> total;
+    public final Operand<TFloat32> align;
+    public final Operand<TFloat32> orth;
+
+    Terms(Operand<TFloat32> total, Operand<TFloat32> align, Operand<TFloat32> orth) {
+      this.total = total;
+      this.align = align;
+      this.orth = orth;
+    }
+  }
+
+  private final float lambda;
+  private final OrthVariant variant;
+
+  public MFlagLoss(float lambda, OrthVariant variant) {
+    if (!(lambda >= 0) || Float.isInfinite(lambda)) throw new IllegalArgumentException("lambda_orth must be finite and >= 0, got " + lambda);
+    this.lambda = lambda;
+    this.variant = variant;
+  }
+
+  public float lambda() {
+    return lambda;
+  }
+
+  public OrthVariant variant() {
+    return variant;
+  }
+
+  /**
+   * @param imageProjection x, [B, P]
+   * @param textProjection y, [B, P]
+   * @param imageEmbedding E, the encoder's pooled features, [B, D]
+   */
+  public Terms build(Ops tf, Operand<TFloat32> imageProjection, Operand<TFloat32> textProjection,
+      Operand<TFloat32> imageEmbedding) {
+    Operand<TFloat32> align = alignment(tf, imageProjection, textProjection);
+    Operand<TFloat32> orth = orthogonality(tf, imageEmbedding, variant);
+    Operand<TFloat32> total = tf.math.add(align, tf.math.mul(tf.constant(lambda), orth));
+    return new Terms(total, align, orth);
+  }
+
+  /** mean_i (4 - 4 cos(x_i, y_i)). */
+  public static Operand<TFloat32> alignment(Ops tf, Operand<TFloat32> x, Operand<TFloat32> y) {
+    Operand<TInt32> rows = tf.constant(new int[] {1});
+    Operand<TFloat32> cos = tf.reduceSum(tf.math.mul(l2Normalize(tf, x), l2Normalize(tf, y)), rows);
+    return tf.math.mean(tf.math.sub(tf.constant(4f), tf.math.mul(tf.constant(4f), cos)), tf.constant(0));
+  }
+
+  /** (sum_i (G_ii - 1)^2 + 0.0051 sum_{i != j} G_ij^2) / 2 with G = E^T E / B. */
+  public static Operand<TFloat32> orthogonality(Ops tf, Operand<TFloat32> e, OrthVariant variant) {
+    Operand<TInt32> batchAxis = tf.constant(new int[] {0});
+    if (variant == OrthVariant.NORMALIZED) {
+      Operand<TFloat32> centred = tf.math.sub(e, tf.math.mean(e, batchAxis));
+      Operand<TFloat32> var = tf.math.mean(tf.math.square(centred), batchAxis);
+      e = tf.math.mul(centred, tf.math.rsqrt(tf.math.add(var, tf.constant(STANDARDISE_EPSILON))));
+    }
+    // The batch size is data, not a function of the weights: no gradient flows through it.
+    Operand<TFloat32> batch = tf.stopGradient(
+        tf.dtypes.cast(tf.gather(tf.shape(e), tf.constant(0), tf.constant(0)), TFloat32.class));
+    Operand<TFloat32> g = tf.math.div(tf.linalg.matMul(e, e, MatMul.transposeA(true)), batch);
+    // G_ii = mean_b E_bi^2: the diagonal without a [D, D] mask.
+    Operand<TFloat32> diag = tf.math.mean(tf.math.square(e), batchAxis);
+    Operand<TFloat32> onDiag = tf.reduceSum(tf.math.square(tf.math.sub(diag, tf.constant(1f))), tf.constant(0));
+    Operand<TFloat32> offDiag = tf.math.sub(tf.reduceSum(tf.math.square(g), tf.constant(new int[] {0, 1})),
+        tf.reduceSum(tf.math.square(diag), tf.constant(0)));
+    return tf.math.mul(tf.constant(0.5f), tf.math.add(onDiag, tf.math.mul(tf.constant(OFF_DIAGONAL_WEIGHT), offDiag)));
+  }
+
+  private static Operand<TFloat32> l2Normalize(Ops tf, Operand<TFloat32> x) {
+    Operand<TFloat32> norm = tf.math.sqrt(tf.reduceSum(tf.math.square(x), tf.constant(new int[] {1}),
+        ReduceSum.keepDims(true)));
+    return tf.math.div(x, tf.math.maximum(norm, tf.constant(L2_EPSILON)));
+  }
+}

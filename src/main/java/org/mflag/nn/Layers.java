@@ -1,0 +1,158 @@
+package org.mflag.nn;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.nn.FusedBatchNorm;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * The building blocks of every network here, with PyTorch's semantics so that torchvision
+ * weights mean the same thing: explicit symmetric padding, batch norm with momentum 0.1, eps 1e-5
+ * and an unbiased running variance, linear layers as {@code x W + b} with W stored [in, out].
+ *
+ * <p>In {@link Mode#TRAIN} batch norm normalises with batch statistics and records the
+ * moving-average updates in {@link #updates()}, which the training step must run; in
+ * {@link Mode#INFER} it uses the moving statistics and the graph holds no update op.</p>
+ */
+public final class Layers {
+
+  public static final float BN_EPSILON = 1e-5f;
+  public static final float BN_MOMENTUM = 0.1f;
+
+  private final Parameters params;
+  private final Ops tf;
+  private final Mode mode;
+  private final List<Op> updates = new ArrayList<>();
+
+  public Layers(Parameters params, Mode mode) {
+    this.params = params;
+    this.tf = params.tf();
+    this.mode = mode;
+  }
+
+  public Ops tf() {
+    return tf;
+  }
+
+  public Mode mode() {
+    return mode;
+  }
+
+  public Parameters parameters() {
+    return params;
+  }
+
+  /** Batch-norm moving-average updates collected so far (empty in inference mode). */
+  public List<Op> updates() {
+    return Collections.unmodifiableList(updates);
+  }
+
+  /** 2-D convolution without bias, NHWC, kernel HWIO, torchvision-style padding {@code pad} on every side. */
+  public Operand<TFloat32> conv(String name, Operand<TFloat32> x, long inC, long outC, int k, int stride, int pad) {
+    Operand<TFloat32> w = params.create(name + ".weight", new long[] {k, k, inC, outC},
+        Parameters.Kind.TRAINABLE, Initializer.kaimingNormalFanOut());
+    List<Long> strides = Arrays.asList(1L, (long) stride, (long) stride, 1L);
+    if (pad == 0) return tf.nn.conv2d(x, w, strides, "VALID");
+    if (stride == 1 && k == 2 * pad + 1) return tf.nn.conv2d(x, w, strides, "SAME"); // identical to padding k/2
+    // Strided convolutions pad symmetrically like PyTorch (TF's SAME would pad 0 before, 1 after).
+    // Conv2D's "EXPLICIT" padding would do this in one op, but TensorFlow's C++ gradient for Conv2D
+    // drops the explicit_paddings attribute ("explicit_paddings attribute must contain 8 values"),
+    // so the padding is a separate op.
+    Operand<TFloat32> padded = tf.pad(x, tf.constant(new int[][] {{0, 0}, {pad, pad}, {pad, pad}, {0, 0}}), tf.constant(0f));
+    return tf.nn.conv2d(padded, w, strides, "VALID");
+  }
+
+  /** BatchNorm2d over the channel axis of an NHWC tensor. */
+  public Operand<TFloat32> batchNorm2d(String name, Operand<TFloat32> x, long channels) {
+    Operand<TFloat32> gamma = params.create(name + ".weight", new long[] {channels},
+        Parameters.Kind.TRAINABLE, Initializer.constant(1f));
+    Operand<TFloat32> beta = params.create(name + ".bias", new long[] {channels},
+        Parameters.Kind.TRAINABLE, Initializer.constant(0f));
+    Variable<TFloat32> mean = params.create(name + ".running_mean", new long[] {channels},
+        Parameters.Kind.BUFFER, Initializer.constant(0f));
+    Variable<TFloat32> var = params.create(name + ".running_var", new long[] {channels},
+        Parameters.Kind.BUFFER, Initializer.constant(1f));
+    if (mode == Mode.INFER) {
+      return tf.nn.fusedBatchNorm(x, gamma, beta, mean, var,
+          FusedBatchNorm.epsilon(BN_EPSILON), FusedBatchNorm.isTraining(false)).y();
+    }
+    Operand<TFloat32> empty = tf.constant(new float[0]);
+    FusedBatchNorm<TFloat32, TFloat32> bn = tf.nn.fusedBatchNorm(x, gamma, beta, empty, empty,
+        FusedBatchNorm.epsilon(BN_EPSILON), FusedBatchNorm.isTraining(true));
+    // FusedBatchNormV3 returns the Bessel-corrected batch variance, as PyTorch's running_var uses.
+    track(mean, bn.batchMean());
+    track(var, bn.batchVariance());
+    return bn.y();
+  }
+
+  /**
+   * BatchNorm1d over the last axis of a [batch, features] tensor; {@code affine=false} gives the
+   * scale- and offset-free form that ends M-FLAG's projectors.
+   */
+  public Operand<TFloat32> batchNorm1d(String name, Operand<TFloat32> x, long features, boolean affine) {
+    Variable<TFloat32> mean = params.create(name + ".running_mean", new long[] {features},
+        Parameters.Kind.BUFFER, Initializer.constant(0f));
+    Variable<TFloat32> var = params.create(name + ".running_var", new long[] {features},
+        Parameters.Kind.BUFFER, Initializer.constant(1f));
+    Operand<TFloat32> normalised;
+    Operand<TInt32> batchAxis = tf.constant(new int[] {0});
+    if (mode == Mode.INFER) {
+      normalised = tf.math.mul(tf.math.sub(x, mean), tf.math.rsqrt(tf.math.add(var, tf.constant(BN_EPSILON))));
+    } else {
+      Operand<TFloat32> mu = tf.math.mean(x, batchAxis);
+      Operand<TFloat32> centred = tf.math.sub(x, mu);
+      Operand<TFloat32> biasedVar = tf.math.mean(tf.math.square(centred), batchAxis);
+      normalised = tf.math.mul(centred, tf.math.rsqrt(tf.math.add(biasedVar, tf.constant(BN_EPSILON))));
+      // running_var uses the unbiased estimate, as torch.nn.BatchNorm1d does.
+      Operand<TFloat32> n = tf.stopGradient(tf.dtypes.cast(tf.gather(tf.shape(x), tf.constant(0), tf.constant(0)), TFloat32.class));
+      Operand<TFloat32> unbiased = tf.math.mul(biasedVar, tf.math.div(n, tf.math.maximum(tf.math.sub(n, tf.constant(1f)), tf.constant(1f))));
+      track(mean, mu);
+      track(var, unbiased);
+    }
+    if (!affine) return normalised;
+    Operand<TFloat32> gamma = params.create(name + ".weight", new long[] {features},
+        Parameters.Kind.TRAINABLE, Initializer.constant(1f));
+    Operand<TFloat32> beta = params.create(name + ".bias", new long[] {features},
+        Parameters.Kind.TRAINABLE, Initializer.constant(0f));
+    return tf.math.add(tf.math.mul(normalised, gamma), beta);
+  }
+
+  /** Fully connected layer; W is [in, out] (the transpose of PyTorch's [out, in]). */
+  public Operand<TFloat32> linear(String name, Operand<TFloat32> x, long in, long out, boolean bias) {
+    Operand<TFloat32> w = params.create(name + ".weight", new long[] {in, out},
+        Parameters.Kind.TRAINABLE, Initializer.uniformFanIn(in));
+    Operand<TFloat32> y = tf.linalg.matMul(x, w);
+    if (!bias) return y;
+    Operand<TFloat32> b = params.create(name + ".bias", new long[] {out},
+        Parameters.Kind.TRAINABLE, Initializer.uniformFanIn(in));
+    return tf.nn.biasAdd(y, b);
+  }
+
+  public Operand<TFloat32> relu(Operand<TFloat32> x) {
+    return tf.nn.relu(x);
+  }
+
+  /** 3x3 max-pool, stride 2, padding 1, applied after a ReLU (so zero padding equals -inf padding). */
+  public Operand<TFloat32> maxPool3x3s2AfterRelu(Operand<TFloat32> x) {
+    Operand<TFloat32> padded = tf.pad(x, tf.constant(new int[][] {{0, 0}, {1, 1}, {1, 1}, {0, 0}}), tf.constant(0f));
+    return tf.nn.maxPool(padded, tf.constant(new int[] {1, 3, 3, 1}), tf.constant(new int[] {1, 2, 2, 1}), "VALID");
+  }
+
+  /** Global average pool over H and W of an NHWC tensor: [B, C]. */
+  public Operand<TFloat32> globalAveragePool(Operand<TFloat32> x) {
+    return tf.math.mean(x, tf.constant(new int[] {1, 2}));
+  }
+
+  private void track(Variable<TFloat32> running, Operand<TFloat32> batch) {
+    Operand<TFloat32> updated = tf.math.add(
+        tf.math.mul(running, tf.constant(1f - BN_MOMENTUM)), tf.math.mul(tf.stopGradient(batch), tf.constant(BN_MOMENTUM)));
+    updates.add(tf.assign(running, updated));
+  }
+}

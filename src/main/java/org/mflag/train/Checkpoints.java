@@ -1,0 +1,143 @@
+package org.mflag.train;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.mflag.io.NdArray;
+import org.mflag.io.Npz;
+
+/**
+ * Training checkpoints in {@code <output>/checkpoints/}: {@code ckpt-<step>.npz}, a NumPy zip of every
+ * variable (weights, batch-norm statistics, AdamW slots and step) plus {@code checkpoint.properties}
+ * (global step, configuration fingerprint, manifest hash, loss history).
+ *
+ * <p>Writes are atomic: the file is written as {@code .ckpt-<step>.npz.tmp}, forced to disk, then
+ * renamed. A crash mid-write leaves only a temporary file, which {@link #latest()} never reads (and
+ * {@link #save} removes); a complete file that still fails to open (disk corruption) is skipped in
+ * favour of the previous one. The newest {@code keep} checkpoints are kept.</p>
+ */
+public final class Checkpoints {
+
+  /** A checkpoint read back from disk. */
+  public static final class Checkpoint {
+    public final Path file;
+    public final long step;
+    public final Map<String, NdArray> arrays;
+    public final Properties meta;
+
+    Checkpoint(Path file, long step, Map<String, NdArray> arrays, Properties meta) {
+      this.file = file;
+      this.step = step;
+      this.arrays = arrays;
+      this.meta = meta;
+    }
+  }
+
+  static final String META = "checkpoint.properties";
+  private static final Pattern NAME = Pattern.compile("ckpt-(\\d+)\\.npz");
+
+  private final Path dir;
+  private final int keep;
+
+  public Checkpoints(Path dir, int keep) {
+    this.dir = dir;
+    this.keep = Math.max(1, keep);
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  /** Writes a checkpoint atomically and prunes old ones; returns its path. */
+  public Path save(long step, Map<String, NdArray> arrays, Properties meta) throws IOException {
+    Files.createDirectories(dir);
+    Path target = dir.resolve(String.format("ckpt-%08d.npz", step));
+    Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      write(arrays, meta, java.nio.channels.Channels.newOutputStream(ch));
+      ch.force(true);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    prune();
+    return target;
+  }
+
+  /** The stream form of a checkpoint; package-private so tests can interrupt it. */
+  void write(Map<String, NdArray> arrays, Properties meta, OutputStream out) throws IOException {
+    StringWriter w = new StringWriter();
+    meta.store(w, "M-FLAG checkpoint");
+    Map<String, String> text = new LinkedHashMap<>();
+    text.put(META, w.toString());
+    OutputStream buffered = new java.io.BufferedOutputStream(out, 1 << 20);
+    Npz.write(arrays, text, buffered);
+    buffered.flush();
+  }
+
+  /** Checkpoint files, newest first. */
+  public List<Path> list() throws IOException {
+    List<Path> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) return out;
+    try (Stream<Path> s = Files.list(dir)) {
+      s.filter(p -> NAME.matcher(p.getFileName().toString()).matches()).forEach(out::add);
+    }
+    out.sort(Comparator.comparingLong(Checkpoints::stepOf).reversed());
+    return out;
+  }
+
+  /** The newest checkpoint that reads back completely, or null when there is none. */
+  public Checkpoint latest(java.util.function.Consumer<String> warn) throws IOException {
+    for (Path p : list()) {
+      try {
+        return read(p);
+      } catch (IOException e) {
+        warn.accept("skipping unreadable checkpoint " + p + ": " + e.getMessage());
+      }
+    }
+    return null;
+  }
+
+  public static Checkpoint read(Path file) throws IOException {
+    String metaText = Npz.readText(file, META);
+    if (metaText == null) throw new IOException(file + ": no " + META + " entry (not a checkpoint)");
+    Properties meta = new Properties();
+    meta.load(new StringReader(metaText));
+    Map<String, NdArray> arrays = Npz.read(file);
+    long step = Long.parseLong(meta.getProperty("step", "-1"));
+    if (step != stepOf(file)) throw new IOException(file + ": step " + step + " inside, name says " + stepOf(file));
+    return new Checkpoint(file, step, arrays, meta);
+  }
+
+  private void prune() throws IOException {
+    List<Path> all = list();
+    for (int i = keep; i < all.size(); i++) Files.deleteIfExists(all.get(i));
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (p.getFileName().toString().endsWith(".npz.tmp")) Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  static long stepOf(Path p) {
+    Matcher m = NAME.matcher(p.getFileName().toString());
+    return m.matches() ? Long.parseLong(m.group(1)) : -1;
+  }
+}

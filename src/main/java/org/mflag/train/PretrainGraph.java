@@ -1,0 +1,94 @@
+package org.mflag.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.mflag.loss.MFlagLoss;
+import org.mflag.nn.Architecture;
+import org.mflag.nn.Layers;
+import org.mflag.nn.MFlagNetwork;
+import org.mflag.nn.Mode;
+import org.mflag.nn.Parameters;
+import org.mflag.nn.TensorFlowRuntime;
+import org.mflag.nn.Tensors;
+import org.tensorflow.Graph;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The pre-training step as one TensorFlow graph: encoder and both projectors in training mode,
+ * the M-FLAG loss, its gradients, AdamW and the batch-norm statistics updates. Text embeddings come
+ * in as data, so no gradient can reach the language model.
+ */
+public final class PretrainGraph implements AutoCloseable {
+
+  private final Graph graph;
+  private final Session session;
+  private final Parameters params;
+  private final Placeholder<TFloat32> images;
+  private final Placeholder<TFloat32> text;
+  private final Placeholder<TFloat32> lr;
+  private final MFlagLoss.Terms loss;
+  private final Op train;
+  private final int batch;
+  private final int size;
+  private final int textDim;
+
+  public PretrainGraph(Architecture arch, int batch, int size, int textDim, MFlagLoss lossFn, double weightDecay) {
+    TensorFlowRuntime.ensureLoaded();
+    this.batch = batch;
+    this.size = size;
+    this.textDim = textDim;
+    graph = new Graph();
+    Ops tf = Ops.create(graph);
+    params = new Parameters(tf);
+    Layers l = new Layers(params, Mode.TRAIN);
+    images = tf.withName("image").placeholder(TFloat32.class, Placeholder.shape(Shape.of(batch, size, size, 1)));
+    text = tf.withName("text_embedding").placeholder(TFloat32.class, Placeholder.shape(Shape.of(batch, textDim)));
+    lr = tf.withName("lr").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+    MFlagNetwork.ImageOutputs img = MFlagNetwork.image(l, arch, images);
+    org.tensorflow.Operand<TFloat32> txt = MFlagNetwork.text(l, text, textDim);
+    loss = lossFn.build(tf, img.projection, txt, img.embedding);
+    List<Op> before = new ArrayList<>(l.updates());
+    before.add(tf.identity(loss.align));
+    before.add(tf.identity(loss.orth));
+    train = new AdamW(0.9f, 0.999f, 1e-8f, (float) weightDecay).minimize(params, loss.total, lr, before);
+    params.seal();
+    session = new Session(graph);
+  }
+
+  public Parameters parameters() {
+    return params;
+  }
+
+  public Session session() {
+    return session;
+  }
+
+  /**
+   * One optimisation step on a batch; returns {total, align, orth} computed before the update.
+   *
+   * @param imageBatch [batch, size, size, 1] normalised
+   * @param textBatch [batch, textDim] frozen language-model embeddings
+   */
+  public float[] step(float[] imageBatch, float[] textBatch, float learningRate) {
+    try (Tensor x = Tensors.floats(imageBatch, batch, size, size, 1);
+        Tensor t = Tensors.floats(textBatch, batch, textDim);
+        Tensor r = TFloat32.scalarOf(learningRate);
+        Result out = session.runner().feed(images, x).feed(text, t).feed(lr, r)
+            .fetch(loss.total).fetch(loss.align).fetch(loss.orth).addTarget(train).run()) {
+      return new float[] {Tensors.scalar(out.get(0)), Tensors.scalar(out.get(1)), Tensors.scalar(out.get(2))};
+    }
+  }
+
+  @Override
+  public void close() {
+    session.close();
+    graph.close();
+  }
+}
