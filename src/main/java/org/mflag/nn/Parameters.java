@@ -106,8 +106,8 @@ public final class Parameters {
   public void seal() {
     if (sealed) return;
     for (Entry e : entries.values()) {
-      e.feed = tf.withName("feed/" + e.name).placeholder(TFloat32.class, Placeholder.shape(Shape.of(e.shape)));
-      e.assign = tf.withName("load/" + e.name).assign(e.variable, e.feed);
+      e.feed = tf.withSubScope("feed").withName(e.name).placeholder(TFloat32.class, Placeholder.shape(Shape.of(e.shape)));
+      e.assign = tf.withSubScope("load").withName(e.name).assign(e.variable, e.feed);
     }
     sealed = true;
   }

@@ -60,11 +60,15 @@ public final class CachedLanguageModel implements ReportEmbedder {
   @Override
   public Map<String, float[]> embed(List<Report> reports) throws IOException {
     LinkedHashSet<String> missing = new LinkedHashSet<>();
-    for (Report r : reports) if (cache.get(r.text) == null) missing.add(r.text);
+    int cached = 0;
+    for (Report r : reports) {
+      if (cache.get(r.text) == null) missing.add(r.text);
+      else cached++;
+    }
     if (missing.isEmpty()) {
       log.info("report embeddings: all " + reports.size() + " read from cache " + cache.file());
     } else {
-      log.info("report embeddings: " + (reports.size() - missing.size()) + " of " + reports.size() + " cached, encoding "
+      log.info("report embeddings: " + cached + " of " + reports.size() + " cached, encoding "
           + missing.size() + " distinct reports with " + modelId);
       if (encoder == null) encoder = opener.open();
       List<String> todo = new ArrayList<>(missing);

@@ -1,0 +1,96 @@
+package org.mflag.cli;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.mflag.config.Key;
+import org.mflag.config.KeyValues;
+import org.mflag.data.DatasetException;
+import org.mflag.model.ModelPackageException;
+import org.mflag.train.TrainingException;
+import org.scijava.log.LogLevel;
+import org.scijava.log.StderrLogService;
+
+/**
+ * The launcher's entry point: {@code mflag COMMAND key=value ...}, {@code mflag help} and
+ * {@code mflag COMMAND help}. Keys are the same as the Fiji commands' and macros'.
+ */
+public final class Main {
+
+  private static final Map<String, CliCommand> COMMANDS = new LinkedHashMap<>();
+
+  static {
+    for (CliCommand c : new CliCommand[] {new PretrainCli()}) COMMANDS.put(c.name(), c);
+  }
+
+  private Main() {}
+
+  public static void main(String[] argv) {
+    System.exit(run(argv));
+  }
+
+  /** Runs a command line and returns the exit code (0 ok, 1 failed, 2 bad usage). */
+  public static int run(String[] argv) {
+    if (argv.length == 0 || isHelp(argv[0])) {
+      System.out.println(usage());
+      return argv.length == 0 ? 2 : 0;
+    }
+    CliCommand cmd = COMMANDS.get(argv[0]);
+    if (cmd == null) {
+      System.err.println("mflag: unknown command '" + argv[0] + "'; commands: " + COMMANDS.keySet() + " (mflag help)");
+      return 2;
+    }
+    List<String> rest = Arrays.asList(argv).subList(1, argv.length);
+    if (rest.size() == 1 && isHelp(rest.get(0))) {
+      System.out.println(help(cmd));
+      return 0;
+    }
+    StderrLogService log = new StderrLogService();
+    log.setPrintStreams(level -> level <= LogLevel.WARN ? System.err : System.out);
+    KeyValues kv;
+    try {
+      kv = KeyValues.parse(cmd.name(), cmd.keys(), rest);
+    } catch (IllegalArgumentException e) {
+      System.err.println("mflag " + e.getMessage() + " (mflag " + cmd.name() + " help)");
+      return 2;
+    }
+    Cancellation cancel = new Cancellation();
+    cancel.install();
+    try {
+      return cmd.run(kv, log, cancel);
+    } catch (IllegalArgumentException e) {
+      System.err.println("mflag " + cmd.name() + ": " + e.getMessage());
+      return 2;
+    } catch (DatasetException | ModelPackageException | TrainingException | java.io.IOException e) {
+      System.err.println("mflag " + cmd.name() + ": " + e.getMessage());
+      return 1;
+    } catch (Exception e) {
+      log.error("mflag " + cmd.name() + " failed", e);
+      return 1;
+    } finally {
+      cancel.done();
+    }
+  }
+
+  private static boolean isHelp(String s) {
+    return s.equals("help") || s.equals("--help") || s.equals("-h");
+  }
+
+  static String usage() {
+    StringBuilder sb = new StringBuilder("usage: mflag COMMAND key=value ...\n\ncommands:\n");
+    for (CliCommand c : COMMANDS.values()) sb.append(String.format("  %-12s %s%n", c.name(), c.summary()));
+    sb.append(String.format("  %-12s %s%n", "help", "this list; 'mflag COMMAND help' lists a command's keys"));
+    return sb.toString();
+  }
+
+  static String help(CliCommand cmd) {
+    StringBuilder sb = new StringBuilder("mflag " + cmd.name() + " key=value ...\n" + cmd.summary() + "\n\nkeys (default):\n");
+    for (Key k : cmd.keys()) {
+      String def = k.required() ? "required" : k.defaultValue().isEmpty() ? "empty" : k.defaultValue();
+      sb.append(String.format("  %-18s %s (%s)%s%n", k.name(), k.description(), def,
+          k.choices().isEmpty() ? "" : "; one of " + k.choices()));
+    }
+    return sb.toString();
+  }
+}
