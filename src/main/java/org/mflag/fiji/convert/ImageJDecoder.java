@@ -1,7 +1,7 @@
 package org.mflag.fiji.convert;
 
-import ij.IJ;
 import ij.ImagePlus;
+import ij.io.Opener;
 import ij.measure.Calibration;
 import ij.process.ImageProcessor;
 import java.nio.file.Files;
@@ -23,7 +23,9 @@ public final class ImageJDecoder implements ImageDecoder {
     if (!Files.isRegularFile(file)) throw new DatasetException(file + ": file not found");
     ImagePlus imp;
     try {
-      imp = IJ.openImage(file.toString());
+      Opener opener = new Opener();
+      opener.setSilentMode(true); // no error dialog or log line: the caller reports the file
+      imp = opener.openImage(file.toString());
     } catch (RuntimeException e) {
       throw new DatasetException(file + ": cannot be read as an image (" + e + ")", e);
     }
