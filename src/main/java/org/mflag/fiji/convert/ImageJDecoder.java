@@ -24,7 +24,12 @@ public final class ImageJDecoder implements ImageDecoder {
     ImagePlus imp;
     try {
       Opener opener = new Opener();
-      opener.setSilentMode(true); // no error dialog or log line: the caller reports the file
+      opener.setSilentMode(true);
+      int type = opener.getFileType(file.toString());
+      if (type == Opener.UNKNOWN || type == Opener.TEXT || type == Opener.JAVA_OR_TEXT) {
+        // checked here because ImageJ would print "Unsupported format" itself
+        throw new DatasetException(file + ": not an image ImageJ can read (unknown format)");
+      }
       imp = opener.openImage(file.toString());
     } catch (RuntimeException e) {
       throw new DatasetException(file + ": cannot be read as an image (" + e + ")", e);
