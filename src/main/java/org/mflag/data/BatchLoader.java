@@ -38,6 +38,8 @@ public final class BatchLoader implements AutoCloseable {
   private final int depth;
   private final ArrayDeque<Future<Batch>> ahead = new ArrayDeque<>();
   private long nextToSubmit = -1;
+  private int cachedEpoch = -1;
+  private int[] cachedOrder;
   private long endStep;
 
   public BatchLoader(PairDataset data, int batchSize, int imageSize, long seed, int workers) {
@@ -75,12 +77,20 @@ public final class BatchLoader implements AutoCloseable {
     return idx;
   }
 
+  private synchronized int[] orderCached(int epoch) {
+    if (epoch != cachedEpoch) {
+      cachedOrder = order(epoch);
+      cachedEpoch = epoch;
+    }
+    return cachedOrder;
+  }
+
   /** Builds the batch of a global step (0-based) in the calling thread. */
   public Batch build(long step) {
     int spe = stepsPerEpoch();
     int epoch = (int) (step / spe);
     int first = (int) (step % spe) * batchSize;
-    int[] order = order(epoch);
+    int[] order = orderCached(epoch);
     int n = imageSize * imageSize;
     float[] images = new float[batchSize * n];
     int[] indices = new int[batchSize];

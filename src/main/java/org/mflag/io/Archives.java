@@ -57,16 +57,23 @@ public final class Archives {
     }
   }
 
+  /** Opens a stream; may fail with an IOException. */
+  @FunctionalInterface
+  public interface StreamSource {
+    InputStream open() throws IOException;
+  }
+
   /**
-   * Unzips {@code zipFile} into {@code target} once: into a temporary sibling first, then renamed, so
-   * that a half-unpacked folder is never used. Returns {@code target}.
+   * Unzips the zip that {@code source} yields into {@code target} once: into a temporary sibling
+   * first, then renamed, so that a half-unpacked folder is never used (and two processes unpacking
+   * at the same time both end with a complete folder). Returns {@code target}.
    */
-  public static Path unzipOnce(Path zipFile, Path target) throws IOException {
+  public static Path unzipOnce(StreamSource source, Path target) throws IOException {
     if (Files.isDirectory(target)) return target;
     Files.createDirectories(target.getParent());
     Path tmp = Files.createTempDirectory(target.getParent(), ".unpack-");
     try {
-      try (InputStream in = Files.newInputStream(zipFile)) {
+      try (InputStream in = source.open()) {
         unzip(in, tmp);
       }
       try {

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -309,7 +308,8 @@ public final class ModelPackage {
     String sha = String.valueOf(((Map<?, ?>) ((Map<?, ?>) rdf.get("weights")).get("tensorflow_saved_model_bundle")).get("sha256"));
     Path target = Path.of(System.getProperty("java.io.tmpdir"), "mflag-models", sha);
     try {
-      return Archives.unzipOnce(dir.resolve(WEIGHTS), target);
+      Path zip = dir.resolve(WEIGHTS);
+      return Archives.unzipOnce(() -> Files.newInputStream(zip), target);
     } catch (IOException e) {
       throw new ModelPackageException(dir.resolve(WEIGHTS) + ": cannot be unpacked (" + e.getMessage() + ")", e);
     }
@@ -332,12 +332,5 @@ public final class ModelPackage {
     o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
     o.setWidth(120);
     return new Yaml(o);
-  }
-
-  /** Sizes of an array's axes, for messages. */
-  static String shape(long[] s) {
-    List<String> p = new ArrayList<>();
-    for (long x : s) p.add(Long.toString(x));
-    return "[" + String.join(", ", p) + "]";
   }
 }

