@@ -122,4 +122,23 @@ class PretrainerTest {
       for (NdArray a : last.arrays.values()) for (float v : a.data()) assertTrue(Float.isFinite(v), "non-finite weight kept");
     }
   }
+
+  @Test
+  void precomputedEmbeddingsPlugIntoTheSameSlot(@TempDir Path tmp) throws Exception {
+    StringBuilder csv = new StringBuilder("id");
+    for (int i = 0; i < 32; i++) csv.append(",v").append(i);
+    java.util.Random r = new java.util.Random(1);
+    for (org.mflag.data.Manifest.Row row : org.mflag.data.Manifest.read(TestData.manifest(), "id", "image").rows()) {
+      csv.append('\n').append(row.id());
+      for (int i = 0; i < 32; i++) csv.append(',').append(r.nextGaussian());
+    }
+    Path emb = Files.writeString(tmp.resolve("emb.csv"), csv);
+    Path out = tmp.resolve("out");
+    TrainingResult res = run(TestData.smallRun(out).optEpochs(1).optTextModel(emb.toString()).build(),
+        new TrainingListener() {}, () -> false);
+    assertEquals(TrainingResult.Outcome.COMPLETED, res.outcome);
+    org.mflag.model.ModelPackage p = org.mflag.model.ModelPackage.open(out);
+    assertEquals(32, ((Number) p.config().get("text_dimension")).intValue());
+    assertEquals("precomputed:emb.csv", p.config().get("text_model"));
+  }
 }

@@ -1,8 +1,10 @@
 package org.mflag.fiji.command;
 
 import java.io.File;
+import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
+import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.fiji.convert.ImageJDecoder;
 import org.mflag.train.PretrainConfig;
@@ -91,40 +93,24 @@ public class PretrainCommand extends ContextCommand {
   @Parameter(required = false)
   private StatusService status;
 
-  /** The command's values as the launcher's {@code key=value} words. */
+  /**
+   * The command's values as the launcher's {@code key=value} words: each key of
+   * {@link PretrainConfig#KEYS} is read from the field of the same name (a test checks that every
+   * key has its field), so no key is spelled twice.
+   */
   List<String> keyValues() {
     List<String> kv = new ArrayList<>();
-    add(kv, "manifest", manifest == null ? null : manifest.getPath());
-    add(kv, "image_column", image_column);
-    add(kv, "text_column", text_column);
-    add(kv, "id_column", id_column);
-    add(kv, "output", output == null ? null : output.getPath());
-    add(kv, "encoder", encoder);
-    add(kv, "image_size", image_size);
-    add(kv, "batch_size", batch_size);
-    add(kv, "epochs", epochs);
-    add(kv, "lr", lr);
-    add(kv, "weight_decay", weight_decay);
-    add(kv, "warmup_steps", warmup_steps);
-    add(kv, "schedule", schedule);
-    add(kv, "restart_period", restart_period);
-    add(kv, "min_lr", min_lr);
-    add(kv, "lambda_orth", lambda_orth);
-    add(kv, "orth_variant", orth_variant);
-    add(kv, "seed", seed);
-    add(kv, "resume", resume);
-    add(kv, "checkpoint_every", checkpoint_every);
-    add(kv, "text_model", text_model);
-    add(kv, "init_weights", init_weights);
-    add(kv, "workers", workers);
-    add(kv, "cache_dir", cache_dir);
-    add(kv, "log_every", log_every);
-    add(kv, "max_steps", max_steps);
+    for (Key k : PretrainConfig.KEYS) {
+      try {
+        Field f = PretrainCommand.class.getDeclaredField(k.name());
+        Object v = f.get(this);
+        if (v instanceof File) v = ((File) v).getPath();
+        if (v != null) kv.add(k.name() + "=" + v);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("PretrainCommand has no field for key " + k.name(), e);
+      }
+    }
     return kv;
-  }
-
-  private static void add(List<String> kv, String key, Object value) {
-    if (value != null) kv.add(key + "=" + value);
   }
 
   PretrainConfig config() {
