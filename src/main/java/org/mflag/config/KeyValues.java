@@ -69,15 +69,9 @@ public final class KeyValues {
   }
 
   public int integer(String key, int min) {
-    String v = string(key);
-    int x;
-    try {
-      x = Integer.parseInt(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + "=" + v + ": not an integer");
-    }
-    if (x < min) throw new IllegalArgumentException(key + "=" + v + ": must be >= " + min);
-    return x;
+    long x = longValue(key);
+    if (x < min || x > Integer.MAX_VALUE) throw new IllegalArgumentException(key + "=" + string(key) + ": must be >= " + min);
+    return (int) x;
   }
 
   public long longValue(String key) {

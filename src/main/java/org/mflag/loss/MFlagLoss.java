@@ -1,7 +1,6 @@
 package org.mflag.loss;
 
-import java.util.Arrays;
-import java.util.Locale;
+import org.mflag.config.Choices;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.ReduceSum;
@@ -40,13 +39,11 @@ public final class MFlagLoss {
     OFFICIAL, NORMALIZED;
 
     public String key() {
-      return name().toLowerCase(Locale.ROOT);
+      return Choices.key(this);
     }
 
     public static OrthVariant fromKey(String key) {
-      for (OrthVariant v : values()) if (v.key().equals(key.toLowerCase(Locale.ROOT))) return v;
-      throw new IllegalArgumentException("unknown orth_variant '" + key + "'; allowed: "
-          + Arrays.toString(Arrays.stream(values()).map(OrthVariant::key).toArray()));
+      return Choices.parse(OrthVariant.class, "orth_variant", key);
     }
   }
 

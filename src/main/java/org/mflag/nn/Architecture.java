@@ -1,27 +1,24 @@
 package org.mflag.nn;
 
-import java.util.Arrays;
-import java.util.Locale;
+import org.mflag.config.Choices;
 
 /** The image encoders on offer, with torchvision's layouts. */
 public enum Architecture {
-  RESNET18("resnet18", false, new int[] {2, 2, 2, 2}),
-  RESNET34("resnet34", false, new int[] {3, 4, 6, 3}),
-  RESNET50("resnet50", true, new int[] {3, 4, 6, 3});
+  RESNET18(false, new int[] {2, 2, 2, 2}),
+  RESNET34(false, new int[] {3, 4, 6, 3}),
+  RESNET50(true, new int[] {3, 4, 6, 3});
 
-  private final String key;
   private final boolean bottleneck;
   private final int[] blocks;
 
-  Architecture(String key, boolean bottleneck, int[] blocks) {
-    this.key = key;
+  Architecture(boolean bottleneck, int[] blocks) {
     this.bottleneck = bottleneck;
     this.blocks = blocks;
   }
 
   /** The name used in parameters and model metadata ({@code resnet50}). */
   public String key() {
-    return key;
+    return Choices.key(this);
   }
 
   public boolean bottleneck() {
@@ -44,11 +41,10 @@ public enum Architecture {
   }
 
   public static Architecture fromKey(String key) {
-    for (Architecture a : values()) if (a.key.equals(key.toLowerCase(Locale.ROOT))) return a;
-    throw new IllegalArgumentException("unknown encoder '" + key + "'; allowed: " + Arrays.toString(keys()));
+    return Choices.parse(Architecture.class, "encoder", key);
   }
 
   public static String[] keys() {
-    return Arrays.stream(values()).map(Architecture::key).toArray(String[]::new);
+    return Choices.keys(Architecture.class);
   }
 }

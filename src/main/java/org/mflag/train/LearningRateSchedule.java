@@ -1,7 +1,6 @@
 package org.mflag.train;
 
-import java.util.Arrays;
-import java.util.Locale;
+import org.mflag.config.Choices;
 
 /** Learning rate as a pure function of the global step (0-based), so resuming needs only the step. */
 public interface LearningRateSchedule {
@@ -16,13 +15,11 @@ public interface LearningRateSchedule {
     RESTARTS;
 
     public String key() {
-      return name().toLowerCase(Locale.ROOT);
+      return Choices.key(this);
     }
 
     public static Kind fromKey(String key) {
-      for (Kind k : values()) if (k.key().equals(key.toLowerCase(Locale.ROOT))) return k;
-      throw new IllegalArgumentException("unknown schedule '" + key + "'; allowed: "
-          + Arrays.toString(Arrays.stream(values()).map(Kind::key).toArray()));
+      return Choices.parse(Kind.class, "schedule", key);
     }
   }
 
