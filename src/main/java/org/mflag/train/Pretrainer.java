@@ -1,7 +1,6 @@
 package org.mflag.train;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -77,17 +76,10 @@ public final class Pretrainer {
     log.info(String.format("%d image-report pairs from %s, preprocessed to %dx%d in %.1f s", data.size(), manifest.file(),
         stored, stored, (System.nanoTime() - t0) / 1e9));
 
-    float[][] textByPair = new float[data.size()][];
-    String textModelId;
-    int textDim;
-    try (ReportEmbedder embedder = TextModels.open(cfg.textModel(), cfg.cacheDir(), log)) {
-      List<Report> reports = new ArrayList<>();
-      for (PairDataset.Pair p : data.pairs()) reports.add(new Report(p.id, p.report));
-      Map<String, float[]> byId = embedder.embed(reports);
-      for (int i = 0; i < data.size(); i++) textByPair[i] = byId.get(data.pairs().get(i).id);
-      textModelId = embedder.modelId();
-      textDim = embedder.dimension();
-    }
+    ReportVectors text = embedReports(data);
+    float[][] textByPair = text.byPair;
+    String textModelId = text.modelId;
+    int textDim = text.dimension;
 
     try (BatchLoader loader = new BatchLoader(data, cfg.batchSize(), cfg.imageSize(), cfg.seed(), cfg.workers());
         PretrainGraph graph = new PretrainGraph(cfg.encoder(), cfg.batchSize(), cfg.imageSize(), textDim,
@@ -139,10 +131,12 @@ public final class Pretrainer {
           log.info("interrupted at step " + step);
           break;
         }
-        float[] text = new float[cfg.batchSize() * textDim];
-        for (int b = 0; b < batch.indices.length; b++) System.arraycopy(textByPair[batch.indices[b]], 0, text, b * textDim, textDim);
+        float[] reports = new float[cfg.batchSize() * textDim];
+        for (int b = 0; b < batch.indices.length; b++) {
+          System.arraycopy(textByPair[batch.indices[b]], 0, reports, b * textDim, textDim);
+        }
         double lr = schedule.at(step);
-        float[] loss = graph.step(batch.images, text, (float) lr);
+        float[] loss = graph.step(batch.images, reports, (float) lr);
         if (!Float.isFinite(loss[0])) {
           throw new TrainingException(String.format("loss became %s at step %d (epoch %d): align %s, orth %s. The last good "
               + "checkpoint is %s. Lower lr (now %s) or lambda_orth, or try orth_variant=normalized, then resume=true.",
@@ -185,30 +179,59 @@ public final class Pretrainer {
         return r;
       }
 
-      ModelPackage.Description d = new ModelPackage.Description();
-      d.name = "M-FLAG " + cfg.encoder().key() + " chest X-ray encoder";
-      d.description = "Image encoder pre-trained with M-FLAG (frozen language model " + textModelId
-          + ", alignment + orthogonality loss) on " + data.size() + " image-report pairs.";
-      d.architecture = cfg.encoder();
-      d.imageSize = cfg.imageSize();
-      d.storedSize = stored;
-      d.textDimension = textDim;
-      d.config.put("text_model", textModelId);
-      d.config.put("loss", ModelPackageMaps.loss(cfg));
-      d.config.put("training", new LinkedHashMap<>(cfg.toKeyValues()));
-      d.config.put("data", ModelPackageMaps.data(manifest, data.size()));
-      d.config.put("steps", step);
-      d.config.put("final_loss", ModelPackageMaps.lossParts(last));
-      d.config.put("epoch_losses", new ArrayList<>(stats.epochs));
-      d.config.put("versions", ModelPackageMaps.versions(tfVersion));
-      float[] testImage = Augmentation.centre(data.image(0), stored, cfg.imageSize());
-      ModelPackage.export(cfg.output(), d, params.read(graph.session(), Parameters.Kind.TRAINABLE, Parameters.Kind.BUFFER),
-          testImage, tfVersion);
-      log.info("model package written to " + cfg.output() + " (" + ModelPackage.RDF + ", " + ModelPackage.WEIGHTS + ")");
+      exportPackage(data, manifest, text, params.read(graph.session(), Parameters.Kind.TRAINABLE, Parameters.Kind.BUFFER),
+          step, last, stats, tfVersion);
       TrainingResult r = new TrainingResult(TrainingResult.Outcome.COMPLETED, step, lastCheckpoint, cfg.output(), stats.epochs, last[0]);
       listener.onEnd(r);
       return r;
     }
+  }
+
+  /** The frozen language model's embedding of each pair's report, in dataset order. */
+  private static final class ReportVectors {
+    final float[][] byPair;
+    final String modelId;
+    final int dimension;
+
+    ReportVectors(float[][] byPair, String modelId, int dimension) {
+      this.byPair = byPair;
+      this.modelId = modelId;
+      this.dimension = dimension;
+    }
+  }
+
+  private ReportVectors embedReports(PairDataset data) throws IOException {
+    try (ReportEmbedder embedder = TextModels.open(cfg.textModel(), cfg.cacheDir(), log)) {
+      List<Report> reports = new ArrayList<>();
+      for (PairDataset.Pair p : data.pairs()) reports.add(new Report(p.id, p.report));
+      Map<String, float[]> byId = embedder.embed(reports);
+      float[][] byPair = new float[data.size()][];
+      for (int i = 0; i < data.size(); i++) byPair[i] = byId.get(data.pairs().get(i).id);
+      return new ReportVectors(byPair, embedder.modelId(), embedder.dimension());
+    }
+  }
+
+  private void exportPackage(PairDataset data, Manifest manifest, ReportVectors text, Map<String, float[]> weights,
+      long steps, float[] last, EpochStats stats, String tfVersion) throws IOException {
+    ModelPackage.Description d = new ModelPackage.Description();
+    d.name = "M-FLAG " + cfg.encoder().key() + " chest X-ray encoder";
+    d.description = "Image encoder pre-trained with M-FLAG (frozen language model " + text.modelId
+        + ", alignment + orthogonality loss) on " + data.size() + " image-report pairs.";
+    d.architecture = cfg.encoder();
+    d.imageSize = cfg.imageSize();
+    d.storedSize = data.storedSize();
+    d.textDimension = text.dimension;
+    d.config.put("text_model", text.modelId);
+    d.config.put("loss", ModelPackageMaps.loss(cfg));
+    d.config.put("training", new LinkedHashMap<>(cfg.toKeyValues()));
+    d.config.put("data", ModelPackageMaps.data(manifest, data.size()));
+    d.config.put("steps", steps);
+    d.config.put("final_loss", ModelPackageMaps.lossParts(last));
+    d.config.put("epoch_losses", new ArrayList<>(stats.epochs));
+    d.config.put("versions", ModelPackageMaps.versions(tfVersion));
+    float[] testImage = Augmentation.centre(data.image(0), data.storedSize(), cfg.imageSize());
+    ModelPackage.export(cfg.output(), d, weights, testImage, tfVersion);
+    log.info("model package written to " + cfg.output() + " (" + ModelPackage.RDF + ", " + ModelPackage.WEIGHTS + ")");
   }
 
   private TrainingEvent event(long step, long total, int spe, double loss, double align, double orth, double lr,

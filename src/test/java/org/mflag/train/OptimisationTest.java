@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.mflag.nn.Initializer;
 import org.mflag.nn.Parameters;
 import org.mflag.nn.TensorFlowRuntime;
-import org.mflag.nn.Tensors;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
