@@ -21,7 +21,7 @@ public final class Main {
   private static final Map<String, CliCommand> COMMANDS = new LinkedHashMap<>();
 
   static {
-    for (CliCommand c : new CliCommand[] {new PretrainCli()}) COMMANDS.put(c.name(), c);
+    for (CliCommand c : new CliCommand[] {new PretrainCli(), new EmbedReportsCli(), new BenchCli()}) COMMANDS.put(c.name(), c);
   }
 
   private Main() {}

@@ -10,6 +10,15 @@ import java.nio.file.Path;
 @FunctionalInterface
 public interface ImageDecoder {
 
-  /** @throws DatasetException naming the file when it cannot be read as an image */
+  /** @throws DatasetException naming the file and the reason when it cannot be read as an image */
   GrayImage read(Path file) throws DatasetException;
+
+  /**
+   * Reads an image that will be shrunk to about {@code targetSize} pixels: a reader that can decode
+   * at a lower resolution (JPEG and PNG subsampling) may return an image whose sides are still at
+   * least twice {@code targetSize}, without holding the full-resolution pixels in memory.
+   */
+  default GrayImage read(Path file, int targetSize) throws DatasetException {
+    return read(file);
+  }
 }

@@ -31,7 +31,7 @@ public final class PrecomputedEmbeddings implements ReportEmbedder {
     int lineNo = 0;
     for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
       lineNo++;
-      if (line.isBlank() || (lineNo == 1 && line.startsWith("id"))) continue;
+      if (line.isBlank() || (lineNo == 1 && line.startsWith("id,"))) continue;
       String[] cells = line.split(",");
       if (dim < 0) dim = cells.length - 1;
       if (cells.length - 1 != dim || dim < 1) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
+import org.mflag.data.BadInputPolicy;
 import org.mflag.loss.MFlagLoss;
 import org.mflag.nn.Architecture;
 import org.mflag.text.TextModels;
@@ -45,12 +46,13 @@ public final class PretrainConfig {
       Key.of("text_model", TextModels.DEFAULT, "frozen language model: " + TextModels.DEFAULT + ", a SavedModel folder, or a .csv of precomputed embeddings keyed by row id"),
       Key.of("init_weights", "", "start the encoder from these weights (.npz with torchvision names); empty = random"),
       Key.of("workers", "2", "threads that read, preprocess and augment images"),
-      Key.of("cache_dir", "~/.cache/mflag", "where report embeddings and the unpacked language model are cached"),
+      Key.choice("on_bad_input", "skip", "skip (warn, list in output/skipped.csv, go on) or fail (stop at the first bad pair)", "skip", "fail"),
+      Key.of("cache_dir", "~/.cache/mflag", "where preprocessed images, report embeddings and the unpacked language model are cached"),
       Key.of("log_every", "10", "steps between log lines"),
       Key.of("max_steps", "0", "stop (with a checkpoint) after this global step; 0 = run all epochs")));
 
   /** Keys that do not change the result of a run: they may differ between a run and its resume. */
-  static final List<String> NOT_FINGERPRINTED = Arrays.asList("output", "resume", "checkpoint_every", "workers",
+  static final List<String> NOT_FINGERPRINTED = Arrays.asList("output", "resume", "checkpoint_every", "workers", "on_bad_input",
       "cache_dir", "log_every", "max_steps");
 
   private final Path manifest;
@@ -76,6 +78,7 @@ public final class PretrainConfig {
   private final String textModel;
   private final Path initWeights;
   private final int workers;
+  private final BadInputPolicy onBadInput;
   private final Path cacheDir;
   private final int logEvery;
   private final long maxSteps;
@@ -104,6 +107,7 @@ public final class PretrainConfig {
     textModel = b.textModel;
     initWeights = b.initWeights;
     workers = b.workers;
+    onBadInput = b.onBadInput;
     cacheDir = b.cacheDir;
     logEvery = b.logEvery;
     maxSteps = b.maxSteps;
@@ -137,6 +141,7 @@ public final class PretrainConfig {
         .optTextModel(kv.string("text_model"))
         .optInitWeights(kv.path("init_weights"))
         .optWorkers(kv.integer("workers", 1))
+        .optOnBadInput(BadInputPolicy.fromKey(kv.string("on_bad_input")))
         .optCacheDir(kv.path("cache_dir"))
         .optLogEvery(kv.integer("log_every", 1))
         .optMaxSteps(kv.integer("max_steps", 0));
@@ -171,6 +176,7 @@ public final class PretrainConfig {
     m.put("text_model", textModel);
     m.put("init_weights", initWeights == null ? "" : initWeights.toString());
     m.put("workers", Integer.toString(workers));
+    m.put("on_bad_input", onBadInput.key());
     m.put("cache_dir", cacheDir.toString());
     m.put("log_every", Integer.toString(logEvery));
     m.put("max_steps", Long.toString(maxSteps));
@@ -219,6 +225,7 @@ public final class PretrainConfig {
   public String textModel() { return textModel; }
   public Path initWeights() { return initWeights; }
   public int workers() { return workers; }
+  public BadInputPolicy onBadInput() { return onBadInput; }
   public Path cacheDir() { return cacheDir; }
   public int logEvery() { return logEvery; }
   public long maxSteps() { return maxSteps; }
@@ -248,6 +255,7 @@ public final class PretrainConfig {
     private String textModel = TextModels.DEFAULT;
     private Path initWeights;
     private int workers = 2;
+    private BadInputPolicy onBadInput = BadInputPolicy.SKIP;
     private Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "mflag");
     private int logEvery = 10;
     private long maxSteps;
@@ -277,6 +285,7 @@ public final class PretrainConfig {
     public Builder optTextModel(String v) { textModel = v; return this; }
     public Builder optInitWeights(Path v) { initWeights = v; return this; }
     public Builder optWorkers(int v) { workers = v; return this; }
+    public Builder optOnBadInput(BadInputPolicy v) { onBadInput = v; return this; }
     public Builder optCacheDir(Path v) { cacheDir = v; return this; }
     public Builder optLogEvery(int v) { logEvery = v; return this; }
     public Builder optMaxSteps(long v) { maxSteps = v; return this; }

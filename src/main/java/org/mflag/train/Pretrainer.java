@@ -14,6 +14,7 @@ import org.mflag.data.DatasetException;
 import org.mflag.data.ImageDecoder;
 import org.mflag.data.Manifest;
 import org.mflag.data.PairDataset;
+import org.mflag.data.PreprocessedCache;
 import org.mflag.data.Preprocessing;
 import org.mflag.io.NdArray;
 import org.mflag.loss.MFlagLoss;
@@ -72,9 +73,17 @@ public final class Pretrainer {
     Manifest manifest = Manifest.read(cfg.manifest(), cfg.idColumn(), cfg.imageColumn());
     int stored = Preprocessing.storedSize(cfg.imageSize());
     long t0 = System.nanoTime();
-    PairDataset data = PairDataset.open(manifest, cfg.imageColumn(), cfg.textColumn(), decoder, stored, cfg.workers());
+    PairDataset data = PairDataset.open(manifest, PairDataset.Options.storedSize(stored)
+        .optColumns(cfg.imageColumn(), cfg.textColumn()).optWorkers(cfg.workers()).optOnBadInput(cfg.onBadInput())
+        .optCache(new PreprocessedCache(cfg.cacheDir().resolve("images"))), decoder, log);
     log.info(String.format("%d image-report pairs from %s, preprocessed to %dx%d in %.1f s", data.size(), manifest.file(),
         stored, stored, (System.nanoTime() - t0) / 1e9));
+    String skipNote = "";
+    if (!data.skipped().isEmpty()) {
+      Path list = data.writeSkipList(cfg.output().resolve("skipped.csv"));
+      skipNote = String.format("; skipped %d of %d pairs (list: %s)", data.skipped().size(), manifest.size(), list);
+      log.warn(skipNote.substring(2));
+    }
 
     ReportVectors text = embedReports(data);
     float[][] textByPair = text.byPair;
@@ -112,11 +121,12 @@ public final class Pretrainer {
       }
 
       long end = cfg.maxSteps() > 0 ? Math.min(total, cfg.maxSteps()) : total;
-      listener.onStart(event(step, total, spe, Double.NaN, Double.NaN, Double.NaN, schedule.at(step), 0, 0));
+      listener.onStart(event(step, total, spe, Double.NaN, Double.NaN, Double.NaN, schedule.at(step), 0, 0, 0));
       loader.start(step, end);
       Path lastCheckpoint = resumeFrom == null ? null : resumeFrom.file;
       long timedFrom = -1;
       long timedStart = 0;
+      long waitedNanos = 0;
       float[] last = {Float.NaN, Float.NaN, Float.NaN};
       while (step < end) {
         if (canceled.getAsBoolean()) {
@@ -124,8 +134,10 @@ public final class Pretrainer {
           break;
         }
         BatchLoader.Batch batch;
+        long waitStart = System.nanoTime();
         try {
           batch = loader.next();
+          if (timedFrom >= 0) waitedNanos += System.nanoTime() - waitStart;
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           log.info("interrupted at step " + step);
@@ -152,15 +164,16 @@ public final class Pretrainer {
         double secs = (System.nanoTime() - timedStart) / 1e9;
         double rate = step > timedFrom && secs > 0 ? (step - timedFrom) * cfg.batchSize() / secs : 0;
         double eta = rate > 0 ? (end - step) * cfg.batchSize() / rate : 0;
-        TrainingEvent ev = event(step, total, spe, loss[0], loss[1], loss[2], lr, rate, eta);
+        double wait = secs > 0 ? waitedNanos / 1e9 / secs : 0;
+        TrainingEvent ev = event(step, total, spe, loss[0], loss[1], loss[2], lr, rate, eta, wait);
         listener.onBatch(ev);
         if (step % cfg.logEvery() == 0 || step == end) log.info(ev.describe());
         boolean epochEnd = step % spe == 0;
         if (epochEnd) {
-          TrainingEvent epochEvent = event(step, total, spe, stats.mean(0), stats.mean(1), stats.mean(2), lr, rate, eta);
+          TrainingEvent epochEvent = event(step, total, spe, stats.mean(0), stats.mean(1), stats.mean(2), lr, rate, eta, wait);
           stats.closeEpoch();
-          log.info(String.format("epoch %d/%d done: mean loss %.4f (align %.4f orth %.4f)", step / spe,
-              cfg.epochs(), epochEvent.loss, epochEvent.align, epochEvent.orth));
+          log.info(String.format("epoch %d/%d done: mean loss %.4f (align %.4f orth %.4f)%s", step / spe,
+              cfg.epochs(), epochEvent.loss, epochEvent.align, epochEvent.orth, skipNote));
           listener.onEpoch(epochEvent);
         }
         if (epochEnd || step % cfg.checkpointEvery() == 0 || step == end) {
@@ -235,9 +248,9 @@ public final class Pretrainer {
   }
 
   private TrainingEvent event(long step, long total, int spe, double loss, double align, double orth, double lr,
-      double rate, double eta) {
+      double rate, double eta, double wait) {
     int epoch = (int) Math.min(cfg.epochs(), Math.max(1, (step + spe - 1) / spe));
-    return new TrainingEvent(epoch, cfg.epochs(), step, total, loss, align, orth, lr, rate, eta);
+    return new TrainingEvent(epoch, cfg.epochs(), step, total, loss, align, orth, lr, rate, eta, wait);
   }
 
   private static Map<String, NdArray> arrays(Parameters params, PretrainGraph graph) {

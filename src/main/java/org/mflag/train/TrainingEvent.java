@@ -13,9 +13,11 @@ public final class TrainingEvent {
   public final double lr;
   public final double imagesPerSecond;
   public final double etaSeconds;
+  /** Fraction of the wall time the training step spent waiting for the data loader (0 = never starved). */
+  public final double dataWait;
 
   public TrainingEvent(int epoch, int epochs, long step, long totalSteps, double loss, double align, double orth,
-      double lr, double imagesPerSecond, double etaSeconds) {
+      double lr, double imagesPerSecond, double etaSeconds, double dataWait) {
     this.epoch = epoch;
     this.epochs = epochs;
     this.step = step;
@@ -26,12 +28,14 @@ public final class TrainingEvent {
     this.lr = lr;
     this.imagesPerSecond = imagesPerSecond;
     this.etaSeconds = etaSeconds;
+    this.dataWait = dataWait;
   }
 
-  /** "epoch 1/2 step 12/24 loss 5.4321 (align 3.2100 orth 2.2221) lr 1.9e-05 11.8 img/s ETA 0:01:05". */
+  /** "epoch 1/2 step 12/24 loss 5.4321 (align 3.2100 orth 2.2221) lr 1.9e-05 11.8 img/s data wait 0% ETA 0:01:05". */
   public String describe() {
     long eta = Math.round(etaSeconds);
-    return String.format("epoch %d/%d step %d/%d loss %.4f (align %.4f orth %.4f) lr %.2e %.1f img/s ETA %d:%02d:%02d",
-        epoch, epochs, step, totalSteps, loss, align, orth, lr, imagesPerSecond, eta / 3600, eta / 60 % 60, eta % 60);
+    return String.format("epoch %d/%d step %d/%d loss %.4f (align %.4f orth %.4f) lr %.2e %.1f img/s data wait %.0f%% ETA %d:%02d:%02d",
+        epoch, epochs, step, totalSteps, loss, align, orth, lr, imagesPerSecond, 100 * dataWait, eta / 3600, eta / 60 % 60,
+        eta % 60);
   }
 }

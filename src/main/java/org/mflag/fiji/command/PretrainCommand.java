@@ -76,6 +76,8 @@ public class PretrainCommand extends ContextCommand {
   private String init_weights = "";
   @Parameter(label = "Loader threads", min = "1")
   private int workers = 2;
+  @Parameter(label = "Bad pairs", choices = {"skip", "fail"})
+  private String on_bad_input = "skip";
   @Parameter(label = "Cache folder")
   private String cache_dir = "~/.cache/mflag";
   @Parameter(label = "Log every (steps)", min = "1")
