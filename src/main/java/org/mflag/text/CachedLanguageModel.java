@@ -28,6 +28,7 @@ public final class CachedLanguageModel implements ReportEmbedder {
   private final EmbeddingCache cache;
   private final Logger log;
   private final AtomicLong encoded = new AtomicLong();
+  private int lastFromCache;
   private TextEncoder encoder;
 
   public CachedLanguageModel(String modelId, int dimension, Opener opener, Path cacheDir, Logger log) throws IOException {
@@ -53,6 +54,11 @@ public final class CachedLanguageModel implements ReportEmbedder {
     return encoded.get();
   }
 
+  /** How many reports of the last {@link #embed} call were found in the cache before encoding. */
+  public int lastFromCache() {
+    return lastFromCache;
+  }
+
   public EmbeddingCache cache() {
     return cache;
   }
@@ -65,6 +71,7 @@ public final class CachedLanguageModel implements ReportEmbedder {
       if (cache.get(r.text) == null) missing.add(r.text);
       else cached++;
     }
+    lastFromCache = cached;
     if (missing.isEmpty()) {
       log.info("report embeddings: all " + reports.size() + " read from cache " + cache.file());
     } else {

@@ -68,10 +68,12 @@ public final class EmbedReports {
     long t0 = System.nanoTime();
     Map<String, float[]> vectors;
     long encoded;
+    int fromCache;
     try (ReportEmbedder e = TextModels.open(kv.string("text_model"), kv.path("cache_dir"), log)) {
       if (!(e instanceof CachedLanguageModel)) throw new IllegalArgumentException("text_model: embed-reports needs a language model, not precomputed vectors");
       vectors = e.embed(reports);
       encoded = ((CachedLanguageModel) e).encodedCount();
+      fromCache = ((CachedLanguageModel) e).lastFromCache();
     }
     double s = (System.nanoTime() - t0) / 1e9;
     Path out = kv.path("output");
@@ -88,8 +90,8 @@ public final class EmbedReports {
         }
       }
     }
-    log.info(String.format("%d reports: %d read from cache, %d encoded by the language model, %.1f s%s", reports.size(),
-        reports.size() - encoded, encoded, s, out == null ? "" : "; written to " + out));
+    log.info(String.format("%d reports: %d read from cache, %d distinct texts encoded by the language model, %.1f s%s",
+        reports.size(), fromCache, encoded, s, out == null ? "" : "; written to " + out));
     return new Summary(reports.size(), blank, encoded, s, out);
   }
 }
