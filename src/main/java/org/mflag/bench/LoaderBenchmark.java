@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import org.mflag.config.CommonKeys;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.data.BatchLoader;
@@ -27,14 +28,14 @@ public final class LoaderBenchmark {
 
   public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(
       Key.of("manifest", "samples/cxr/manifest.csv", "image-report manifest whose images are loaded"),
-      Key.of("image_column", "image", "manifest column holding the image path"),
-      Key.of("text_column", "report", "manifest column holding the report (rows without one are skipped, as in training)"),
+      CommonKeys.IMAGE_COLUMN,
+      CommonKeys.TEXT_COLUMN,
       Key.of("encoder", "resnet50", "encoder of the training step"),
       Key.of("image_size", "224", "network input size"),
       Key.of("batch_size", "16", "batch size"),
-      Key.of("workers", "2", "loader threads"),
+      CommonKeys.WORKERS,
       Key.of("steps", "6", "timed training steps (after one warm-up step)"),
-      Key.of("cache_dir", "~/.cache/mflag", "preprocessed-image cache")));
+      CommonKeys.CACHE_DIR));
 
   /** The measured rates. */
   public static final class Result {

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import org.mflag.config.CommonKeys;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.data.DatasetException;
@@ -25,10 +26,10 @@ public final class EmbedReports {
 
   public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(
       Key.of("manifest", null, "CSV file with one row per report"),
-      Key.of("text_column", "report", "manifest column holding the report text"),
-      Key.of("id_column", "id", "manifest column with a unique row id (row number when absent)"),
+      CommonKeys.TEXT_COLUMN,
+      CommonKeys.ID_COLUMN,
       Key.of("text_model", TextModels.DEFAULT, "frozen language model: " + TextModels.DEFAULT + " or a SavedModel folder"),
-      Key.of("cache_dir", "~/.cache/mflag", "where report embeddings and the unpacked language model are cached"),
+      CommonKeys.CACHE_DIR,
       Key.of("output", "", "optional .csv to write the embeddings to (id,v0,v1,...); empty = cache only")));
 
   /** What a run did. */

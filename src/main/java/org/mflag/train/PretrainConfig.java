@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.mflag.config.CommonKeys;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.data.BadInputPolicy;
@@ -24,9 +25,9 @@ public final class PretrainConfig {
   /** The parameters of {@code pretrain}, in the order {@code help} lists them. */
   public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(
       Key.of("manifest", null, "CSV file with one row per image-report pair (paths relative to its folder)"),
-      Key.of("image_column", "image", "manifest column holding the image path"),
-      Key.of("text_column", "report", "manifest column holding the report text"),
-      Key.of("id_column", "id", "manifest column with a unique row id (the image path when the column is absent)"),
+      CommonKeys.IMAGE_COLUMN,
+      CommonKeys.TEXT_COLUMN,
+      CommonKeys.ID_COLUMN,
       Key.of("output", null, "folder for the model package and checkpoints"),
       Key.choice("encoder", "resnet50", "image encoder", Architecture.keys()),
       Key.of("image_size", "224", "network input size in pixels (images are stored at image_size*256/224 and cropped)"),
@@ -45,9 +46,9 @@ public final class PretrainConfig {
       Key.of("checkpoint_every", "100", "steps between checkpoints (one is also written at each epoch end, on cancel and at the end)"),
       Key.of("text_model", TextModels.DEFAULT, "frozen language model: " + TextModels.DEFAULT + ", a SavedModel folder, or a .csv of precomputed embeddings keyed by row id"),
       Key.of("init_weights", "", "start the encoder from these weights (.npz with torchvision names); empty = random"),
-      Key.of("workers", "2", "threads that read, preprocess and augment images"),
+      CommonKeys.WORKERS,
       Key.choice("on_bad_input", "skip", "skip (warn, list in output/skipped.csv, go on) or fail (stop at the first bad pair)", "skip", "fail"),
-      Key.of("cache_dir", "~/.cache/mflag", "where preprocessed images, report embeddings and the unpacked language model are cached"),
+      CommonKeys.CACHE_DIR,
       Key.of("log_every", "10", "steps between log lines"),
       Key.of("max_steps", "0", "stop (with a checkpoint) after this global step; 0 = run all epochs")));
 
