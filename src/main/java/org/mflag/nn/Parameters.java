@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
@@ -82,9 +81,6 @@ public final class Parameters {
     return e;
   }
 
-  public boolean contains(String name) {
-    return entries.containsKey(name);
-  }
 
   public List<Entry> all() {
     return Collections.unmodifiableList(new ArrayList<>(entries.values()));
@@ -163,8 +159,4 @@ public final class Parameters {
     return out;
   }
 
-  /** The operand of a variable for use in later graph code. */
-  public Operand<TFloat32> operand(String name) {
-    return get(name).variable;
-  }
 }

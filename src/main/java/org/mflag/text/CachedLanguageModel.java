@@ -59,9 +59,6 @@ public final class CachedLanguageModel implements ReportEmbedder {
     return lastFromCache;
   }
 
-  public EmbeddingCache cache() {
-    return cache;
-  }
 
   @Override
   public Map<String, float[]> embed(List<Report> reports) throws IOException {
