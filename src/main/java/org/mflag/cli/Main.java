@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
+import org.mflag.config.Task;
 import org.mflag.data.DatasetException;
 import org.mflag.model.ModelPackageException;
 import org.mflag.train.TrainingException;
@@ -21,7 +22,10 @@ public final class Main {
   private static final Map<String, CliCommand> COMMANDS = new LinkedHashMap<>();
 
   static {
-    for (CliCommand c : new CliCommand[] {new PretrainCli(), new EmbedReportsCli(), new BenchCli()}) COMMANDS.put(c.name(), c);
+    for (CliCommand c : new CliCommand[] {new PretrainCli(), new FinetuneCli(Task.SEGMENTATION), new FinetuneCli(Task.CLASSIFICATION),
+        new FinetuneCli(Task.DETECTION), new EvaluateCli(), new EmbedReportsCli(), new BenchCli()}) {
+      COMMANDS.put(c.name(), c);
+    }
   }
 
   private Main() {}
@@ -79,8 +83,8 @@ public final class Main {
 
   static String usage() {
     StringBuilder sb = new StringBuilder("usage: mflag COMMAND key=value ...\n\ncommands:\n");
-    for (CliCommand c : COMMANDS.values()) sb.append(String.format("  %-12s %s%n", c.name(), c.summary()));
-    sb.append(String.format("  %-12s %s%n", "help", "this list; 'mflag COMMAND help' lists a command's keys"));
+    for (CliCommand c : COMMANDS.values()) sb.append(String.format("  %-20s %s%n", c.name(), c.summary()));
+    sb.append(String.format("  %-20s %s%n", "help", "this list; 'mflag COMMAND help' lists a command's keys"));
     return sb.toString();
   }
 

@@ -14,5 +14,9 @@ public final class CommonKeys {
   public static final Key CACHE_DIR = Key.of("cache_dir", "~/.cache/mflag",
       "where preprocessed images, report embeddings and the unpacked language model are cached");
 
+  public static final Key ON_BAD_INPUT = Key.choice("on_bad_input", "skip",
+      "skip (warn, list in output/skipped.csv, go on) or fail (stop at the first bad image)", "skip", "fail");
+  public static final Key SEED = Key.of("seed", "42", "seed of initialisation, splits, label fractions, data order and augmentation");
+
   private CommonKeys() {}
 }

@@ -49,6 +49,17 @@ public final class KeyValues {
     return new ArrayList<>(keys.keySet());
   }
 
+  /** Every key of the command with its value (given or default), in the command's key order. */
+  public Map<String, String> resolved() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String k : keys.keySet()) out.put(k, string(k) == null ? "" : string(k));
+    return out;
+  }
+
+  public String command() {
+    return command;
+  }
+
   public boolean given(String key) {
     return values.containsKey(key);
   }

@@ -42,11 +42,88 @@ public final class Augmentation {
     return normalise(crop(image, stored, off, off, size));
   }
 
+  /** A whole stored image (0..255 bytes), normalised, without augmentation: downstream inference and detection training. */
+  public static float[] whole(byte[] image) {
+    float[] x = new float[image.length];
+    for (int i = 0; i < x.length; i++) x[i] = image[i] & 0xFF;
+    return normalise(x);
+  }
+
   /** {@code v / 255 * 2 - 1}: ToTensor then Normalize(mean 0.5, std 0.5). */
   public static float[] normalise(float[] x) {
     float[] out = new float[x.length];
     for (int i = 0; i < x.length; i++) out[i] = x[i] / 127.5f - 1f;
     return out;
+  }
+
+  public static final double SHIFT_LIMIT = 0.1;
+  public static final double SCALE_LIMIT = 0.1;
+  public static final double ROTATE_LIMIT_DEGREES = 10;
+  public static final double P_SHIFT_SCALE_ROTATE = 0.5;
+
+  /** A normalised image and its mask (null when there is none) after a downstream augmentation. */
+  public static final class Augmented {
+    public final float[] image;
+    public final byte[] mask;
+
+    Augmented(float[] image, byte[] mask) {
+      this.image = image;
+      this.mask = mask;
+    }
+  }
+
+  /**
+   * The downstream training augmentation of MFLAG.md, albumentations' {@code ShiftScaleRotate(
+   * shift_limit=0.1, scale_limit=0.1, rotate_limit=10, p=0.5)}: with probability 0.5 one affine map
+   * (shift up to 10% of the side, scale 0.9..1.1, rotation up to 10 degrees about the centre) moves the
+   * image (bilinear) and the mask (nearest) together; borders reflect (OpenCV's REFLECT_101, the
+   * albumentations default). Returns the normalised image and the moved mask.
+   */
+  public static Augmented shiftScaleRotate(byte[] image, byte[] mask, int size, SplittableRandom r) {
+    float[] x = crop(image, size, 0, 0, size);
+    if (r.nextDouble() >= P_SHIFT_SCALE_ROTATE) return new Augmented(normalise(x), mask);
+    double angle = Math.toRadians((r.nextDouble() * 2 - 1) * ROTATE_LIMIT_DEGREES);
+    double scale = 1 + (r.nextDouble() * 2 - 1) * SCALE_LIMIT;
+    double dx = (r.nextDouble() * 2 - 1) * SHIFT_LIMIT * size;
+    double dy = (r.nextDouble() * 2 - 1) * SHIFT_LIMIT * size;
+    double cos = Math.cos(angle) / scale, sin = Math.sin(angle) / scale;
+    double c = (size - 1) / 2.0;
+    float[] out = new float[size * size];
+    byte[] outMask = mask == null ? null : new byte[size * size];
+    for (int y = 0; y < size; y++) {
+      for (int xo = 0; xo < size; xo++) {
+        // inverse map: undo the shift, then rotate back and unscale about the centre
+        double u = xo - dx - c, v = y - dy - c;
+        double sx = cos * u + sin * v + c;
+        double sy = -sin * u + cos * v + c;
+        out[y * size + xo] = bilinearReflect(x, size, sx, sy);
+        if (mask != null) {
+          int mx = reflect((int) Math.round(sx), size), my = reflect((int) Math.round(sy), size);
+          outMask[y * size + xo] = mask[my * size + mx];
+        }
+      }
+    }
+    return new Augmented(normalise(out), outMask);
+  }
+
+  private static float bilinearReflect(float[] src, int n, double x, double y) {
+    int x0 = (int) Math.floor(x), y0 = (int) Math.floor(y);
+    double fx = x - x0, fy = y - y0;
+    double acc = 0;
+    for (int j = 0; j < 2; j++) {
+      for (int i = 0; i < 2; i++) {
+        acc += (i == 0 ? 1 - fx : fx) * (j == 0 ? 1 - fy : fy) * src[reflect(y0 + j, n) * n + reflect(x0 + i, n)];
+      }
+    }
+    return (float) acc;
+  }
+
+  /** OpenCV's BORDER_REFLECT_101: ... 2 1 | 0 1 2 ... n-1 | n-2 ... */
+  static int reflect(int i, int n) {
+    if (n == 1) return 0;
+    int period = 2 * (n - 1);
+    int m = Math.floorMod(i, period);
+    return m < n ? m : period - m;
   }
 
   static float[] crop(byte[] image, int stored, int top, int left, int size) {

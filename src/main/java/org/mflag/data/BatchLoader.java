@@ -144,7 +144,7 @@ public final class BatchLoader implements AutoCloseable {
   }
 
   /** SplitMix-style mixing of (seed, epoch, position) into one stream seed. */
-  static long mix(long seed, long epoch, long pos) {
+  public static long mix(long seed, long epoch, long pos) {
     long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + pos * 0x94D049BB133111EBL;
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;

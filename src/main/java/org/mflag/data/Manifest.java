@@ -150,6 +150,11 @@ public final class Manifest {
     return folder().resolve(relative).normalize();
   }
 
+  /** A value quoted for a CSV cell when it holds a comma, a quote or a line break. */
+  public static String csvField(String s) {
+    return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+  }
+
   private static String stripBom(String s) {
     return s.startsWith("\uFEFF") ? s.substring(1) : s;
   }

@@ -265,16 +265,6 @@ public final class PairDataset {
 
   /** Writes the skip list as CSV ({@code row,id,path,reason}); returns the file. */
   public Path writeSkipList(Path file) throws IOException {
-    StringBuilder sb = new StringBuilder("row,id,path,reason\n");
-    for (SkippedPair s : skipped) {
-      sb.append(s.row).append(',').append(csv(s.id)).append(',').append(csv(s.path)).append(',').append(csv(s.reason)).append('\n');
-    }
-    Files.createDirectories(file.toAbsolutePath().getParent());
-    Files.write(file, sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    return file;
-  }
-
-  private static String csv(String s) {
-    return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    return SkippedPair.write(file, skipped);
   }
 }

@@ -21,4 +21,16 @@ public final class SkippedPair {
   public String describe() {
     return "row " + row + " (id " + id + ") " + (path.isEmpty() ? "<no image>" : path) + ": " + reason;
   }
+
+  /** Writes a skip list as CSV ({@code row,id,path,reason}); returns the file. */
+  public static java.nio.file.Path write(java.nio.file.Path file, java.util.List<SkippedPair> skipped) throws java.io.IOException {
+    StringBuilder sb = new StringBuilder("row,id,path,reason\n");
+    for (SkippedPair s : skipped) {
+      sb.append(s.row).append(',').append(Manifest.csvField(s.id)).append(',').append(Manifest.csvField(s.path)).append(',')
+          .append(Manifest.csvField(s.reason)).append('\n');
+    }
+    java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+    java.nio.file.Files.write(file, sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return file;
+  }
 }

@@ -89,6 +89,7 @@ public final class Archives {
 
   /** Writes bytes to a temporary sibling and renames it over {@code file}. */
   public static void writeAtomically(Path file, byte[] bytes) throws IOException {
+    Files.createDirectories(file.toAbsolutePath().getParent());
     Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
     try {
       Files.write(tmp, bytes);

@@ -50,63 +50,124 @@ public final class ModelPackage {
       + "Vision-Language Pre-training with Frozen Language Models and Latent Space Geometry Optimization. MICCAI 2023.";
   static final String CITATION_URL = "https://arxiv.org/abs/2307.08347";
 
-  /** What {@link #export} writes, besides the weights. */
+  /** What {@link #export} writes, besides the weights and tensors. */
   public static final class Description {
     public String name;
     public String description;
+    /** {@code pretrain}, {@code segmentation}, {@code classification} or {@code detection}. */
     public String task = "pretrain";
     public String license = "CC-BY-NC-SA-4.0";
     public Architecture architecture;
     public int imageSize;
-    public int storedSize;
-    public int textDimension;
-    /** Extra {@code config.mflag} entries (loss, training keys, data hash, final loss...). */
+    public List<String> tags = new java.util.ArrayList<>(List.of("chest-x-ray", "m-flag", "tensorflow"));
+    /** How to use the outputs, for the package's README. */
+    public String usage = "";
+    /** Extra {@code config.mflag} entries (loss, training keys, data hash, classes, metrics...). */
     public Map<String, Object> config = new LinkedHashMap<>();
   }
 
-  private final Path dir;
-  private final Map<String, Object> rdf;
-  private final Map<String, Object> mflag;
+  /** One input or output of a package: bioimage.io axes, a test tensor and pre- or postprocessing steps. */
+  public static final class TensorSpec {
+    public final String id;
+    public final String description;
+    public final List<Map<String, Object>> axes;
+    public final NdArray test;
+    public final List<Map<String, Object>> processing;
 
-  private ModelPackage(Path dir, Map<String, Object> rdf, Map<String, Object> mflag) {
-    this.dir = dir;
-    this.rdf = rdf;
-    this.mflag = mflag;
+    public TensorSpec(String id, String description, List<Map<String, Object>> axes, NdArray test, List<Map<String, Object>> processing) {
+      this.id = id;
+      this.description = description;
+      this.axes = axes;
+      this.test = test;
+      this.processing = processing;
+    }
   }
 
   /**
-   * Writes the package into {@code dir} (created if needed). Files are written under temporary names
-   * and renamed; {@code rdf.yaml} comes last, so a folder with a descriptor is always complete.
+   * The input of every package here: one grey image [batch, y, x, grey] of {@code size x size}, float32;
+   * the bioimage.io preprocessing reproduces the normalisation {@code v / 127.5 - 1} of values
+   * stretched to 0..255 (scale_range 0..100 percentile gives 0..1, scale_linear gain 2 offset -1).
    */
-  public static void export(Path dir, Description d, Map<String, float[]> weights, float[] testImage, String tfVersion)
-      throws IOException {
+  public static TensorSpec imageInput(int size, NdArray test, String description) {
+    List<Map<String, Object>> pre = List.of(
+        map("id", "scale_range", "kwargs", map("axes", List.of("y", "x"), "min_percentile", 0.0, "max_percentile", 100.0)),
+        map("id", "scale_linear", "kwargs", map("gain", 2.0, "offset", -1.0)));
+    return new TensorSpec(EncoderGraph.INPUT_IMAGE, description, List.of(map("type", "batch"),
+        map("type", "space", "id", "y", "size", size), map("type", "space", "id", "x", "size", size),
+        map("type", "channel", "channel_names", List.of("grey"))), test, pre);
+  }
+
+  /**
+   * Writes the pre-trained encoder's package into {@code dir}: the inference graph of {@link EncoderGraph}
+   * with its two signatures ({@code serving_default} for images, {@code text} for reports).
+   */
+  public static void export(Path dir, Description d, int storedSize, int textDimension, Map<String, float[]> weights,
+      float[] testImage, String tfVersion) throws IOException {
+    try (EncoderGraph g = new EncoderGraph(d.architecture, d.imageSize, textDimension, weights)) {
+      float[][] out = g.images(testImage, 1);
+      Map<String, Object> mflag = new LinkedHashMap<>();
+      mflag.put("stored_size", storedSize);
+      mflag.put("embedding_size", out[0].length);
+      mflag.put("projection_size", out[1].length);
+      mflag.put("text_dimension", textDimension);
+      mflag.put("text_signature", map("key", EncoderGraph.TEXT_SIGNATURE, "input", EncoderGraph.INPUT_TEXT,
+          "output", EncoderGraph.OUTPUT_PROJECTION));
+      mflag.putAll(d.config);
+      d.config = mflag;
+      d.tags = List.of("chest-x-ray", "vision-language", "m-flag", "pre-training", "tensorflow");
+      d.usage = "Outputs: `embedding` (pooled " + d.architecture.key() + " features) and `projection` (M-FLAG image projection).\n"
+          + "The `text` signature projects frozen language-model report embeddings into the same space.\n";
+      TensorSpec input = imageInput(d.imageSize, new NdArray(testImage, 1, d.imageSize, d.imageSize, 1),
+          "grey chest X-ray cropped to its non-zero bounding box, rescaled to 0..255, resized to " + storedSize
+              + " and centre-cropped to " + d.imageSize);
+      List<TensorSpec> outputs = List.of(
+          new TensorSpec(EncoderGraph.OUTPUT_EMBEDDING, "pooled image encoder features (img_emb)", featureAxes(out[0].length),
+              new NdArray(out[0], 1, out[0].length), List.of()),
+          new TensorSpec(EncoderGraph.OUTPUT_PROJECTION, "image projector output, comparable with the text projection",
+              featureAxes(out[1].length), new NdArray(out[1], 1, out[1].length), List.of()));
+      export(dir, d, g.session(), List.of(g.imageSignature(), g.textSignature()), input, outputs, tfVersion);
+    }
+  }
+
+  private static List<Map<String, Object>> featureAxes(int size) {
+    return List.of(map("type", "batch"), map("type", "index", "id", "feature", "size", size));
+  }
+
+  /**
+   * Writes a package into {@code dir} (created if needed) from a live session and its signatures.
+   * Files are written under temporary names and renamed; {@code rdf.yaml} comes last, so a folder with
+   * a descriptor is always complete.
+   */
+  public static void export(Path dir, Description d, org.tensorflow.Session session, List<org.tensorflow.Signature> signatures,
+      TensorSpec input, List<TensorSpec> outputs, String tfVersion) throws IOException {
     Files.createDirectories(dir);
     Path work = Files.createTempDirectory(dir, ".export-");
-    try (EncoderGraph g = new EncoderGraph(d.architecture, d.imageSize, d.textDimension, weights)) {
+    try {
       Path saved = work.resolve("saved_model");
-      SavedModelBundle.exporter(saved.toString())
-          .withFunctions(SessionFunction.create(g.imageSignature(), g.session()),
-              SessionFunction.create(g.textSignature(), g.session()))
-          .export();
+      SessionFunction[] functions = new SessionFunction[signatures.size()];
+      for (int i = 0; i < functions.length; i++) functions[i] = SessionFunction.create(signatures.get(i), session);
+      SavedModelBundle.exporter(saved.toString()).withFunctions(functions).export();
       Path zip = work.resolve(WEIGHTS);
       Archives.zip(saved, zip);
-      float[][] out = g.images(testImage, 1);
       Map<String, byte[]> files = new LinkedHashMap<>();
-      files.put(TEST_INPUT, Npy.toBytes(new NdArray(testImage, 1, d.imageSize, d.imageSize, 1)));
-      files.put(TEST_EMBEDDING, Npy.toBytes(new NdArray(out[0], 1, out[0].length)));
-      files.put(TEST_PROJECTION, Npy.toBytes(new NdArray(out[1], 1, out[1].length)));
+      files.put(TEST_INPUT, Npy.toBytes(input.test));
+      for (TensorSpec o : outputs) files.put(testOutputFile(o.id), Npy.toBytes(o.test));
       files.put("README.md", readme(d).getBytes(StandardCharsets.UTF_8));
       Files.move(zip, dir.resolve(WEIGHTS), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       for (Map.Entry<String, byte[]> f : files.entrySet()) Archives.writeAtomically(dir.resolve(f.getKey()), f.getValue());
-      String yaml = yaml().dump(describe(dir, d, out[0].length, out[1].length, tfVersion));
+      String yaml = yaml().dump(describe(dir, d, input, outputs, tfVersion));
       Archives.writeAtomically(dir.resolve(RDF), yaml.getBytes(StandardCharsets.UTF_8));
     } finally {
       Archives.deleteTree(work);
     }
   }
 
-  private static Map<String, Object> describe(Path dir, Description d, int embedding, int projection, String tfVersion)
+  static String testOutputFile(String outputId) {
+    return "test_output_" + outputId + ".npy";
+  }
+
+  private static Map<String, Object> describe(Path dir, Description d, TensorSpec input, List<TensorSpec> outputs, String tfVersion)
       throws IOException {
     Map<String, Object> rdf = new LinkedHashMap<>();
     rdf.put("format_version", FORMAT_VERSION);
@@ -117,21 +178,11 @@ public final class ModelPackage {
     rdf.put("cite", List.of(map("text", CITATION, "url", CITATION_URL)));
     rdf.put("license", d.license);
     rdf.put("documentation", "README.md");
-    rdf.put("tags", List.of("chest-x-ray", "vision-language", "m-flag", "pre-training", "tensorflow"));
-    Map<String, Object> input = new LinkedHashMap<>();
-    input.put("id", EncoderGraph.INPUT_IMAGE);
-    input.put("description", "grey chest X-ray cropped to its non-zero bounding box, rescaled to 0..255, resized to "
-        + d.storedSize + " and centre-cropped to " + d.imageSize);
-    input.put("axes", List.of(map("type", "batch"), map("type", "space", "id", "y", "size", d.imageSize),
-        map("type", "space", "id", "x", "size", d.imageSize), map("type", "channel", "channel_names", List.of("grey"))));
-    input.put("test_tensor", fileRef(dir, TEST_INPUT));
-    input.put("data", map("type", "float32"));
-    input.put("preprocessing", List.of(map("id", "fixed_zero_mean_unit_variance", "kwargs", map("mean", 127.5, "std", 127.5))));
-    rdf.put("inputs", List.of(input));
-    rdf.put("outputs", List.of(
-        output(dir, EncoderGraph.OUTPUT_EMBEDDING, "pooled image encoder features (img_emb)", embedding, TEST_EMBEDDING),
-        output(dir, EncoderGraph.OUTPUT_PROJECTION, "image projector output, comparable with the text projection", projection,
-            TEST_PROJECTION)));
+    rdf.put("tags", d.tags);
+    rdf.put("inputs", List.of(tensor(dir, input, TEST_INPUT, "preprocessing")));
+    List<Map<String, Object>> outs = new java.util.ArrayList<>();
+    for (TensorSpec o : outputs) outs.add(tensor(dir, o, testOutputFile(o.id), "postprocessing"));
+    rdf.put("outputs", outs);
     Map<String, Object> bundle = new LinkedHashMap<>(fileRef(dir, WEIGHTS));
     bundle.put("tensorflow_version", tfVersion);
     rdf.put("weights", map("tensorflow_saved_model_bundle", bundle));
@@ -140,26 +191,21 @@ public final class ModelPackage {
     mflag.put("task", d.task);
     mflag.put("encoder", d.architecture.key());
     mflag.put("image_size", d.imageSize);
-    mflag.put("stored_size", d.storedSize);
     mflag.put("normalisation", "v / 127.5 - 1 on 0..255 values (Normalize(mean 0.5, std 0.5) after ToTensor)");
-    mflag.put("embedding_size", embedding);
-    mflag.put("projection_size", projection);
-    mflag.put("text_dimension", d.textDimension);
-    mflag.put("text_signature", map("key", EncoderGraph.TEXT_SIGNATURE, "input", EncoderGraph.INPUT_TEXT,
-        "output", EncoderGraph.OUTPUT_PROJECTION));
     mflag.putAll(d.config);
     rdf.put("config", map("mflag", mflag));
     return rdf;
   }
 
-  private static Map<String, Object> output(Path dir, String id, String description, int size, String test) throws IOException {
-    Map<String, Object> o = new LinkedHashMap<>();
-    o.put("id", id);
-    o.put("description", description);
-    o.put("axes", List.of(map("type", "batch"), map("type", "index", "id", "feature", "size", size)));
-    o.put("test_tensor", fileRef(dir, test));
-    o.put("data", map("type", "float32"));
-    return o;
+  private static Map<String, Object> tensor(Path dir, TensorSpec t, String testFile, String processingKey) throws IOException {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", t.id);
+    m.put("description", t.description);
+    m.put("axes", t.axes);
+    m.put("test_tensor", fileRef(dir, testFile));
+    m.put("data", map("type", "float32"));
+    if (!t.processing.isEmpty()) m.put(processingKey, t.processing);
+    return m;
   }
 
   private static Map<String, Object> fileRef(Path dir, String name) throws IOException {
@@ -169,9 +215,17 @@ public final class ModelPackage {
   private static String readme(Description d) {
     return "# " + d.name + "\n\n" + d.description + "\n\n"
         + "Input: one grey chest X-ray, " + d.imageSize + "x" + d.imageSize + ", preprocessed as `rdf.yaml` says.\n"
-        + "Outputs: `embedding` (pooled " + d.architecture.key() + " features) and `projection` (M-FLAG image projection).\n"
-        + "The `text` signature projects frozen language-model report embeddings into the same space.\n\n"
-        + "Produced by M-FLAG for Fiji. Cite: " + CITATION + " " + CITATION_URL + "\n";
+        + d.usage + "\nProduced by M-FLAG for Fiji. Cite: " + CITATION + " " + CITATION_URL + "\n";
+  }
+
+  private final Path dir;
+  private final Map<String, Object> rdf;
+  private final Map<String, Object> mflag;
+
+  private ModelPackage(Path dir, Map<String, Object> rdf, Map<String, Object> mflag) {
+    this.dir = dir;
+    this.rdf = rdf;
+    this.mflag = mflag;
   }
 
   /** Reads and checks a package folder; nothing heavy is loaded. */
@@ -195,7 +249,7 @@ public final class ModelPackage {
     Map<String, Object> bundle = section(weights, "tensorflow_saved_model_bundle", rdfFile);
     checkFile(dir, bundle, "weights.tensorflow_saved_model_bundle", rdfFile);
     Map<String, Object> mflag = section(section(rdf, "config", rdfFile), "mflag", rdfFile);
-    for (String k : new String[] {"task", "encoder", "image_size", "text_dimension", "embedding_size"}) {
+    for (String k : new String[] {"task", "encoder", "image_size"}) {
       if (!mflag.containsKey(k)) throw new ModelPackageException(rdfFile + ": config.mflag." + k + " missing");
     }
     ModelPackage p = new ModelPackage(dir, rdf, mflag);
@@ -297,7 +351,7 @@ public final class ModelPackage {
   }
 
   public NdArray testOutput(String outputId) throws ModelPackageException {
-    return readNpy(dir.resolve("test_output_" + outputId + ".npy"));
+    return readNpy(dir.resolve(testOutputFile(outputId)));
   }
 
   /**
@@ -315,10 +369,61 @@ public final class ModelPackage {
     }
   }
 
+  /**
+   * Every variable of the SavedModel by name (torchvision names for the encoder: {@code conv1.weight},
+   * {@code layer1.0.bn1.running_mean}, ...), read through TensorFlow Java: how a fine-tuning run starts
+   * from a pre-trained encoder.
+   */
+  public Map<String, float[]> weights() throws ModelPackageException {
+    TensorFlowRuntime.ensureLoaded();
+    Path saved = savedModelDir();
+    try (SavedModelBundle b = SavedModelBundle.load(saved.toString(), "serve")) {
+      List<String> names = new java.util.ArrayList<>();
+      for (java.util.Iterator<org.tensorflow.GraphOperation> it = b.graph().operations(); it.hasNext(); ) {
+        org.tensorflow.GraphOperation op = it.next();
+        if (op.type().equals("VariableV2")) names.add(op.name());
+      }
+      if (names.isEmpty()) throw new ModelPackageException(dir.resolve(WEIGHTS) + ": the SavedModel holds no variables");
+      org.tensorflow.Session.Runner r = b.session().runner();
+      for (String n : names) r.fetch(n);
+      Map<String, float[]> out = new LinkedHashMap<>();
+      try (org.tensorflow.Result res = r.run()) {
+        for (int i = 0; i < names.size(); i++) out.put(names.get(i), org.mflag.nn.Tensors.toArray(res.get(i)));
+      }
+      return out;
+    } catch (RuntimeException e) {
+      throw new ModelPackageException(dir.resolve(WEIGHTS) + ": cannot read its weights (" + e.getMessage() + ")", e);
+    }
+  }
+
   /** Opens the image encoder through DJL's TensorFlow engine. */
   public EncoderPredictor predictor() throws ModelPackageException {
     TensorFlowRuntime.ensureLoaded();
     return EncoderPredictor.load(savedModelDir(), imageSize());
+  }
+
+  /** Opens the package's SavedModel through DJL's TensorFlow engine (any task). */
+  public SavedModelPredictor savedModelPredictor() throws ModelPackageException {
+    TensorFlowRuntime.ensureLoaded();
+    return SavedModelPredictor.load(savedModelDir(), imageSize());
+  }
+
+  /** The classes of a fine-tuned package ({@code config.mflag.classes}), empty for an encoder. */
+  public List<String> classes() {
+    Object c = mflag.get("classes");
+    List<String> out = new java.util.ArrayList<>();
+    if (c instanceof List) for (Object o : (List<?>) c) out.add(String.valueOf(o));
+    return out;
+  }
+
+  public boolean multiLabel() {
+    return Boolean.TRUE.equals(mflag.get("multi_label"));
+  }
+
+  /** A number of {@code config.mflag}, or {@code fallback} when absent. */
+  public double number(String key, double fallback) {
+    Object v = mflag.get(key);
+    return v instanceof Number ? ((Number) v).doubleValue() : fallback;
   }
 
   static Map<String, Object> map(Object... kv) {

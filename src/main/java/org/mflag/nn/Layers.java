@@ -135,6 +135,38 @@ public final class Layers {
     return tf.nn.biasAdd(y, b);
   }
 
+  /**
+   * A stride-1 convolution with bias and PyTorch's default {@code nn.Conv2d} init (weight and bias
+   * U(-1/sqrt(fan_in), 1/sqrt(fan_in))): the output layers of the task heads.
+   */
+  public Operand<TFloat32> convWithBias(String name, Operand<TFloat32> x, long inC, long outC, int k) {
+    long fanIn = inC * k * k;
+    Operand<TFloat32> w = params.create(name + ".weight", new long[] {k, k, inC, outC},
+        Parameters.Kind.TRAINABLE, Initializer.uniformFanIn(fanIn));
+    Operand<TFloat32> b = params.create(name + ".bias", new long[] {outC}, Parameters.Kind.TRAINABLE, Initializer.uniformFanIn(fanIn));
+    List<Long> ones = Arrays.asList(1L, 1L, 1L, 1L);
+    return tf.nn.biasAdd(tf.nn.conv2d(x, w, ones, k == 1 ? "VALID" : "SAME"), b);
+  }
+
+  /** Conv (no bias) + batch norm + activation: the repeated unit of the U-Net decoder and the YOLO neck. */
+  public Operand<TFloat32> convBnAct(String name, Operand<TFloat32> x, long inC, long outC, int k, float leak) {
+    Operand<TFloat32> y = batchNorm2d(name + ".bn", conv(name + ".conv", x, inC, outC, k, 1, k / 2), outC);
+    return leak == 0f ? relu(y) : leakyRelu(y, leak);
+  }
+
+  public Operand<TFloat32> leakyRelu(Operand<TFloat32> x, float alpha) {
+    return tf.nn.leakyRelu(x, org.tensorflow.op.nn.LeakyRelu.alpha(alpha));
+  }
+
+  /**
+   * Nearest-neighbour 2x upsampling of [B, H, W, C] with static H, W, C, built from concat and reshape
+   * (whose gradients TensorFlow's C++ API certainly has) rather than ResizeNearestNeighbor.
+   */
+  public Operand<TFloat32> upsample2x(Operand<TFloat32> x, long h, long w, long c) {
+    Operand<TFloat32> cols = tf.reshape(tf.concat(Arrays.asList(x, x), tf.constant(3)), tf.constant(new long[] {-1, h, 2 * w, c}));
+    return tf.reshape(tf.concat(Arrays.asList(cols, cols), tf.constant(2)), tf.constant(new long[] {-1, 2 * h, 2 * w, c}));
+  }
+
   public Operand<TFloat32> relu(Operand<TFloat32> x) {
     return tf.nn.relu(x);
   }

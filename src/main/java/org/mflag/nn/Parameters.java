@@ -28,14 +28,17 @@ import org.tensorflow.types.TFloat32;
  */
 public final class Parameters {
 
-  /** What a variable is for. Only {@link #TRAINABLE} ones receive gradients. */
-  public enum Kind { TRAINABLE, BUFFER, OPTIMIZER }
+  /**
+   * What a variable is for. Only {@link #TRAINABLE} ones receive gradients; {@link #FROZEN} weights
+   * (a frozen encoder during fine-tuning) are kept as loaded.
+   */
+  public enum Kind { TRAINABLE, FROZEN, BUFFER, OPTIMIZER }
 
   /** One variable and how to set it. */
   public static final class Entry {
     public final String name;
     public final long[] shape;
-    public final Kind kind;
+    public Kind kind;
     public final Variable<TFloat32> variable;
     final Initializer initializer;
     Placeholder<TFloat32> feed;
@@ -73,6 +76,23 @@ public final class Parameters {
     Variable<TFloat32> v = tf.withName(name).variable(Shape.of(shape), TFloat32.class);
     entries.put(name, new Entry(name, shape.clone(), kind, v, init));
     return v;
+  }
+
+  /**
+   * Marks every trainable parameter whose name matches as {@link Kind#FROZEN}; call before the
+   * optimiser is built. (A frozen network's batch-norm statistics stay fixed when it is built in
+   * {@link Mode#INFER}.) Returns how many were frozen.
+   */
+  public int freeze(java.util.function.Predicate<String> names) {
+    if (sealed) throw new IllegalStateException("parameters are sealed; freeze before building the optimiser");
+    int n = 0;
+    for (Entry e : entries.values()) {
+      if (e.kind == Kind.TRAINABLE && names.test(e.name)) {
+        e.kind = Kind.FROZEN;
+        n++;
+      }
+    }
+    return n;
   }
 
   public Entry get(String name) {
@@ -159,4 +179,17 @@ public final class Parameters {
     return out;
   }
 
+  /** Every variable with its shape, for a checkpoint. */
+  public Map<String, org.mflag.io.NdArray> snapshot(Session session) {
+    Map<String, org.mflag.io.NdArray> out = new LinkedHashMap<>();
+    for (Map.Entry<String, float[]> e : read(session).entrySet()) out.put(e.getKey(), new org.mflag.io.NdArray(e.getValue(), get(e.getKey()).shape));
+    return out;
+  }
+
+  /** The values of a snapshot, for {@link #assign}. */
+  public static Map<String, float[]> values(Map<String, org.mflag.io.NdArray> arrays) {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (Map.Entry<String, org.mflag.io.NdArray> e : arrays.entrySet()) out.put(e.getKey(), e.getValue().data());
+    return out;
+  }
 }

@@ -66,6 +66,7 @@ public final class Checkpoints {
   /** Writes a checkpoint atomically and prunes old ones; returns its path. */
   public Path save(long step, Map<String, NdArray> arrays, Properties meta) throws IOException {
     Files.createDirectories(dir);
+    meta.setProperty("step", Long.toString(step));
     Path target = dir.resolve(String.format("ckpt-%08d.npz", step));
     Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,

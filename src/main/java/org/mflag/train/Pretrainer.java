@@ -104,9 +104,7 @@ public final class Pretrainer {
       long step;
       if (resumeFrom != null) {
         checkCompatible(resumeFrom, manifest, spe);
-        Map<String, float[]> values = new LinkedHashMap<>();
-        for (Map.Entry<String, NdArray> e : resumeFrom.arrays.entrySet()) values.put(e.getKey(), e.getValue().data());
-        params.assign(graph.session(), values, resumeFrom.file.toString());
+        params.assign(graph.session(), Parameters.values(resumeFrom.arrays), resumeFrom.file.toString());
         step = resumeFrom.step;
         stats.restore(resumeFrom.meta);
         log.info(String.format("resumed at epoch %d, step %d of %d", step / spe + 1, step, total));
@@ -177,13 +175,13 @@ public final class Pretrainer {
           listener.onEpoch(epochEvent);
         }
         if (epochEnd || step % cfg.checkpointEvery() == 0 || step == end) {
-          lastCheckpoint = checkpoints.save(step, arrays(params, graph), meta(step, manifest, stats, loss));
+          lastCheckpoint = checkpoints.save(step, params.snapshot(graph.session()), meta(step, manifest, stats, loss));
           log.debug("checkpoint " + lastCheckpoint);
         }
       }
       if (step < total) {
         if (lastCheckpoint == null || Checkpoints.stepOf(lastCheckpoint) != step) {
-          lastCheckpoint = checkpoints.save(step, arrays(params, graph), meta(step, manifest, stats, last));
+          lastCheckpoint = checkpoints.save(step, params.snapshot(graph.session()), meta(step, manifest, stats, last));
         }
         log.info("stopped at step " + step + " of " + total + "; checkpoint " + lastCheckpoint
             + " (run again with resume=true to continue)");
@@ -232,8 +230,6 @@ public final class Pretrainer {
         + ", alignment + orthogonality loss) on " + data.size() + " image-report pairs.";
     d.architecture = cfg.encoder();
     d.imageSize = cfg.imageSize();
-    d.storedSize = data.storedSize();
-    d.textDimension = text.dimension;
     d.config.put("text_model", text.modelId);
     d.config.put("loss", ModelPackageMaps.loss(cfg));
     d.config.put("training", new LinkedHashMap<>(cfg.toKeyValues()));
@@ -243,7 +239,7 @@ public final class Pretrainer {
     d.config.put("epoch_losses", new ArrayList<>(stats.epochs));
     d.config.put("versions", ModelPackageMaps.versions(tfVersion));
     float[] testImage = Augmentation.centre(data.image(0), data.storedSize(), cfg.imageSize());
-    ModelPackage.export(cfg.output(), d, weights, testImage, tfVersion);
+    ModelPackage.export(cfg.output(), d, data.storedSize(), text.dimension, weights, testImage, tfVersion);
     log.info("model package written to " + cfg.output() + " (" + ModelPackage.RDF + ", " + ModelPackage.WEIGHTS + ")");
   }
 
@@ -251,14 +247,6 @@ public final class Pretrainer {
       double rate, double eta, double wait) {
     int epoch = (int) Math.min(cfg.epochs(), Math.max(1, (step + spe - 1) / spe));
     return new TrainingEvent(epoch, cfg.epochs(), step, total, loss, align, orth, lr, rate, eta, wait);
-  }
-
-  private static Map<String, NdArray> arrays(Parameters params, PretrainGraph graph) {
-    Map<String, NdArray> out = new LinkedHashMap<>();
-    for (Map.Entry<String, float[]> e : params.read(graph.session()).entrySet()) {
-      out.put(e.getKey(), new NdArray(e.getValue(), params.get(e.getKey()).shape));
-    }
-    return out;
   }
 
   private Properties meta(long step, Manifest manifest, EpochStats stats, float[] loss) {

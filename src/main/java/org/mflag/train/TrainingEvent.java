@@ -31,11 +31,14 @@ public final class TrainingEvent {
     this.dataWait = dataWait;
   }
 
-  /** "epoch 1/2 step 12/24 loss 5.4321 (align 3.2100 orth 2.2221) lr 1.9e-05 11.8 img/s data wait 0% ETA 0:01:05". */
+  /**
+   * "epoch 1/2 step 12/24 loss 5.4321 (align 3.2100 orth 2.2221) lr 1.9e-05 11.8 img/s data wait 0% ETA 0:01:05"; the
+   * parts in brackets only when the loss has them (pre-training).
+   */
   public String describe() {
     long eta = Math.round(etaSeconds);
-    return String.format("epoch %d/%d step %d/%d loss %.4f (align %.4f orth %.4f) lr %.2e %.1f img/s data wait %.0f%% ETA %d:%02d:%02d",
-        epoch, epochs, step, totalSteps, loss, align, orth, lr, imagesPerSecond, 100 * dataWait, eta / 3600, eta / 60 % 60,
-        eta % 60);
+    String parts = Double.isNaN(align) ? "" : String.format(" (align %.4f orth %.4f)", align, orth);
+    return String.format("epoch %d/%d step %d/%d loss %.4f%s lr %.2e %.1f img/s data wait %.0f%% ETA %d:%02d:%02d",
+        epoch, epochs, step, totalSteps, loss, parts, lr, imagesPerSecond, 100 * dataWait, eta / 3600, eta / 60 % 60, eta % 60);
   }
 }

@@ -1,0 +1,35 @@
+package org.mflag.cli;
+
+import java.util.List;
+import org.mflag.config.Key;
+import org.mflag.config.KeyValues;
+import org.mflag.eval.TaskEvaluation;
+import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.infer.Evaluator;
+import org.scijava.log.Logger;
+
+/** {@code ./mflag evaluate model=DIR manifest=CSV split=test ...}: prints one {@code name: value} per line. */
+final class EvaluateCli implements CliCommand {
+
+  @Override
+  public String name() {
+    return "evaluate";
+  }
+
+  @Override
+  public String summary() {
+    return "score a fine-tuned model on a split (Dice/IoU, AUROC/accuracy, mAP); writes metrics.json and metrics.csv";
+  }
+
+  @Override
+  public List<Key> keys() {
+    return Evaluator.KEYS;
+  }
+
+  @Override
+  public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
+    TaskEvaluation e = Evaluator.run(args, new ImageJDecoder(), log);
+    System.out.print(e.describe());
+    return 0;
+  }
+}

@@ -1,0 +1,63 @@
+package org.mflag.data;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.mflag.config.KeyValues;
+import org.mflag.config.Task;
+
+/**
+ * What a task reads from the data keys ({@link FinetuneConfig#dataKeys}): its classes, whether they
+ * are multi-label, and the {@link TaskDataset.Options} that load its targets. Shared by fine-tuning
+ * and {@code evaluate}, which passes the classes recorded in the model package.
+ */
+public final class TaskData {
+
+  public final List<String> classes;
+  public final boolean multiLabel;
+  public final TaskDataset.Options options;
+
+  private TaskData(List<String> classes, boolean multiLabel, TaskDataset.Options options) {
+    this.classes = classes;
+    this.multiLabel = multiLabel;
+    this.options = options;
+  }
+
+  /** @param fixedClasses the model's classes (evaluation), or null to take them from the keys and data */
+  public static TaskData of(Task task, KeyValues kv, Manifest m, int size, List<String> fixedClasses) throws DatasetException {
+    TaskDataset.Options o = TaskDataset.Options.size(size).optImageColumn(kv.string("image_column"));
+    switch (task) {
+      case SEGMENTATION: {
+        String ignore = kv.string("ignore_value").trim();
+        Integer ignoreValue = null;
+        if (!ignore.isEmpty()) ignoreValue = kv.integer("ignore_value", 0);
+        o.optMasks(kv.string("mask_column"), ignoreValue);
+        return new TaskData(List.of("foreground"), false, o);
+      }
+      case CLASSIFICATION: {
+        List<String> given = fixedClasses != null ? fixedClasses : list(kv.string("classes"));
+        Labels labels = Labels.of(m, kv.string("label_column"), list(kv.string("label_columns")), given);
+        o.optLabels(labels);
+        return new TaskData(labels.classes(), labels.multiLabel(), o);
+      }
+      case DETECTION: {
+        Path file = kv.path("boxes");
+        CocoBoxes boxes = CocoBoxes.read(file);
+        if (fixedClasses != null && !fixedClasses.equals(boxes.categories())) {
+          throw new DatasetException("boxes=" + file + ": categories " + boxes.categories() + " differ from the model's " + fixedClasses);
+        }
+        o.optBoxes(boxes);
+        return new TaskData(boxes.categories(), false, o);
+      }
+      default:
+        throw new IllegalArgumentException(task.toString());
+    }
+  }
+
+  static List<String> list(String commaSeparated) {
+    List<String> out = new ArrayList<>();
+    for (String s : Arrays.asList(commaSeparated.split(","))) if (!s.trim().isEmpty()) out.add(s.trim());
+    return out;
+  }
+}
