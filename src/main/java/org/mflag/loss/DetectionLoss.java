@@ -64,8 +64,8 @@ public final class DetectionLoss {
     Operand<TFloat32> ignored = overlapsTruth(tf, tf.stopGradient(raw), layout, numClasses, truths);
     Operand<TFloat32> negative = tf.math.mul(tf.math.sub(one, assigned), tf.math.sub(one, ignored));
     Operand<TFloat32> obj = tf.math.add(
-        Losses.sum(tf, tf.math.mul(Losses.bceWithLogits(tf, tobj, tf.onesLike(tobj)), assigned)),
-        Losses.sum(tf, tf.math.mul(Losses.bceWithLogits(tf, tobj, tf.zerosLike(tobj)), negative)));
+        Losses.sum(tf, tf.math.mul(Losses.bceWithLogits(tf, tobj, one), assigned)),
+        Losses.sum(tf, tf.math.mul(Losses.bceWithLogits(tf, tobj, tf.constant(0f)), negative)));
     Operand<TFloat32> cls = Losses.sum(tf, tf.math.mul(Losses.bceWithLogits(tf, tcls, classes), tf.expandDims(assigned, tf.constant(2))));
 
     Operand<TFloat32> batch = tf.dtypes.cast(tf.gather(tf.shape(raw), tf.constant(0), tf.constant(0)), TFloat32.class);
