@@ -140,10 +140,15 @@ public final class Layers {
    * U(-1/sqrt(fan_in), 1/sqrt(fan_in))): the output layers of the task heads.
    */
   public Operand<TFloat32> convWithBias(String name, Operand<TFloat32> x, long inC, long outC, int k) {
+    return convWithBias(name, x, inC, outC, k, Initializer.uniformFanIn(inC * k * k));
+  }
+
+  /** {@link #convWithBias(String, Operand, long, long, int)} with its own bias initialisation. */
+  public Operand<TFloat32> convWithBias(String name, Operand<TFloat32> x, long inC, long outC, int k, Initializer bias) {
     long fanIn = inC * k * k;
     Operand<TFloat32> w = params.create(name + ".weight", new long[] {k, k, inC, outC},
         Parameters.Kind.TRAINABLE, Initializer.uniformFanIn(fanIn));
-    Operand<TFloat32> b = params.create(name + ".bias", new long[] {outC}, Parameters.Kind.TRAINABLE, Initializer.uniformFanIn(fanIn));
+    Operand<TFloat32> b = params.create(name + ".bias", new long[] {outC}, Parameters.Kind.TRAINABLE, bias);
     List<Long> ones = Arrays.asList(1L, 1L, 1L, 1L);
     return tf.nn.biasAdd(tf.nn.conv2d(x, w, ones, k == 1 ? "VALID" : "SAME"), b);
   }

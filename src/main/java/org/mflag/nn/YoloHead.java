@@ -16,7 +16,8 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>Deviation from YOLOv3 (Darknet-53 neck): the conv sets have 3 convolutions instead of 5, and
  * the widths scale with the encoder (stage-4 channels / 4: 512 for ResNet-50 as in YOLOv3, 128 for
- * ResNet-18), to keep the head small next to the frozen encoder on a CPU.</p>
+ * ResNet-18), to keep the head small next to the frozen encoder on a CPU; and the objectness bias
+ * starts at a 1% prior ({@link #objectnessPrior}).</p>
  *
  * <p>The raw output is [B, N, 5 + C] in {@link YoloLayout} order: (tx, ty, tw, th, objectness, class
  * logits). Parameter names start with {@code yolo.}.</p>
@@ -51,7 +52,7 @@ public final class YoloHead {
       x = l.convBnAct(n + "set1", x, c, 2 * c, 3, LEAK);
       x = l.convBnAct(n + "set2", x, 2 * c, c, 1, LEAK);
       Operand<TFloat32> o = l.convBnAct(n + "out0", x, c, 2 * c, 3, LEAK);
-      o = l.convWithBias(n + "out1", o, 2 * c, YoloLayout.ANCHORS_PER_SCALE * per, 1);
+      o = l.convWithBias(n + "out1", o, 2 * c, YoloLayout.ANCHORS_PER_SCALE * per, 1, objectnessPrior(2 * c, per));
       outs[s] = tf.reshape(o, tf.constant(new long[] {-1, g * g * YoloLayout.ANCHORS_PER_SCALE, per}));
       if (s > 0) {
         lateralC = c / 2;
@@ -60,6 +61,25 @@ public final class YoloHead {
     }
     List<Operand<TFloat32>> ordered = new ArrayList<>(Arrays.asList(outs));
     return tf.concat(ordered, tf.constant(1));
+  }
+
+  /** The prior probability of an object at a prediction, for the objectness bias (see the class comment). */
+  public static final double OBJECTNESS_PRIOR = 0.01;
+
+  /**
+   * Output bias: PyTorch's default for box and class channels, {@code log(p / (1 - p))} with
+   * p = {@link #OBJECTNESS_PRIOR} for objectness, so that training does not start with thousands of
+   * confident false positives (RetinaNet's prior; YOLOv5 does the same). Without it, YOLOv3's summed
+   * objectness loss of the few-thousand negatives swamps the first epochs of a short run.
+   */
+  static Initializer objectnessPrior(long fanIn, long per) {
+    Initializer uniform = Initializer.uniformFanIn(fanIn);
+    float prior = (float) Math.log(OBJECTNESS_PRIOR / (1 - OBJECTNESS_PRIOR));
+    return (shape, random) -> {
+      float[] v = uniform.values(shape, random);
+      for (int i = 4; i < v.length; i += (int) per) v[i] = prior;
+      return v;
+    };
   }
 
   /**
