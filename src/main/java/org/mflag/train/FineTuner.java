@@ -148,6 +148,13 @@ public final class FineTuner {
       long end = cfg.maxSteps() > 0 ? Math.min(total, cfg.maxSteps()) : total;
       listener.onStart(event(step, total, spe, Double.NaN, 0, 0));
       YoloLayout layout = task == Task.DETECTION ? new YoloLayout(size) : null;
+      if (resumeFrom == null) {
+        Map<String, Double> before = validate(task, g, v, val, td, batch, size).metrics;
+        st.history.add(String.format(java.util.Locale.ROOT, "0,NaN,%s", csvValues(before)));
+        st.metricNames = String.join(",", before.keySet());
+        log.info(String.format("validation %s before training: %.4f", primaryMetric(task, td.multiLabel),
+            before.get(primaryMetric(task, td.multiLabel))));
+      }
       long t0 = System.nanoTime();
       long timedFrom = step;
       boolean stoppedEarly = st.badEpochs >= cfg.patience();
