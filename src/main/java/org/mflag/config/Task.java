@@ -24,7 +24,11 @@ public enum Task {
     return model;
   }
 
-  /** The validation metric that early stopping follows (higher is better). */
+  /**
+   * The validation metric that early stopping follows (higher is better): Dice, mAP, or macro AUROC for
+   * classification, single-label too. (MGCA reports accuracy for multi-class COVIDx; on skewed labels
+   * accuracy rewards the majority class and barely moves, so we select on AUROC and report both.)
+   */
   public String primaryMetric() {
     return metric;
   }

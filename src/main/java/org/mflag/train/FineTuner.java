@@ -152,8 +152,8 @@ public final class FineTuner {
         Map<String, Double> before = validate(task, g, v, val, td, batch, size).metrics;
         st.history.add(String.format(java.util.Locale.ROOT, "0,NaN,%s", csvValues(before)));
         st.metricNames = String.join(",", before.keySet());
-        log.info(String.format("validation %s before training: %.4f", primaryMetric(task, td.multiLabel),
-            before.get(primaryMetric(task, td.multiLabel))));
+        log.info(String.format("validation %s before training: %.4f", task.primaryMetric(),
+            before.get(task.primaryMetric())));
       }
       long t0 = System.nanoTime();
       long timedFrom = step;
@@ -192,7 +192,7 @@ public final class FineTuner {
         if (step % cfg.logEvery() == 0 || step == end) log.info(ev.describe());
         if (step % spe == 0) {
           Map<String, Double> metrics = validate(task, g, v, val, td, batch, size).metrics;
-          double m = metrics.get(primaryMetric(task, td.multiLabel));
+          double m = metrics.get(task.primaryMetric());
           boolean improved = st.bestEpoch == 0 || (!Double.isNaN(m) && (Double.isNaN(st.best) || m > st.best));
           int done = (int) (step / spe);
           if (improved) {
@@ -206,14 +206,14 @@ public final class FineTuner {
           st.history.add(String.format(java.util.Locale.ROOT, "%d,%.6f,%s", done, st.mean(), csvValues(metrics)));
           st.metricNames = String.join(",", metrics.keySet());
           log.info(String.format("epoch %d/%d done: mean loss %.4f, validation %s %.4f%s", done, cfg.epochs(), st.mean(),
-              primaryMetric(task, td.multiLabel), m, improved ? " (best so far)" : " (best " + String.format("%.4f", st.best)
+              task.primaryMetric(), m, improved ? " (best so far)" : " (best " + String.format("%.4f", st.best)
                   + " at epoch " + st.bestEpoch + ", " + st.badEpochs + "/" + cfg.patience() + " without improvement)"));
           listener.onEpoch(event(step, total, spe, st.mean(), rate, 0));
           st.closeEpoch();
           lastCheckpoint = checkpoints.save(step, params.snapshot(g.session()), meta(step, manifest, st));
           if (st.badEpochs >= cfg.patience()) {
             stoppedEarly = true;
-            log.info("early stop: no improvement of the validation " + primaryMetric(task, td.multiLabel) + " for " + cfg.patience() + " epochs");
+            log.info("early stop: no improvement of the validation " + task.primaryMetric() + " for " + cfg.patience() + " epochs");
           }
         }
       }
@@ -259,10 +259,6 @@ public final class FineTuner {
     return String.join(",", out);
   }
 
-  static String primaryMetric(Task task, boolean multiLabel) {
-    if (task == Task.CLASSIFICATION) return multiLabel ? "auroc_macro" : "accuracy";
-    return task.primaryMetric();
-  }
 
   private int[] order(int n, int epoch) {
     int[] idx = new int[n];
