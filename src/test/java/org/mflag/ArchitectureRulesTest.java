@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /** STYLE.md: the core packages never import ImageJ, AWT, Swing or SciJava's UI; only the adapters do. */
 class ArchitectureRulesTest {
 
-  private static final String[] CORE = {"config", "data", "text", "nn", "loss", "train", "model", "io", "bench"};
+  private static final String[] CORE = {"config", "data", "text", "nn", "loss", "train", "model", "io", "bench", "eval", "infer",
+      "experiment"};
   private static final String[] FORBIDDEN = {"import ij.", "import net.imagej.", "import java.awt.", "import javax.swing.",
       "import org.scijava.ui."};
 
