@@ -120,7 +120,7 @@ public final class TaskDataset {
     this.size = size;
   }
 
-  /** Reads every row whose split is in {@code splits} (all rows when {@code splits} is null). */
+  /** Reads every row whose split ({@code splitOf}, by row id) is in {@code wanted} (every split when null). */
   public static TaskDataset open(Manifest m, Map<String, Split> splitOf, List<Split> wanted, Options o, ImageDecoder decoder,
       Logger log) throws DatasetException {
     m.requireColumns("image_column", o.imageColumn);

@@ -137,6 +137,51 @@ public final class Checkpoints {
     }
   }
 
+  /**
+   * The checkpoint a run starts from: the newest valid one with {@code resume}, else none. Without
+   * {@code resume} a folder that already holds checkpoints is an error, so that a run is never
+   * overwritten by accident.
+   */
+  public Checkpoint forStart(boolean resume, Path output, org.scijava.log.Logger log) throws IOException, TrainingException {
+    if (!resume) {
+      if (!list().isEmpty()) {
+        throw new TrainingException("output " + output + " already holds checkpoints (" + list().get(0).getFileName()
+            + "): add resume=true to continue that run, or choose another output");
+      }
+      return null;
+    }
+    Checkpoint c = latest(log::warn);
+    log.info(c == null ? "resume=true but no checkpoint in " + dir + ": starting from the beginning"
+        : "resuming from checkpoint " + c.file + " (step " + c.step + ")");
+    return c;
+  }
+
+  /**
+   * Refuses to resume a checkpoint written with other result-changing parameters ({@code config.*}
+   * entries of its properties) or another manifest.
+   */
+  public static void checkCompatible(Checkpoint c, Map<String, String> fingerprint, org.mflag.data.Manifest manifest)
+      throws TrainingException {
+    List<String> diffs = new ArrayList<>();
+    for (Map.Entry<String, String> e : fingerprint.entrySet()) {
+      String was = c.meta.getProperty("config." + e.getKey());
+      if (!e.getValue().equals(was)) diffs.add(e.getKey() + " was " + was + ", now " + e.getValue());
+    }
+    if (!manifest.sha256().equals(c.meta.getProperty("manifest_sha256"))) diffs.add("manifest " + manifest.file() + " changed");
+    if (!diffs.isEmpty()) {
+      throw new TrainingException("checkpoint " + c.file + " belongs to a different run: " + String.join("; ", diffs)
+          + ". Resume with the original parameters, or start a new run in another output.");
+    }
+  }
+
+  /** The properties every checkpoint starts with: the step's parameters and the manifest's hash. */
+  public static Properties meta(Map<String, String> fingerprint, org.mflag.data.Manifest manifest) {
+    Properties p = new Properties();
+    p.setProperty("manifest_sha256", manifest.sha256());
+    for (Map.Entry<String, String> e : fingerprint.entrySet()) p.setProperty("config." + e.getKey(), e.getValue());
+    return p;
+  }
+
   static long stepOf(Path p) {
     Matcher m = NAME.matcher(p.getFileName().toString());
     return m.matches() ? Long.parseLong(m.group(1)) : -1;

@@ -71,15 +71,7 @@ public final class FineTuner {
     Task task = cfg.task();
     Checkpoints checkpoints = new Checkpoints(checkpointDir(), 2);
     Checkpoints bestStore = new Checkpoints(checkpointDir().resolve("best"), 1);
-    Checkpoints.Checkpoint resumeFrom = null;
-    if (cfg.resume()) {
-      resumeFrom = checkpoints.latest(log::warn);
-      log.info(resumeFrom == null ? "resume=true but no checkpoint in " + checkpointDir() + ": starting from the beginning"
-          : "resuming from checkpoint " + resumeFrom.file + " (step " + resumeFrom.step + ")");
-    } else if (!checkpoints.list().isEmpty()) {
-      throw new TrainingException("output " + cfg.output() + " already holds checkpoints (" + checkpoints.list().get(0).getFileName()
-          + "): add resume=true to continue that run, or choose another output");
-    }
+    Checkpoints.Checkpoint resumeFrom = checkpoints.forStart(cfg.resume(), cfg.output(), log);
     String tfVersion = TensorFlowRuntime.ensureLoaded();
     log.info(FinetuneConfig.command(task) + " " + cfg.toKeyValues());
 
@@ -134,7 +126,7 @@ public final class FineTuner {
       State st = new State();
       long step;
       if (resumeFrom != null) {
-        checkCompatible(resumeFrom, manifest);
+        Checkpoints.checkCompatible(resumeFrom, cfg.fingerprint(), manifest);
         params.assign(g.session(), Parameters.values(resumeFrom.arrays), resumeFrom.file.toString());
         st.restore(resumeFrom.meta);
         step = resumeFrom.step;
@@ -210,7 +202,7 @@ public final class FineTuner {
                   + " at epoch " + st.bestEpoch + ", " + st.badEpochs + "/" + cfg.patience() + " without improvement)"));
           listener.onEpoch(event(step, total, spe, st.mean(), rate, 0));
           st.closeEpoch();
-          lastCheckpoint = checkpoints.save(step, params.snapshot(g.session()), meta(step, manifest, st));
+          lastCheckpoint = checkpoints.save(step, params.snapshot(g.session()), meta(manifest, st));
           if (st.badEpochs >= cfg.patience()) {
             stoppedEarly = true;
             log.info("early stop: no improvement of the validation " + task.primaryMetric() + " for " + cfg.patience() + " epochs");
@@ -220,7 +212,7 @@ public final class FineTuner {
       writeHistory(st);
       if (step < total && !stoppedEarly) {
         if (lastCheckpoint == null || Checkpoints.stepOf(lastCheckpoint) != step) {
-          lastCheckpoint = checkpoints.save(step, params.snapshot(g.session()), meta(step, manifest, st));
+          lastCheckpoint = checkpoints.save(step, params.snapshot(g.session()), meta(manifest, st));
         }
         log.info("stopped at step " + step + " of " + total + "; checkpoint " + lastCheckpoint + " (run again with resume=true to continue)");
         TrainingResult r = new TrainingResult(TrainingResult.Outcome.STOPPED, step, lastCheckpoint, null, st.epochLosses, st.last);
@@ -419,26 +411,10 @@ public final class FineTuner {
     return new TrainingEvent(epoch, cfg.epochs(), step, total, loss, Double.NaN, Double.NaN, cfg.lr(), rate, eta, 0);
   }
 
-  private Properties meta(long step, Manifest manifest, State st) {
-    Properties p = new Properties();
-    p.setProperty("step", Long.toString(step));
-    p.setProperty("manifest_sha256", manifest.sha256());
-    for (Map.Entry<String, String> e : cfg.fingerprint().entrySet()) p.setProperty("config." + e.getKey(), e.getValue());
+  private Properties meta(Manifest manifest, State st) {
+    Properties p = Checkpoints.meta(cfg.fingerprint(), manifest);
     st.store(p);
     return p;
-  }
-
-  private void checkCompatible(Checkpoints.Checkpoint c, Manifest manifest) throws TrainingException {
-    List<String> diffs = new ArrayList<>();
-    for (Map.Entry<String, String> e : cfg.fingerprint().entrySet()) {
-      String was = c.meta.getProperty("config." + e.getKey());
-      if (!e.getValue().equals(was)) diffs.add(e.getKey() + " was " + was + ", now " + e.getValue());
-    }
-    if (!manifest.sha256().equals(c.meta.getProperty("manifest_sha256"))) diffs.add("manifest " + manifest.file() + " changed");
-    if (!diffs.isEmpty()) {
-      throw new TrainingException("checkpoint " + c.file + " belongs to a different run: " + String.join("; ", diffs)
-          + ". Resume with the original parameters, or start a new run in another output.");
-    }
   }
 
   /** Loss sums, early-stopping state and history: all part of every checkpoint. */

@@ -55,18 +55,7 @@ public final class Pretrainer {
   public TrainingResult run(TrainingListener listener, BooleanSupplier canceled)
       throws DatasetException, IOException, TrainingException {
     Checkpoints checkpoints = new Checkpoints(checkpointDir(), 2);
-    Checkpoints.Checkpoint resumeFrom = null;
-    if (cfg.resume()) {
-      resumeFrom = checkpoints.latest(log::warn);
-      if (resumeFrom == null) {
-        log.info("resume=true but no checkpoint in " + checkpointDir() + ": starting from the beginning");
-      } else {
-        log.info("resuming from checkpoint " + resumeFrom.file + " (step " + resumeFrom.step + ")");
-      }
-    } else if (!checkpoints.list().isEmpty()) {
-      throw new TrainingException("output " + cfg.output() + " already holds checkpoints (" + checkpoints.list().get(0).getFileName()
-          + "): add resume=true to continue that run, or choose another output");
-    }
+    Checkpoints.Checkpoint resumeFrom = checkpoints.forStart(cfg.resume(), cfg.output(), log);
     String tfVersion = TensorFlowRuntime.ensureLoaded();
     log.info("pretrain " + cfg.toKeyValues());
 
@@ -103,7 +92,7 @@ public final class Pretrainer {
       EpochStats stats = new EpochStats();
       long step;
       if (resumeFrom != null) {
-        checkCompatible(resumeFrom, manifest, spe);
+        Checkpoints.checkCompatible(resumeFrom, cfg.fingerprint(), manifest);
         params.assign(graph.session(), Parameters.values(resumeFrom.arrays), resumeFrom.file.toString());
         step = resumeFrom.step;
         stats.restore(resumeFrom.meta);
@@ -175,13 +164,13 @@ public final class Pretrainer {
           listener.onEpoch(epochEvent);
         }
         if (epochEnd || step % cfg.checkpointEvery() == 0 || step == end) {
-          lastCheckpoint = checkpoints.save(step, params.snapshot(graph.session()), meta(step, manifest, stats, loss));
+          lastCheckpoint = checkpoints.save(step, params.snapshot(graph.session()), meta(manifest, stats, loss));
           log.debug("checkpoint " + lastCheckpoint);
         }
       }
       if (step < total) {
         if (lastCheckpoint == null || Checkpoints.stepOf(lastCheckpoint) != step) {
-          lastCheckpoint = checkpoints.save(step, params.snapshot(graph.session()), meta(step, manifest, stats, last));
+          lastCheckpoint = checkpoints.save(step, params.snapshot(graph.session()), meta(manifest, stats, last));
         }
         log.info("stopped at step " + step + " of " + total + "; checkpoint " + lastCheckpoint
             + " (run again with resume=true to continue)");
@@ -249,27 +238,11 @@ public final class Pretrainer {
     return new TrainingEvent(epoch, cfg.epochs(), step, total, loss, align, orth, lr, rate, eta, wait);
   }
 
-  private Properties meta(long step, Manifest manifest, EpochStats stats, float[] loss) {
-    Properties p = new Properties();
-    p.setProperty("step", Long.toString(step));
-    p.setProperty("manifest_sha256", manifest.sha256());
-    for (Map.Entry<String, String> e : cfg.fingerprint().entrySet()) p.setProperty("config." + e.getKey(), e.getValue());
+  private Properties meta(Manifest manifest, EpochStats stats, float[] loss) {
+    Properties p = Checkpoints.meta(cfg.fingerprint(), manifest);
     p.setProperty("last_loss", Float.toString(loss[0]));
     stats.store(p);
     return p;
-  }
-
-  private void checkCompatible(Checkpoints.Checkpoint c, Manifest manifest, int spe) throws TrainingException {
-    List<String> diffs = new ArrayList<>();
-    for (Map.Entry<String, String> e : cfg.fingerprint().entrySet()) {
-      String was = c.meta.getProperty("config." + e.getKey());
-      if (!e.getValue().equals(was)) diffs.add(e.getKey() + " was " + was + ", now " + e.getValue());
-    }
-    if (!manifest.sha256().equals(c.meta.getProperty("manifest_sha256"))) diffs.add("manifest " + manifest.file() + " changed");
-    if (!diffs.isEmpty()) {
-      throw new TrainingException("checkpoint " + c.file + " belongs to a different run: " + String.join("; ", diffs)
-          + ". Resume with the original parameters, or start a new run in another output.");
-    }
   }
 
   /** Running sums of the current epoch and the means of finished ones; part of every checkpoint. */
