@@ -22,9 +22,20 @@ public final class Preprocessing {
   public static byte[] apply(GrayImage image, int storedSize) {
     GrayImage cropped = cropToNonZero(image);
     float[] scaled = rescale(cropped.pixels(), 255f);
-    float[] resized = resizeBilinear(scaled, cropped.width(), cropped.height(), storedSize, storedSize);
-    byte[] out = new byte[resized.length];
-    for (int i = 0; i < out.length; i++) out[i] = (byte) Math.max(0, Math.min(255, Math.round(resized[i])));
+    return toBytes(resizeBilinear(scaled, cropped.width(), cropped.height(), storedSize, storedSize));
+  }
+
+  /**
+   * The downstream tasks' preprocessing: the whole image (no crop, so masks, boxes and predictions keep
+   * its geometry) rescaled to 0..255 and resized to {@code size x size}; size^2 bytes.
+   */
+  public static byte[] whole(GrayImage image, int size) {
+    return toBytes(resizeBilinear(rescale(image.pixels(), 255f), image.width(), image.height(), size, size));
+  }
+
+  static byte[] toBytes(float[] v) {
+    byte[] out = new byte[v.length];
+    for (int i = 0; i < out.length; i++) out[i] = (byte) Math.max(0, Math.min(255, Math.round(v[i])));
     return out;
   }
 

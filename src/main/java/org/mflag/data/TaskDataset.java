@@ -184,7 +184,7 @@ public final class TaskDataset {
   private static Sample read(Manifest m, Manifest.Row r, Split split, Options o, ImageDecoder decoder) throws DatasetException {
     Path file = file(m, r, o.imageColumn, "image_column");
     GrayImage im = decoder.read(file, o.size);
-    byte[] image = toBytes(Preprocessing.resizeBilinear(Preprocessing.rescale(im.pixels(), 255f), im.width(), im.height(), o.size, o.size));
+    byte[] image = Preprocessing.whole(im, o.size);
     byte[] mask = null;
     float[] label = null;
     List<Box> boxes = null;
@@ -222,12 +222,6 @@ public final class TaskDataset {
         out[y * size + x] = ignore != null && v == ignore ? IGNORE : v > 0 ? (byte) 1 : 0;
       }
     }
-    return out;
-  }
-
-  static byte[] toBytes(float[] v) {
-    byte[] out = new byte[v.length];
-    for (int i = 0; i < out.length; i++) out[i] = (byte) Math.max(0, Math.min(255, Math.round(v[i])));
     return out;
   }
 

@@ -1,0 +1,113 @@
+package org.mflag.infer;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.mflag.config.Task;
+import org.mflag.data.Augmentation;
+import org.mflag.data.Box;
+import org.mflag.data.GrayImage;
+import org.mflag.data.Preprocessing;
+import org.mflag.model.ModelPackage;
+import org.mflag.model.ModelPackageException;
+import org.mflag.model.SavedModelPredictor;
+import org.mflag.model.TaskGraph;
+
+/**
+ * A fine-tuned model package ready to run on images of any size, through DJL: each image is
+ * preprocessed as in training (whole image stretched to 0..255, resized to the input size,
+ * normalised) and the outputs are mapped back to the image's own pixels.
+ *
+ * <p>Thread-safe for sequential calls; one instance per thread for parallel use.</p>
+ */
+public final class TaskModel implements AutoCloseable {
+
+  private final ModelPackage pkg;
+  private final Task task;
+  private final SavedModelPredictor predictor;
+  private final int size;
+
+  private TaskModel(ModelPackage pkg, Task task, SavedModelPredictor predictor) {
+    this.pkg = pkg;
+    this.task = task;
+    this.predictor = predictor;
+    this.size = pkg.imageSize();
+  }
+
+  /** Opens a package and checks that it was fine-tuned for {@code expected} (null: any task). */
+  public static TaskModel open(java.nio.file.Path dir, Task expected) throws ModelPackageException {
+    ModelPackage p = ModelPackage.open(dir);
+    Task task;
+    try {
+      task = Task.fromKey(p.task());
+    } catch (IllegalArgumentException e) {
+      throw new ModelPackageException(dir + ": a '" + p.task() + "' package (from pretrain) has no " + (expected == null ? "task"
+          : expected.key()) + " head; give a package written by finetune-" + (expected == null ? "..." : expected.modelName()));
+    }
+    if (expected != null && task != expected) {
+      throw new ModelPackageException(dir + ": a " + task.key() + " model, not a " + expected.key() + " model (written by finetune-"
+          + task.modelName() + ")");
+    }
+    return new TaskModel(p, task, p.savedModelPredictor());
+  }
+
+  public ModelPackage modelPackage() {
+    return pkg;
+  }
+
+  public Task task() {
+    return task;
+  }
+
+  public List<String> classes() {
+    return pkg.classes();
+  }
+
+  /** The network input for one image: [size * size], normalised. */
+  public float[] input(GrayImage image) {
+    return Augmentation.whole(Preprocessing.whole(image, size));
+  }
+
+  private float[] run(GrayImage image) {
+    return predictor.predict(input(image), 1, TaskGraph.outputName(task));
+  }
+
+  /** Foreground probability of every pixel of {@code image} (width * height, row-major). */
+  public float[] probability(GrayImage image) {
+    float[] p = run(image);
+    return Preprocessing.resizeBilinear(p, size, size, image.width(), image.height());
+  }
+
+  /** The package's threshold for {@link #probability}. */
+  public double threshold() {
+    return pkg.number("threshold", 0.5);
+  }
+
+  /** Class probabilities, in the order of {@link #classes()}. */
+  public float[] classProbabilities(GrayImage image) {
+    return run(image);
+  }
+
+  /** Detections in the image's pixels, after confidence and NMS (the package's, unless given). */
+  public List<Box> boxes(GrayImage image, double confidence, double nmsIou) {
+    float[] out = run(image);
+    double sx = (double) image.width() / size, sy = (double) image.height() / size;
+    List<Box> scaled = new ArrayList<>();
+    for (Box b : Detections.decode(out, 1, classes().size(), size, confidence, nmsIou).get(0)) {
+      scaled.add(new Box(b.x0 * sx, b.y0 * sy, b.x1 * sx, b.y1 * sy, b.category, b.score));
+    }
+    return scaled;
+  }
+
+  public double confidence() {
+    return pkg.number("confidence", 0.5);
+  }
+
+  public double nmsIou() {
+    return pkg.number("nms_iou", 0.5);
+  }
+
+  @Override
+  public void close() {
+    predictor.close();
+  }
+}
