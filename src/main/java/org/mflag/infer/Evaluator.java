@@ -106,6 +106,6 @@ public final class Evaluator {
   }
 
   private static double auto(KeyValues kv, String key, double fallback) {
-    return "auto".equals(kv.string(key)) ? fallback : kv.number(key, 0);
+    return InferenceKeys.autoOr(kv.string(key), fallback, key);
   }
 }

@@ -1,35 +1,26 @@
 package org.mflag.fiji.command;
 
 import java.io.File;
-import java.lang.reflect.Field;
-import java.util.ArrayList;
 import java.util.List;
 import org.mflag.config.Key;
-import org.mflag.config.KeyValues;
 import org.mflag.fiji.convert.ImageJDecoder;
 import org.mflag.train.PretrainConfig;
 import org.mflag.train.Pretrainer;
-import org.mflag.train.TrainingEvent;
-import org.mflag.train.TrainingListener;
 import org.mflag.train.TrainingResult;
 import org.scijava.ItemIO;
-import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
-import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
 /**
- * Plugins > M-FLAG > Pretrain: the {@code pretrain} launcher command as a SciJava command. Field
- * names are the launcher's keys (snake_case, as ImageJ macros spell them), so that
+ * M-FLAG Pretrain: the {@code pretrain} launcher command as a SciJava command. Field names are the
+ * launcher's keys (snake_case, as ImageJ macros spell them), so that
  * {@code run("M-FLAG Pretrain", "manifest=[...] output=[...] epochs=2")} and
  * {@code ./mflag pretrain manifest=... output=... epochs=2} mean the same; the values go through the
  * same {@link PretrainConfig#fromKeyValues} checks. Nothing here touches AWT, so it runs headless.
  */
-@Plugin(type = Command.class, headless = true, menuPath = "Plugins>M-FLAG>Pretrain")
-public class PretrainCommand extends ContextCommand {
-
+@Plugin(type = Command.class, headless = true, label = "M-FLAG Pretrain")
+public class PretrainCommand extends KeyCommand {
   @Parameter(label = "Manifest (CSV)", style = "open", persist = false)
   private File manifest;
   @Parameter(label = "Image column")
@@ -90,51 +81,26 @@ public class PretrainCommand extends ContextCommand {
   @Parameter(type = ItemIO.OUTPUT, label = "Final loss")
   private double final_loss;
 
-  @Parameter
-  private LogService log;
-  @Parameter(required = false)
-  private StatusService status;
-
-  /**
-   * The command's values as the launcher's {@code key=value} words: each key of
-   * {@link PretrainConfig#KEYS} is read from the field of the same name (a test checks that every
-   * key has its field), so no key is spelled twice.
-   */
-  List<String> keyValues() {
-    List<String> kv = new ArrayList<>();
-    for (Key k : PretrainConfig.KEYS) {
-      try {
-        Field f = PretrainCommand.class.getDeclaredField(k.name());
-        Object v = f.get(this);
-        if (v instanceof File) v = ((File) v).getPath();
-        if (v != null) kv.add(k.name() + "=" + v);
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException("PretrainCommand has no field for key " + k.name(), e);
-      }
-    }
-    return kv;
+  @Override
+  public List<Key> keys() {
+    return PretrainConfig.KEYS;
   }
 
-  PretrainConfig config() {
-    return PretrainConfig.fromKeyValues(KeyValues.parse("M-FLAG Pretrain", PretrainConfig.KEYS, keyValues()));
+  @Override
+  public String title() {
+    return "M-FLAG Pretrain";
   }
 
   @Override
   public void run() {
     try {
-      PretrainConfig cfg = config();
-      TrainingResult r = new Pretrainer(cfg, new ImageJDecoder(), log.subLogger("pretrain")).run(new TrainingListener() {
-        @Override
-        public void onBatch(TrainingEvent e) {
-          if (status != null) status.showStatus((int) e.step, (int) e.totalSteps, e.describe());
-        }
-      }, this::isCanceled);
+      PretrainConfig cfg = PretrainConfig.fromKeyValues(keyValues());
+      TrainingResult r = new Pretrainer(cfg, new ImageJDecoder(), logger()).run(trainingProgress(), this::isCanceled);
       model = r.outcome == TrainingResult.Outcome.COMPLETED ? cfg.output().toFile() : null;
       final_loss = r.lastLoss;
-      if (status != null) status.clearStatus();
+      clearProgress();
     } catch (Exception e) {
-      log.error("M-FLAG Pretrain: " + e.getMessage(), e);
-      throw new IllegalStateException("M-FLAG Pretrain: " + e.getMessage(), e);
+      throw failure(e);
     }
   }
 

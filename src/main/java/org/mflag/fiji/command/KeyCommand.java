@@ -1,0 +1,109 @@
+package org.mflag.fiji.command;
+
+import java.io.File;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.List;
+import org.mflag.config.Key;
+import org.mflag.config.KeyValues;
+import org.mflag.train.TrainingEvent;
+import org.mflag.train.TrainingListener;
+import org.scijava.app.StatusService;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.log.Logger;
+import org.scijava.plugin.Parameter;
+
+/**
+ * The base of every M-FLAG SciJava command: its inputs are fields named exactly as the launcher's keys
+ * ({@link #keys()}), read reflectively into {@link KeyValues} so that the same checks and messages
+ * apply everywhere and no key is spelled twice (a test checks that every key has its field). The
+ * command itself only calls the core and turns results into ImageJ objects.
+ *
+ * <p>Progress goes to the {@link StatusService} when the context has one, or to a {@link Progress}
+ * that the ImageJ 1 bridge sets; nothing here touches AWT, so every command runs headless.</p>
+ */
+public abstract class KeyCommand extends ContextCommand {
+
+  /** Where a long command reports progress (ImageJ 1's status bar and progress bar, SciJava's status). */
+  public interface Progress {
+    void show(String status, long done, long total);
+  }
+
+  @Parameter
+  protected LogService log;
+  @Parameter(required = false)
+  protected StatusService status;
+
+  private Progress progress;
+
+  /** The launcher keys this command's fields carry, in order. */
+  public abstract List<Key> keys();
+
+  /** The macro / menu name: {@code M-FLAG <Name>}. */
+  public abstract String title();
+
+  public void setProgress(Progress progress) {
+    this.progress = progress;
+  }
+
+  /** The fields as {@code key=value} words (File fields as their path; null fields left out). */
+  public List<String> keyValueWords() {
+    List<String> kv = new ArrayList<>();
+    for (Key k : keys()) {
+      Object v = field(k.name());
+      if (v instanceof File) v = ((File) v).getPath();
+      if (v != null) kv.add(k.name() + "=" + v);
+    }
+    return kv;
+  }
+
+  public KeyValues keyValues() {
+    return KeyValues.parse(title(), keys(), keyValueWords());
+  }
+
+  private Object field(String name) {
+    for (Class<?> c = getClass(); c != null && c != KeyCommand.class; c = c.getSuperclass()) {
+      try {
+        Field f = c.getDeclaredField(name);
+        f.setAccessible(true);
+        return f.get(this);
+      } catch (NoSuchFieldException e) {
+        // look in the superclass
+      } catch (IllegalAccessException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    throw new IllegalStateException(getClass().getSimpleName() + " has no field for key " + name);
+  }
+
+  protected Logger logger() {
+    return log.subLogger(title());
+  }
+
+  protected void showProgress(String text, long done, long total) {
+    if (progress != null) progress.show(text, done, total);
+    else if (status != null) status.showStatus((int) Math.min(Integer.MAX_VALUE, done), (int) Math.min(Integer.MAX_VALUE, total), text);
+  }
+
+  protected void clearProgress() {
+    if (progress != null) progress.show("", 1, 1);
+    else if (status != null) status.clearStatus();
+  }
+
+  /** A training listener that shows each step's status and logs each epoch. */
+  protected TrainingListener trainingProgress() {
+    return new TrainingListener() {
+      @Override
+      public void onBatch(TrainingEvent e) {
+        showProgress(title() + ": " + e.describe(), e.step, e.totalSteps);
+      }
+    };
+  }
+
+  /** Reports a failure the way SciJava and macros both see it: logged, then thrown with the message. */
+  protected IllegalStateException failure(Exception e) {
+    logger().error(title() + ": " + e.getMessage());
+    return new IllegalStateException(title() + ": " + e.getMessage(), e);
+  }
+}

@@ -1,0 +1,122 @@
+package org.mflag.fiji.command;
+
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.gui.Roi;
+import ij.measure.Calibration;
+import ij.measure.ResultsTable;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.mflag.config.Key;
+import org.mflag.config.KeyValues;
+import org.mflag.config.Task;
+import org.mflag.data.GrayImage;
+import org.mflag.fiji.convert.ImageJResults;
+import org.mflag.infer.InferenceKeys;
+import org.mflag.infer.Regions;
+import org.mflag.infer.TaskModel;
+import org.scijava.ItemIO;
+import org.scijava.command.Command;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+/**
+ * M-FLAG Segment: applies a fine-tuned segmenter to the image (every slice of a stack) and returns a
+ * new mask (8-bit 0/255) or label image with the input's size and calibration, one ROI per connected
+ * region (ROI Manager or overlay), a Results row per region (image, slice, region, area in calibrated
+ * units, centroid) and, optionally, the probability map. 8-bit, 16-bit, 32-bit and RGB images work;
+ * the input's pixels are not changed.
+ */
+@Plugin(type = Command.class, headless = true, label = "M-FLAG Segment")
+public class SegmentCommand extends KeyCommand {
+
+  @Parameter(label = "Image")
+  private ImagePlus image;
+  @Parameter(label = "Model folder", style = "directory")
+  private File model;
+  @Parameter(label = "Output", choices = {"mask", "labels"})
+  private String output = "mask";
+  @Parameter(label = "Add ROIs to", choices = {"roi_manager", "overlay", "none"})
+  private String add_to = "roi_manager";
+  @Parameter(label = "Probability map")
+  private boolean probability_map;
+  @Parameter(label = "Threshold (auto = the model's)")
+  private String threshold = "auto";
+
+  @Parameter(type = ItemIO.OUTPUT, label = "Mask")
+  private ImagePlus mask;
+  @Parameter(type = ItemIO.OUTPUT, label = "Probability", required = false)
+  private ImagePlus probability;
+  @Parameter(type = ItemIO.OUTPUT, label = "Regions")
+  private int regions;
+
+  @Override
+  public List<Key> keys() {
+    return InferenceKeys.SEGMENT;
+  }
+
+  @Override
+  public String title() {
+    return "M-FLAG Segment";
+  }
+
+  @Override
+  public void run() {
+    try {
+      KeyValues kv = keyValues();
+      if (image == null) throw new IllegalArgumentException("no image: open one first");
+      try (TaskModel net = TaskModel.open(kv.path("model").toAbsolutePath(), Task.SEGMENTATION)) {
+        double t = InferenceKeys.autoOr(kv.string("threshold"), net.threshold(), "threshold");
+        boolean labels = "labels".equals(kv.string("output"));
+        int w = image.getWidth(), h = image.getHeight(), n = image.getStackSize();
+        ImageStack masks = new ImageStack(w, h);
+        ImageStack probs = new ImageStack(w, h);
+        List<Roi> rois = new ArrayList<>();
+        ResultsTable rt = ImageJResults.results();
+        Calibration cal = image.getCalibration();
+        regions = 0;
+        for (int s = 1; s <= n; s++) {
+          if (isCanceled()) return;
+          showProgress(title() + ": slice " + s + "/" + n, s - 1, n);
+          GrayImage g = ImageJResults.slice(image, s);
+          float[] p = net.probability(g);
+          boolean[] fg = new boolean[p.length];
+          for (int i = 0; i < p.length; i++) fg[i] = p[i] > t;
+          Regions r = Regions.of(fg, w, h);
+          masks.addSlice(labels ? ImageJResults.labels(r, w, h) : ImageJResults.mask(fg, w, h));
+          if (probability_map) probs.addSlice(ImageJResults.probability(p, w, h));
+          for (Roi roi : ImageJResults.rois(r, w, h, n > 1 ? s : 0, (n > 1 ? "slice" + s + "-" : "") + "region")) rois.add(roi);
+          for (int k = 0; k < r.count; k++) {
+            rt.incrementCounter();
+            rt.addValue("image", image.getTitle());
+            rt.addValue("slice", s);
+            rt.addValue("region", k + 1);
+            rt.addValue("area", r.area[k] * cal.pixelWidth * cal.pixelHeight);
+            rt.addValue("x", cal.getX(r.centroidX[k]));
+            rt.addValue("y", cal.getY(r.centroidY[k], h));
+          }
+          regions += r.count;
+        }
+        mask = ImageJResults.image(image.getShortTitle() + (labels ? "-labels" : "-mask"), image, masks);
+        if (labels) mask.getProcessor().setMinAndMax(0, Math.max(1, regions));
+        probability = probability_map ? ImageJResults.image(image.getShortTitle() + "-probability", image, probs) : null;
+        String note = ImageJResults.add(rois, image, ImageJResults.Target.valueOf(kv.string("add_to").toUpperCase(Locale.ROOT)));
+        if (note != null) logger().info(note);
+        logger().info(String.format("%s: %d region(s) in %d slice(s) at threshold %.2f (%s)", image.getTitle(), regions, n, t, model));
+        clearProgress();
+      }
+    } catch (Exception e) {
+      throw failure(e);
+    }
+  }
+
+  public ImagePlus getMask() {
+    return mask;
+  }
+
+  public ImagePlus getProbability() {
+    return probability;
+  }
+}

@@ -1,0 +1,159 @@
+package org.mflag.fiji.ij1;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.Macro;
+import ij.WindowManager;
+import ij.gui.GenericDialog;
+import ij.measure.ResultsTable;
+import ij.plugin.PlugIn;
+import java.awt.GraphicsEnvironment;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.mflag.fiji.command.Commands;
+import org.mflag.fiji.command.KeyCommand;
+import org.scijava.Context;
+import org.scijava.command.CommandInfo;
+import org.scijava.command.CommandModule;
+import org.scijava.command.CommandService;
+import org.scijava.log.LogService;
+import org.scijava.module.ModuleItem;
+import org.scijava.module.ModuleService;
+
+/**
+ * The ImageJ 1 face of every M-FLAG command: {@code plugins.config} lists one menu entry per command
+ * ({@code "M-FLAG Segment"} runs this class with argument {@code segment}). It reads the SciJava
+ * command's inputs from the macro options (keys = the launcher's keys), or from a dialog whose field
+ * labels are the keys (so the macro recorder writes {@code run("M-FLAG Segment", "model=[...] ...")}),
+ * takes the current image for an image input, runs the command and shows its outputs. It holds no
+ * logic of its own. Headless (a {@code -batch} run, a cluster job) it never opens a dialog or window.
+ */
+public class MFlagPlugin implements PlugIn {
+
+  private static Context context;
+
+  /** One SciJava context for the ImageJ 1 session (command and log services only, no UI). */
+  static synchronized Context context() {
+    if (context == null) context = new Context(CommandService.class, ModuleService.class, LogService.class);
+    return context;
+  }
+
+  @Override
+  public void run(String arg) {
+    String title = "M-FLAG " + arg;
+    try {
+      Class<? extends KeyCommand> type = Commands.get(arg);
+      CommandService commands = context().service(CommandService.class);
+      CommandInfo info = commands.getCommand(type);
+      title = info.getLabel();
+      Map<String, Object> inputs = inputs(info, title);
+      if (inputs == null) return; // dialog cancelled
+      CommandModule module = (CommandModule) context().service(ModuleService.class).createModule(info);
+      KeyCommand cmd = (KeyCommand) module.getCommand();
+      cmd.setProgress((status, done, total) -> {
+        IJ.showStatus(status);
+        IJ.showProgress(total <= 0 ? 1.0 : (double) done / total);
+        if (IJ.escapePressed()) module.cancel();
+      });
+      for (Map.Entry<String, Object> e : inputs.entrySet()) module.setInput(e.getKey(), e.getValue());
+      context().service(ModuleService.class).run(module, true).get();
+      show(info, module);
+    } catch (Exception e) {
+      Throwable c = e;
+      while (c.getCause() != null && !(c instanceof IllegalStateException && c.getMessage() != null && c.getMessage().startsWith("M-FLAG"))) {
+        c = c.getCause();
+      }
+      IJ.log(c.getMessage() == null ? title + ": " + c : c.getMessage());
+      if (Macro.getOptions() != null) Macro.abort();
+    }
+  }
+
+  /** The command's inputs from macro options or a dialog; null when the dialog was cancelled. */
+  private static Map<String, Object> inputs(CommandInfo info, String title) {
+    String options = Macro.getOptions();
+    List<ModuleItem<?>> keys = new ArrayList<>();
+    Map<String, Object> values = new HashMap<>();
+    for (ModuleItem<?> item : info.inputs()) {
+      Class<?> t = item.getType();
+      if (t == ImagePlus.class) {
+        ImagePlus imp = WindowManager.getCurrentImage();
+        if (imp == null) throw new IllegalArgumentException(title + ": no image open");
+        values.put(item.getName(), imp);
+      } else if (!t.getName().startsWith("org.scijava")) {
+        keys.add(item);
+      }
+    }
+    if (options == null) {
+      if (GraphicsEnvironment.isHeadless()) throw new IllegalArgumentException(title + ": give the keys as macro options (headless)");
+      GenericDialog gd = new GenericDialog(title);
+      for (ModuleItem<?> item : keys) addField(gd, item);
+      gd.showDialog();
+      if (gd.wasCanceled()) return null;
+      for (ModuleItem<?> item : keys) values.put(item.getName(), readField(gd, item));
+    } else {
+      for (ModuleItem<?> item : keys) {
+        String v = Macro.getValue(options, item.getName(), null);
+        if (v != null) values.put(item.getName(), convert(item, v.trim()));
+      }
+    }
+    return values;
+  }
+
+  private static void addField(GenericDialog gd, ModuleItem<?> item) {
+    String name = item.getName();
+    Class<?> t = item.getType();
+    Object def = item.getDefaultValue();
+    if (item.getChoices() != null && !item.getChoices().isEmpty()) {
+      List<?> c = item.getChoices();
+      String[] items = new String[c.size()];
+      for (int i = 0; i < items.length; i++) items[i] = String.valueOf(c.get(i));
+      gd.addChoice(name, items, def == null ? items[0] : String.valueOf(def));
+    } else if (t == boolean.class || t == Boolean.class) {
+      gd.addCheckbox(name, Boolean.TRUE.equals(def));
+    } else if (t == File.class) {
+      if ("directory".equals(item.getWidgetStyle())) gd.addDirectoryField(name, def == null ? "" : def.toString(), 40);
+      else gd.addFileField(name, def == null ? "" : def.toString(), 40);
+    } else {
+      gd.addStringField(name, def == null ? "" : def.toString(), 20);
+    }
+    if (item.getLabel() != null && !item.getLabel().equals(name)) gd.addToSameRow();
+    if (item.getLabel() != null && !item.getLabel().equals(name)) gd.addMessage(item.getLabel());
+  }
+
+  private static Object readField(GenericDialog gd, ModuleItem<?> item) {
+    Class<?> t = item.getType();
+    if (item.getChoices() != null && !item.getChoices().isEmpty()) return gd.getNextChoice();
+    if (t == boolean.class || t == Boolean.class) return gd.getNextBoolean();
+    return convert(item, gd.getNextString().trim());
+  }
+
+  /** A macro value as the field's type; the error names the key. */
+  static Object convert(ModuleItem<?> item, String v) {
+    Class<?> t = item.getType();
+    try {
+      if (t == File.class) return v.isEmpty() ? null : new File(v);
+      if (t == int.class || t == Integer.class) return Integer.parseInt(v);
+      if (t == long.class || t == Long.class) return Long.parseLong(v);
+      if (t == double.class || t == Double.class) return Double.parseDouble(v);
+      if (t == float.class || t == Float.class) return Float.parseFloat(v);
+      if (t == boolean.class || t == Boolean.class) return Boolean.parseBoolean(v) || v.equals("1") || v.equalsIgnoreCase("yes");
+      return v;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(item.getName() + "=" + v + ": not a number");
+    }
+  }
+
+  /** Shows image outputs (registered as batch-mode images when a macro runs in batch mode), tables and text. */
+  private static void show(CommandInfo info, CommandModule module) {
+    for (ModuleItem<?> item : info.outputs()) {
+      Object v = module.getOutput(item.getName());
+      if (v instanceof ImagePlus) ((ImagePlus) v).show();
+      else if (v instanceof ResultsTable) ((ResultsTable) v).show("Results");
+    }
+    ResultsTable rt = ResultsTable.getResultsTable();
+    if (rt != null && rt.size() > 0 && !GraphicsEnvironment.isHeadless()) rt.show("Results");
+  }
+}
