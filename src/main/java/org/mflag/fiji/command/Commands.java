@@ -15,7 +15,15 @@ public final class Commands {
   static {
     Map<String, Class<? extends KeyCommand>> m = new LinkedHashMap<>();
     m.put("pretrain", PretrainCommand.class);
+    m.put("embed-reports", EmbedReportsCommand.class);
+    m.put("finetune-segmenter", FinetuneSegmenterCommand.class);
+    m.put("finetune-classifier", FinetuneClassifierCommand.class);
+    m.put("finetune-detector", FinetuneDetectorCommand.class);
+    m.put("evaluate", EvaluateCommand.class);
     m.put("segment", SegmentCommand.class);
+    m.put("detect", DetectCommand.class);
+    m.put("classify", ClassifyCommand.class);
+    m.put("about", AboutCommand.class);
     BY_NAME = Collections.unmodifiableMap(m);
   }
 

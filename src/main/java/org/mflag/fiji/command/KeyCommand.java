@@ -21,7 +21,8 @@ import org.scijava.plugin.Parameter;
  * command itself only calls the core and turns results into ImageJ objects.
  *
  * <p>Progress goes to the {@link StatusService} when the context has one, or to a {@link Progress}
- * that the ImageJ 1 bridge sets; nothing here touches AWT, so every command runs headless.</p>
+ * that the ImageJ 1 bridge sets; training commands also draw a live loss plot when a display is there.
+ * Headless nothing touches AWT, so every command runs there.</p>
  */
 public abstract class KeyCommand extends ContextCommand {
 
@@ -93,10 +94,16 @@ public abstract class KeyCommand extends ContextCommand {
 
   /** A training listener that shows each step's status and logs each epoch. */
   protected TrainingListener trainingProgress() {
+    org.mflag.fiji.convert.LossPlot plot = new org.mflag.fiji.convert.LossPlot(title() + " loss");
     return new TrainingListener() {
       @Override
       public void onBatch(TrainingEvent e) {
         showProgress(title() + ": " + e.describe(), e.step, e.totalSteps);
+      }
+
+      @Override
+      public void onEpoch(TrainingEvent e) {
+        plot.add(e.epoch, e.loss);
       }
     };
   }

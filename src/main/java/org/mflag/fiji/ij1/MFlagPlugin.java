@@ -49,7 +49,7 @@ public class MFlagPlugin implements PlugIn {
       CommandService commands = context().service(CommandService.class);
       CommandInfo info = commands.getCommand(type);
       title = info.getLabel();
-      Map<String, Object> inputs = inputs(info, title);
+      Map<String, Object> inputs = inputs(info, title, type.getDeclaredConstructor().newInstance().keys());
       if (inputs == null) return; // dialog cancelled
       CommandModule module = (CommandModule) context().service(ModuleService.class).createModule(info);
       KeyCommand cmd = (KeyCommand) module.getCommand();
@@ -72,7 +72,7 @@ public class MFlagPlugin implements PlugIn {
   }
 
   /** The command's inputs from macro options or a dialog; null when the dialog was cancelled. */
-  private static Map<String, Object> inputs(CommandInfo info, String title) {
+  private static Map<String, Object> inputs(CommandInfo info, String title, List<org.mflag.config.Key> order) {
     String options = Macro.getOptions();
     List<ModuleItem<?>> keys = new ArrayList<>();
     Map<String, Object> values = new HashMap<>();
@@ -86,6 +86,9 @@ public class MFlagPlugin implements PlugIn {
         keys.add(item);
       }
     }
+    List<String> names = new ArrayList<>();
+    for (org.mflag.config.Key k : order) names.add(k.name());
+    keys.sort(java.util.Comparator.comparingInt(item -> names.indexOf(item.getName())));
     if (options == null) {
       if (GraphicsEnvironment.isHeadless()) throw new IllegalArgumentException(title + ": give the keys as macro options (headless)");
       GenericDialog gd = new GenericDialog(title);

@@ -1,0 +1,46 @@
+package org.mflag.fiji.command;
+
+import java.util.Collections;
+import java.util.List;
+import org.mflag.bench.InstallationCheck;
+import org.mflag.config.CommonKeys;
+import org.mflag.config.Key;
+import org.scijava.ItemIO;
+import org.scijava.command.Command;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+/** M-FLAG About / Check Installation: TensorFlow, its devices timed, natives and caches (to the log). */
+@Plugin(type = Command.class, headless = true, label = "M-FLAG About")
+public class AboutCommand extends KeyCommand {
+
+  @Parameter(label = "Cache folder")
+  private String cache_dir = "~/.cache/mflag";
+
+  @Parameter(type = ItemIO.OUTPUT, label = "Report")
+  private String report;
+
+  @Override
+  public List<Key> keys() {
+    return Collections.singletonList(CommonKeys.CACHE_DIR);
+  }
+
+  @Override
+  public String title() {
+    return "M-FLAG About";
+  }
+
+  @Override
+  public void run() {
+    try {
+      report = String.join("\n", InstallationCheck.run(keyValues().path("cache_dir")));
+      for (String line : report.split("\n")) logger().info(line);
+    } catch (Exception e) {
+      throw failure(e);
+    }
+  }
+
+  public String getReport() {
+    return report;
+  }
+}

@@ -1,0 +1,81 @@
+package org.mflag.fiji.command;
+
+import ij.ImagePlus;
+import ij.measure.ResultsTable;
+import java.io.File;
+import java.util.List;
+import org.mflag.config.Key;
+import org.mflag.config.KeyValues;
+import org.mflag.config.Task;
+import org.mflag.fiji.convert.ImageJResults;
+import org.mflag.infer.InferenceKeys;
+import org.mflag.infer.TaskModel;
+import org.scijava.ItemIO;
+import org.scijava.command.Command;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+/**
+ * M-FLAG Classify: a Results row per image or slice with each class's probability ({@code p_<class>})
+ * and the label (the most probable class; for a multi-label model every class above 0.5).
+ */
+@Plugin(type = Command.class, headless = true, label = "M-FLAG Classify")
+public class ClassifyCommand extends KeyCommand {
+
+  @Parameter(label = "Image")
+  private ImagePlus image;
+  @Parameter(label = "Model folder", style = "directory")
+  private File model;
+
+  @Parameter(type = ItemIO.OUTPUT, label = "Label of the first slice")
+  private String label;
+
+  @Override
+  public List<Key> keys() {
+    return InferenceKeys.CLASSIFY;
+  }
+
+  @Override
+  public String title() {
+    return "M-FLAG Classify";
+  }
+
+  @Override
+  public void run() {
+    try {
+      KeyValues kv = keyValues();
+      if (image == null) throw new IllegalArgumentException("no image: open one first");
+      try (TaskModel net = TaskModel.open(kv.path("model").toAbsolutePath(), Task.CLASSIFICATION)) {
+        List<String> classes = net.classes();
+        boolean multi = net.modelPackage().multiLabel();
+        ResultsTable rt = ImageJResults.results();
+        int n = image.getStackSize();
+        for (int s = 1; s <= n; s++) {
+          if (isCanceled()) return;
+          showProgress(title() + ": slice " + s + "/" + n, s - 1, n);
+          float[] p = net.classProbabilities(ImageJResults.slice(image, s));
+          StringBuilder names = new StringBuilder();
+          int best = 0;
+          for (int c = 0; c < p.length; c++) {
+            if (p[c] > p[best]) best = c;
+            if (multi && p[c] > 0.5) names.append(names.length() == 0 ? "" : "|").append(classes.get(c));
+          }
+          String l = multi ? names.toString() : classes.get(best);
+          if (s == 1) label = l;
+          rt.incrementCounter();
+          rt.addValue("image", image.getTitle());
+          rt.addValue("slice", s);
+          rt.addValue("label", l);
+          for (int c = 0; c < p.length; c++) rt.addValue("p_" + classes.get(c), p[c]);
+        }
+        clearProgress();
+      }
+    } catch (Exception e) {
+      throw failure(e);
+    }
+  }
+
+  public String getLabel() {
+    return label;
+  }
+}

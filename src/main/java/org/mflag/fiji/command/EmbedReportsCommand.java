@@ -1,0 +1,51 @@
+package org.mflag.fiji.command;
+
+import java.io.File;
+import java.util.List;
+import org.mflag.config.Key;
+import org.mflag.text.EmbedReports;
+import org.scijava.ItemIO;
+import org.scijava.command.Command;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+/** M-FLAG Embed Reports: embeds and caches a manifest's reports with the frozen language model. */
+@Plugin(type = Command.class, headless = true, label = "M-FLAG Embed Reports")
+public class EmbedReportsCommand extends KeyCommand {
+
+  @Parameter(label = "Manifest (CSV)", style = "open", persist = false)
+  private File manifest;
+  @Parameter(label = "Report column")
+  private String text_column = "report";
+  @Parameter(label = "Row id column")
+  private String id_column = "id";
+  @Parameter(label = "Language model")
+  private String text_model = "bert-base-uncased";
+  @Parameter(label = "Cache folder")
+  private String cache_dir = "~/.cache/mflag";
+  @Parameter(label = "Embeddings CSV (optional)", required = false, persist = false)
+  private String output = "";
+
+  @Parameter(type = ItemIO.OUTPUT, label = "Reports embedded")
+  private long encoded;
+
+  @Override
+  public List<Key> keys() {
+    return EmbedReports.KEYS;
+  }
+
+  @Override
+  public String title() {
+    return "M-FLAG Embed Reports";
+  }
+
+  @Override
+  public void run() {
+    try {
+      EmbedReports.Summary s = EmbedReports.run(keyValues(), logger());
+      encoded = s.encoded;
+    } catch (Exception e) {
+      throw failure(e);
+    }
+  }
+}

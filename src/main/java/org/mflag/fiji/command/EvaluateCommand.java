@@ -1,0 +1,86 @@
+package org.mflag.fiji.command;
+
+import ij.measure.ResultsTable;
+import java.io.File;
+import java.util.List;
+import java.util.Map;
+import org.mflag.config.Key;
+import org.mflag.eval.TaskEvaluation;
+import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.fiji.convert.ImageJResults;
+import org.mflag.infer.Evaluator;
+import org.scijava.ItemIO;
+import org.scijava.command.Command;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+/** M-FLAG Evaluate: a fine-tuned model's metrics on a split; one Results row (model, split, metrics) and the files. */
+@Plugin(type = Command.class, headless = true, label = "M-FLAG Evaluate")
+public class EvaluateCommand extends KeyCommand {
+
+  @Parameter(label = "Model folder", style = "directory")
+  private File model;
+  @Parameter(label = "Manifest (CSV)", style = "open", persist = false)
+  private File manifest;
+  @Parameter(label = "Split", choices = {"train", "val", "test", "all"})
+  private String split = "test";
+  @Parameter(label = "Output folder (empty = in the model)", required = false, persist = false)
+  private String output = "";
+  @Parameter(label = "Image column")
+  private String image_column = "image";
+  @Parameter(label = "Row id column")
+  private String id_column = "id";
+  @Parameter(label = "Split column")
+  private String split_column = "split";
+  @Parameter(label = "Mask column")
+  private String mask_column = "mask";
+  @Parameter(label = "Ignored mask value", required = false)
+  private String ignore_value = "";
+  @Parameter(label = "Label column")
+  private String label_column = "label";
+  @Parameter(label = "Label columns (multi-label)", required = false)
+  private String label_columns = "";
+  @Parameter(label = "Boxes (COCO JSON)", required = false)
+  private String boxes = "";
+  @Parameter(label = "Threshold (auto)")
+  private String threshold = "auto";
+  @Parameter(label = "Confidence (auto)")
+  private String confidence = "auto";
+  @Parameter(label = "NMS IoU (auto)")
+  private String nms_iou = "auto";
+  @Parameter(label = "Batch size", min = "1")
+  private int batch_size = 16;
+  @Parameter(label = "Loader threads", min = "1")
+  private int workers = 2;
+  @Parameter(label = "Bad images", choices = {"skip", "fail"})
+  private String on_bad_input = "skip";
+
+  @Parameter(type = ItemIO.OUTPUT, label = "Metrics")
+  private String metrics;
+
+  @Override
+  public List<Key> keys() {
+    return Evaluator.KEYS;
+  }
+
+  @Override
+  public String title() {
+    return "M-FLAG Evaluate";
+  }
+
+  @Override
+  public void run() {
+    try {
+      TaskEvaluation e = Evaluator.run(keyValues(), new ImageJDecoder(), logger());
+      metrics = e.describe();
+      ResultsTable rt = ImageJResults.results();
+      rt.incrementCounter();
+      rt.addValue("model", model.getPath());
+      rt.addValue("split", split);
+      for (Map.Entry<String, Double> m : e.metrics.entrySet()) rt.addValue(m.getKey(), m.getValue());
+      for (String line : metrics.split("\n")) logger().info(line);
+    } catch (Exception e) {
+      throw failure(e);
+    }
+  }
+}
