@@ -4,6 +4,7 @@
 // Batch (no window): java -jar ij.jar -batch macros/pretrain.ijm "manifest=/data/manifest.csv output=/data/model"
 // Any key of `./mflag pretrain help` may be given; they are the same names in both places.
 
+installed = call("org.mflag.fiji.ij1.HeadlessImageJ.install");
 args = getArgument();
 if (args == "") {
   manifest = getDirectory("imagej") + "samples/cxr/manifest.csv";   // or File.openDialog("Manifest (CSV)")

@@ -62,10 +62,82 @@ class ImageJ1MacroTest {
     k.put("ignore_value", "127");
     k.put("log_every", "1000");
     new FineTuner(FinetuneConfig.of(Task.SEGMENTATION, k), new ImageJDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
+    detector = tmp.resolve("detector");
+    k.remove("ignore_value");
+    k.put("output", detector.toString());
+    k.put("epochs", "2");
+    k.put("boxes", TestData.manifest().resolveSibling("lung-boxes.json").toString());
+    new FineTuner(FinetuneConfig.of(Task.DETECTION, k), new ImageJDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
+    images = Files.createDirectories(tmp.resolve("images"));
+    for (String name : new String[] {"16660_3_1.png", "12941_2020_358_Fig1_HTML.png", "jkms-35-e79-g001-l-a.png"}) {
+      Files.copy(TestData.manifest().resolveSibling("images").resolve(name), images.resolve(name));
+    }
+  }
+
+  static Path detector;
+  static Path images;
+
+  private static String runMacro(String file, String args) {
+    Interpreter.batchMode = true;
+    return IJ.runMacroFile(Path.of("macros", file).toAbsolutePath().toString(), args);
+  }
+
+  @Test
+  void exampleMacroSegmentsAFolderIntoMasksAndAreas() throws Exception {
+    Path out = tmp.resolve("segmented");
+    String ret = runMacro("segment_folder.ijm", "model=[" + model + "] input=[" + images + "] output=[" + out + "]");
+    assertTrue(ret == null || !ret.contains("aborted"), "macro result " + ret);
+    for (String name : new String[] {"16660_3_1", "12941_2020_358_Fig1_HTML", "jkms-35-e79-g001-l-a"}) {
+      ImagePlus m = IJ.openImage(out.resolve(name + "-mask.tif").toString());
+      assertNotNull(m, name + "-mask.tif written");
+      ImagePlus src = IJ.openImage(images.resolve(name + ".png").toString());
+      assertEquals(src.getWidth(), m.getWidth());
+    }
+    java.util.List<String> csv = Files.readAllLines(out.resolve("areas.csv"));
+    assertTrue(csv.get(0).contains("area"), csv.get(0));
+    assertTrue(csv.size() >= 4, "at least one region per image: " + csv.size() + " lines");
+  }
+
+  @Test
+  void exampleMacroExportsBoxes() throws Exception {
+    Path out = tmp.resolve("detected");
+    runMacro("detect_boxes.ijm", "model=[" + detector + "] input=[" + images + "] output=[" + out + "] confidence=0.001");
+    java.util.List<String> csv = Files.readAllLines(out.resolve("boxes.csv"));
+    assertTrue(csv.get(0).contains("score") && csv.get(0).contains("class"), csv.get(0));
+    assertTrue(csv.size() > 1, "boxes at confidence 0.001");
+  }
+
+  @Test
+  void exampleMacroFineTunesASegmenter() throws Exception {
+    Path out = tmp.resolve("macro-segmenter");
+    runMacro("finetune_segmenter.ijm", "manifest=[" + TestData.manifest() + "] encoder_model=random encoder=resnet18 output=[" + out
+        + "] ignore_value=127 image_size=64 batch_size=8 epochs=1 log_every=1000");
+    assertTrue(Files.isRegularFile(out.resolve("rdf.yaml")), "model package written");
+  }
+
+  @Test
+  void exampleMacroPretrains() throws Exception {
+    Path out = tmp.resolve("macro-pretrained");
+    runMacro("pretrain.ijm", "manifest=[" + TestData.manifest() + "] output=[" + out + "] encoder=resnet18 image_size=64 batch_size=8 "
+        + "epochs=1 max_steps=2 cache_dir=[" + TestData.cacheDir() + "]");
+    assertTrue(Files.isRegularFile(out.resolve("checkpoints").resolve("ckpt-00000002.npz")), "checkpoint after 2 steps");
+  }
+
+  @Test
+  void classifyAndAboutRunFromMacros() throws Exception {
+    ImagePlus imp = IJ.openImage(images.resolve("16660_3_1.png").toString());
+    Interpreter.batchMode = true;
+    WindowManager.setTempCurrentImage(imp);
+    String ret = IJ.runMacro("run(\"M-FLAG About\", \"cache_dir=[" + TestData.cacheDir() + "]\"); return \"ok\";");
+    assertEquals("ok", ret);
+    // a detector is not a classifier: the message names the model's task
+    String bad = IJ.runMacro("run(\"M-FLAG Classify\", \"model=[" + detector + "]\"); return \"ran\";");
+    assertTrue(bad == null || bad.equals("[aborted]"), "the macro stops at the failed command, got " + bad);
   }
 
   @Test
   void macroSegmentsAnXrayIntoMaskRoisAndResults() {
+    Interpreter.batchMode = true;
     Path xray = TestData.manifest().resolveSibling("images").resolve("16660_3_1.png");
     ImagePlus imp = IJ.openImage(xray.toString());
     assertNotNull(imp, xray + " opens");

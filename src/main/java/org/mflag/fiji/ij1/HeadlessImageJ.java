@@ -64,6 +64,23 @@ public final class HeadlessImageJ {
     return table.size() + " commands installed headless";
   }
 
+  /**
+   * Opens an image file as the current image, also in a headless JVM (where ImageJ 1's {@code open()}
+   * fails): in batch mode or headless the image is registered as a batch-mode image, otherwise shown.
+   * From a macro: {@code title = call("org.mflag.fiji.ij1.HeadlessImageJ.open", path);}
+   */
+  public static String open(String path) {
+    ij.ImagePlus imp = ij.IJ.openImage(path);
+    if (imp == null) throw new IllegalArgumentException(path + ": not an image ImageJ can open");
+    if (GraphicsEnvironment.isHeadless() || ij.macro.Interpreter.isBatchMode()) {
+      ij.macro.Interpreter.addBatchModeImage(imp);
+      ij.WindowManager.setTempCurrentImage(imp);
+    } else {
+      imp.show();
+    }
+    return imp.getTitle();
+  }
+
   private static Path pluginsFolder() {
     String dir = System.getProperty("plugins.dir");
     if (dir == null) dir = System.getProperty("user.dir");

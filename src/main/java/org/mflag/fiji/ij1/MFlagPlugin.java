@@ -58,7 +58,10 @@ public class MFlagPlugin implements PlugIn {
         IJ.showProgress(total <= 0 ? 1.0 : (double) done / total);
         if (IJ.escapePressed()) module.cancel();
       });
-      for (Map.Entry<String, Object> e : inputs.entrySet()) module.setInput(e.getKey(), e.getValue());
+      for (Map.Entry<String, Object> e : inputs.entrySet()) {
+        module.setInput(e.getKey(), e.getValue());
+        module.resolveInput(e.getKey()); // given: no harvesting, no persisted value over it
+      }
       context().service(ModuleService.class).run(module, true).get();
       show(info, module);
     } catch (Exception e) {
@@ -67,7 +70,9 @@ public class MFlagPlugin implements PlugIn {
         c = c.getCause();
       }
       IJ.log(c.getMessage() == null ? title + ": " + c : c.getMessage());
-      if (Macro.getOptions() != null) Macro.abort();
+      ij.macro.Interpreter macro = ij.macro.Interpreter.getInstance();
+      if (macro != null) macro.abortMacro(); // the calling macro stops here, as with any failed command
+      else if (Macro.getOptions() != null) Macro.abort();
     }
   }
 
