@@ -1,0 +1,130 @@
+package org.mflag.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.measure.Calibration;
+import ij.measure.ResultsTable;
+import ij.process.ImageProcessor;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mflag.TestData;
+import org.mflag.config.Task;
+import org.mflag.fiji.command.SegmentCommand;
+import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.train.FineTuner;
+import org.mflag.train.FinetuneConfig;
+import org.mflag.train.TrainingListener;
+import org.scijava.Context;
+import org.scijava.command.CommandModule;
+import org.scijava.command.CommandService;
+
+/** M-FLAG Segment from a SciJava context (a script, Fiji, a cluster job) on 16-bit stacks and RGB images, no UI. */
+class SegmentCommandTest {
+
+  @TempDir
+  static Path tmp;
+  static Path model;
+
+  @BeforeAll
+  static void train() throws Exception {
+    model = tmp.resolve("segmenter");
+    Map<String, String> k = new LinkedHashMap<>();
+    k.put("manifest", TestData.manifest().toString());
+    k.put("encoder_model", "random");
+    k.put("encoder", "resnet18");
+    k.put("output", model.toString());
+    k.put("image_size", "64");
+    k.put("batch_size", "8");
+    k.put("epochs", "3");
+    k.put("ignore_value", "127");
+    k.put("log_every", "1000");
+    new FineTuner(FinetuneConfig.of(Task.SEGMENTATION, k), new ImageJDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
+  }
+
+  private static ImagePlus xray() {
+    return IJ.openImage(TestData.manifest().resolveSibling("images").resolve("16660_3_1.png").toString());
+  }
+
+  private static CommandModule segment(Context ctx, ImagePlus imp, Object... more) throws Exception {
+    Object[] args = new Object[6 + more.length];
+    args[0] = "image";
+    args[1] = imp;
+    args[2] = "model";
+    args[3] = model.toFile();
+    args[4] = "add_to";
+    args[5] = "none";
+    System.arraycopy(more, 0, args, 6, more.length);
+    return ctx.service(CommandService.class).run(SegmentCommand.class, true, args).get();
+  }
+
+  @Test
+  void sixteenBitStackGivesACalibratedMaskPerSlice() throws Exception {
+    ImagePlus grey = xray();
+    ImageStack stack = new ImageStack(grey.getWidth(), grey.getHeight());
+    ImageProcessor sixteen = grey.getProcessor().convertToShort(false);
+    sixteen.multiply(200); // 0..51000: a 16-bit range
+    stack.addSlice(sixteen);
+    stack.addSlice(sixteen.duplicate());
+    ImagePlus imp = new ImagePlus("stack", stack);
+    Calibration cal = imp.getCalibration();
+    cal.pixelWidth = 0.2;
+    cal.pixelHeight = 0.2;
+    cal.setUnit("mm");
+    ResultsTable.getResultsTable().reset();
+    try (Context ctx = new Context(CommandService.class)) {
+      CommandModule m = segment(ctx, imp, "output", "labels", "probability_map", true);
+      ImagePlus labels = (ImagePlus) m.getOutput("mask");
+      assertEquals(2, labels.getStackSize());
+      assertEquals(16, labels.getBitDepth());
+      assertEquals(0.2, labels.getCalibration().pixelWidth, 0);
+      assertEquals("mm", labels.getCalibration().getUnit());
+      ImagePlus p = (ImagePlus) m.getOutput("probability");
+      assertNotNull(p);
+      assertEquals(32, p.getBitDepth());
+      int regions = (Integer) m.getOutput("regions");
+      assertTrue(regions >= 2 && regions % 2 == 0, "the same regions in both identical slices: " + regions);
+      ResultsTable rt = ResultsTable.getResultsTable();
+      assertEquals(regions, rt.size());
+      // areas are in mm^2: pixel count x 0.04
+      double maxLabel = labels.getStack().getProcessor(1).getStatistics().max;
+      assertEquals(regions / 2.0, maxLabel, 0, "labels 1..n per slice");
+      assertTrue(rt.getValue("area", 0) > 0);
+    }
+  }
+
+  @Test
+  void rgbImageWorksAndTheInputStaysUntouched() throws Exception {
+    ImagePlus rgb = xray();
+    rgb.setProcessor(rgb.getProcessor().convertToRGB());
+    int[] before = ((int[]) rgb.getProcessor().getPixels()).clone();
+    try (Context ctx = new Context(CommandService.class)) {
+      ImagePlus mask = (ImagePlus) segment(ctx, rgb).getOutput("mask");
+      assertEquals(8, mask.getBitDepth());
+      assertEquals(rgb.getWidth(), mask.getWidth());
+      assertTrue(java.util.Arrays.equals(before, (int[]) rgb.getProcessor().getPixels()));
+      assertEquals(null, rgb.getOverlay(), "add_to=none adds no ROIs");
+    }
+  }
+
+  @Test
+  void aFolderWithoutAModelIsNamedInTheError() throws Exception {
+    try (Context ctx = new Context(CommandService.class)) {
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> ctx.service(CommandService.class).run(SegmentCommand.class, true, "image", xray(), "model", tmp.toFile(), "add_to", "none").get());
+      StringBuilder messages = new StringBuilder();
+      for (Throwable t = e; t != null; t = t.getCause()) messages.append(t.getMessage()).append(" | ");
+      assertTrue(messages.toString().contains(tmp + ": no rdf.yaml"), messages.toString());
+    }
+  }
+}
