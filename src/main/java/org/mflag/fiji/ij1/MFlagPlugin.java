@@ -98,6 +98,7 @@ public class MFlagPlugin implements PlugIn {
       if (GraphicsEnvironment.isHeadless()) throw new IllegalArgumentException(title + ": give the keys as macro options (headless)");
       GenericDialog gd = new GenericDialog(title);
       for (ModuleItem<?> item : keys) addField(gd, item);
+      gd.addHelp(help(title, order));
       gd.showDialog();
       if (gd.wasCanceled()) return null;
       for (ModuleItem<?> item : keys) values.put(item.getName(), readField(gd, item));
@@ -108,6 +109,16 @@ public class MFlagPlugin implements PlugIn {
       }
     }
     return values;
+  }
+
+  /** The dialog's Help: every key with its meaning and default, as {@code ./mflag COMMAND help} lists them. */
+  private static String help(String title, List<org.mflag.config.Key> keys) {
+    StringBuilder sb = new StringBuilder("<html><h3>" + title + "</h3><table>");
+    for (org.mflag.config.Key k : keys) {
+      sb.append("<tr><td><b>").append(k.name()).append("</b></td><td>").append(k.description().replace("<", "&lt;"))
+          .append(k.required() ? " (required)" : k.defaultValue().isEmpty() ? "" : " (default " + k.defaultValue() + ")").append("</td></tr>");
+    }
+    return sb.append("</table><p>Macro: <tt>run(\"").append(title).append("\", \"key=value ...\")</tt></p></html>").toString();
   }
 
   private static void addField(GenericDialog gd, ModuleItem<?> item) {
@@ -127,8 +138,6 @@ public class MFlagPlugin implements PlugIn {
     } else {
       gd.addStringField(name, def == null ? "" : def.toString(), 20);
     }
-    if (item.getLabel() != null && !item.getLabel().equals(name)) gd.addToSameRow();
-    if (item.getLabel() != null && !item.getLabel().equals(name)) gd.addMessage(item.getLabel());
   }
 
   private static Object readField(GenericDialog gd, ModuleItem<?> item) {
