@@ -35,9 +35,19 @@ public class MFlagPlugin implements PlugIn {
 
   private static Context context;
 
-  /** One SciJava context for the ImageJ 1 session (command and log services only, no UI). */
+  /**
+   * One SciJava context for the ImageJ 1 session (command and log services only, no UI). With a display
+   * the commands' log lines go to ImageJ's Log window (as well as to the console); headless, to the console.
+   */
   static synchronized Context context() {
-    if (context == null) context = new Context(CommandService.class, ModuleService.class, LogService.class);
+    if (context == null) {
+      context = new Context(CommandService.class, ModuleService.class, LogService.class);
+      if (!GraphicsEnvironment.isHeadless()) {
+        context.service(LogService.class).addLogListener(m -> {
+          if (m.level() <= org.scijava.log.LogLevel.INFO) IJ.log(m.text());
+        });
+      }
+    }
     return context;
   }
 
