@@ -68,6 +68,12 @@ class ImageJ1MacroTest {
     k.put("epochs", "2");
     k.put("boxes", TestData.manifest().resolveSibling("lung-boxes.json").toString());
     new FineTuner(FinetuneConfig.of(Task.DETECTION, k), new ImageJDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
+    classifier = tmp.resolve("classifier");
+    k.remove("boxes");
+    k.put("output", classifier.toString());
+    k.put("epochs", "1");
+    k.put("label_column", "view");
+    new FineTuner(FinetuneConfig.of(Task.CLASSIFICATION, k), new ImageJDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
     images = Files.createDirectories(tmp.resolve("images"));
     for (String name : new String[] {"16660_3_1.png", "12941_2020_358_Fig1_HTML.png", "jkms-35-e79-g001-l-a.png"}) {
       Files.copy(TestData.manifest().resolveSibling("images").resolve(name), images.resolve(name));
@@ -75,6 +81,7 @@ class ImageJ1MacroTest {
   }
 
   static Path detector;
+  static Path classifier;
   static Path images;
 
   private static String runMacro(String file, String args) {
@@ -130,6 +137,12 @@ class ImageJ1MacroTest {
     WindowManager.setTempCurrentImage(imp);
     String ret = IJ.runMacro("run(\"M-FLAG About\", \"cache_dir=[" + TestData.cacheDir() + "]\"); return \"ok\";");
     assertEquals("ok", ret);
+    ResultsTable.getResultsTable().reset();
+    String label = IJ.runMacro("run(\"M-FLAG Classify\", \"model=[" + classifier + "]\"); return getResultString(\"label\", 0);");
+    assertTrue(java.util.List.of("AP", "AP Supine", "PA").contains(label), "label " + label);
+    ResultsTable rt = ResultsTable.getResultsTable();
+    double sum = rt.getValue("p_AP", 0) + rt.getValue("p_AP Supine", 0) + rt.getValue("p_PA", 0);
+    assertEquals(1.0, sum, 1e-4, "softmax probabilities of the three views");
     // a detector is not a classifier: the message names the model's task
     String bad = IJ.runMacro("run(\"M-FLAG Classify\", \"model=[" + detector + "]\"); return \"ran\";");
     assertTrue(bad == null || bad.equals("[aborted]"), "the macro stops at the failed command, got " + bad);

@@ -14,7 +14,7 @@ import org.scijava.plugin.Plugin;
 @Plugin(type = Command.class, headless = true, label = "M-FLAG About")
 public class AboutCommand extends KeyCommand {
 
-  @Parameter(label = "Cache folder")
+  @Parameter(label = "Cache folder", persist = false)
   private String cache_dir = "~/.cache/mflag";
 
   @Parameter(type = ItemIO.OUTPUT, label = "Report")

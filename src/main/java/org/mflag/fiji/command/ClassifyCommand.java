@@ -22,9 +22,9 @@ import org.scijava.plugin.Plugin;
 @Plugin(type = Command.class, headless = true, label = "M-FLAG Classify")
 public class ClassifyCommand extends KeyCommand {
 
-  @Parameter(label = "Image")
+  @Parameter(label = "Image", persist = false)
   private ImagePlus image;
-  @Parameter(label = "Model folder", style = "directory")
+  @Parameter(label = "Model folder", style = "directory", persist = false)
   private File model;
 
   @Parameter(type = ItemIO.OUTPUT, label = "Label of the first slice")

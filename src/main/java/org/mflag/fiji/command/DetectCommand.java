@@ -28,15 +28,15 @@ import org.scijava.plugin.Plugin;
 @Plugin(type = Command.class, headless = true, label = "M-FLAG Detect")
 public class DetectCommand extends KeyCommand {
 
-  @Parameter(label = "Image")
+  @Parameter(label = "Image", persist = false)
   private ImagePlus image;
-  @Parameter(label = "Model folder", style = "directory")
+  @Parameter(label = "Model folder", style = "directory", persist = false)
   private File model;
-  @Parameter(label = "Add ROIs to", choices = {"roi_manager", "overlay", "none"})
+  @Parameter(label = "Add ROIs to", choices = {"roi_manager", "overlay", "none"}, persist = false)
   private String add_to = "roi_manager";
-  @Parameter(label = "Confidence (auto = the model's)")
+  @Parameter(label = "Confidence (auto = the model's, persist = false)")
   private String confidence = "auto";
-  @Parameter(label = "NMS IoU (auto = the model's)")
+  @Parameter(label = "NMS IoU (auto = the model's, persist = false)")
   private String nms_iou = "auto";
 
   @Parameter(type = ItemIO.OUTPUT, label = "Boxes")

@@ -18,41 +18,41 @@ import org.scijava.plugin.Plugin;
 @Plugin(type = Command.class, headless = true, label = "M-FLAG Evaluate")
 public class EvaluateCommand extends KeyCommand {
 
-  @Parameter(label = "Model folder", style = "directory")
+  @Parameter(label = "Model folder", style = "directory", persist = false)
   private File model;
-  @Parameter(label = "Manifest (CSV)", style = "open", persist = false)
+  @Parameter(label = "Manifest (CSV, persist = false)", style = "open", persist = false)
   private File manifest;
-  @Parameter(label = "Split", choices = {"train", "val", "test", "all"})
+  @Parameter(label = "Split", choices = {"train", "val", "test", "all"}, persist = false)
   private String split = "test";
-  @Parameter(label = "Output folder (empty = in the model)", required = false, persist = false)
+  @Parameter(label = "Output folder (empty = in the model, persist = false)", required = false, persist = false)
   private String output = "";
-  @Parameter(label = "Image column")
+  @Parameter(label = "Image column", persist = false)
   private String image_column = "image";
-  @Parameter(label = "Row id column")
+  @Parameter(label = "Row id column", persist = false)
   private String id_column = "id";
-  @Parameter(label = "Split column")
+  @Parameter(label = "Split column", persist = false)
   private String split_column = "split";
-  @Parameter(label = "Mask column")
+  @Parameter(label = "Mask column", persist = false)
   private String mask_column = "mask";
-  @Parameter(label = "Ignored mask value", required = false)
+  @Parameter(label = "Ignored mask value", required = false, persist = false)
   private String ignore_value = "";
-  @Parameter(label = "Label column")
+  @Parameter(label = "Label column", persist = false)
   private String label_column = "label";
-  @Parameter(label = "Label columns (multi-label)", required = false)
+  @Parameter(label = "Label columns (multi-label, persist = false)", required = false)
   private String label_columns = "";
-  @Parameter(label = "Boxes (COCO JSON)", required = false)
+  @Parameter(label = "Boxes (COCO JSON, persist = false)", required = false)
   private String boxes = "";
-  @Parameter(label = "Threshold (auto)")
+  @Parameter(label = "Threshold (auto, persist = false)")
   private String threshold = "auto";
-  @Parameter(label = "Confidence (auto)")
+  @Parameter(label = "Confidence (auto, persist = false)")
   private String confidence = "auto";
-  @Parameter(label = "NMS IoU (auto)")
+  @Parameter(label = "NMS IoU (auto, persist = false)")
   private String nms_iou = "auto";
-  @Parameter(label = "Batch size", min = "1")
+  @Parameter(label = "Batch size", min = "1", persist = false)
   private int batch_size = 16;
-  @Parameter(label = "Loader threads", min = "1")
+  @Parameter(label = "Loader threads", min = "1", persist = false)
   private int workers = 2;
-  @Parameter(label = "Bad images", choices = {"skip", "fail"})
+  @Parameter(label = "Bad images", choices = {"skip", "fail"}, persist = false)
   private String on_bad_input = "skip";
 
   @Parameter(type = ItemIO.OUTPUT, label = "Metrics")

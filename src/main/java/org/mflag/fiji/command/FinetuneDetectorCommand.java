@@ -10,13 +10,13 @@ import org.scijava.plugin.Plugin;
 @Plugin(type = Command.class, headless = true, label = "M-FLAG Fine-tune Detector")
 public class FinetuneDetectorCommand extends FinetuneCommand {
 
-  @Parameter(label = "Boxes (COCO JSON)", style = "open", persist = false)
+  @Parameter(label = "Boxes (COCO JSON, persist = false)", style = "open", persist = false)
   private File boxes;
-  @Parameter(label = "Freeze the encoder")
+  @Parameter(label = "Freeze the encoder", persist = false)
   private boolean freeze_encoder = true;
-  @Parameter(label = "Confidence")
+  @Parameter(label = "Confidence", persist = false)
   private double confidence = 0.5;
-  @Parameter(label = "NMS IoU")
+  @Parameter(label = "NMS IoU", persist = false)
   private double nms_iou = 0.5;
 
   @Override

@@ -9,13 +9,13 @@ import org.scijava.plugin.Plugin;
 @Plugin(type = Command.class, headless = true, label = "M-FLAG Fine-tune Segmenter")
 public class FinetuneSegmenterCommand extends FinetuneCommand {
 
-  @Parameter(label = "Mask column")
+  @Parameter(label = "Mask column", persist = false)
   private String mask_column = "mask";
-  @Parameter(label = "Ignored mask value (empty = none)", required = false)
+  @Parameter(label = "Ignored mask value (empty = none, persist = false)", required = false)
   private String ignore_value = "";
-  @Parameter(label = "Freeze the encoder")
+  @Parameter(label = "Freeze the encoder", persist = false)
   private boolean freeze_encoder = true;
-  @Parameter(label = "Threshold")
+  @Parameter(label = "Threshold", persist = false)
   private double threshold = 0.5;
 
   @Override

@@ -20,6 +20,9 @@ import org.scijava.plugin.Parameter;
  * apply everywhere and no key is spelled twice (a test checks that every key has its field). The
  * command itself only calls the core and turns results into ImageJ objects.
  *
+ * <p>Parameters are not persisted: a key that is not given means its default, as on the launcher, so a
+ * macro or script does not change meaning with what was typed into a dialog before.</p>
+ *
  * <p>Progress goes to the {@link StatusService} when the context has one, or to a {@link Progress}
  * that the ImageJ 1 bridge sets; training commands also draw a live loss plot when a display is there.
  * Headless nothing touches AWT, so every command runs there.</p>

@@ -32,17 +32,17 @@ import org.scijava.plugin.Plugin;
 @Plugin(type = Command.class, headless = true, label = "M-FLAG Segment")
 public class SegmentCommand extends KeyCommand {
 
-  @Parameter(label = "Image")
+  @Parameter(label = "Image", persist = false)
   private ImagePlus image;
-  @Parameter(label = "Model folder", style = "directory")
+  @Parameter(label = "Model folder", style = "directory", persist = false)
   private File model;
-  @Parameter(label = "Output", choices = {"mask", "labels"})
+  @Parameter(label = "Output", choices = {"mask", "labels"}, persist = false)
   private String output = "mask";
-  @Parameter(label = "Add ROIs to", choices = {"roi_manager", "overlay", "none"})
+  @Parameter(label = "Add ROIs to", choices = {"roi_manager", "overlay", "none"}, persist = false)
   private String add_to = "roi_manager";
-  @Parameter(label = "Probability map")
+  @Parameter(label = "Probability map", persist = false)
   private boolean probability_map;
-  @Parameter(label = "Threshold (auto = the model's)")
+  @Parameter(label = "Threshold (auto = the model's, persist = false)")
   private String threshold = "auto";
 
   @Parameter(type = ItemIO.OUTPUT, label = "Mask")
