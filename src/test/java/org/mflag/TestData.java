@@ -28,6 +28,26 @@ public final class TestData {
     return log;
   }
 
+  /**
+   * Fine-tunes a small model on the samples (random ResNet-18 encoder, 64 px, batch 8) into {@code output}:
+   * {@code keys} are extra or overriding {@code key, value} pairs. Returns {@code output}.
+   */
+  public static Path smallFinetune(org.mflag.config.Task task, Path output, String... keys) throws Exception {
+    java.util.Map<String, String> k = new java.util.LinkedHashMap<>();
+    k.put("manifest", manifest().toString());
+    k.put("encoder_model", "random");
+    k.put("encoder", "resnet18");
+    k.put("output", output.toString());
+    k.put("image_size", "64");
+    k.put("batch_size", "8");
+    k.put("epochs", "3");
+    k.put("log_every", "1000");
+    for (int i = 0; i < keys.length; i += 2) k.put(keys[i], keys[i + 1]);
+    new org.mflag.train.FineTuner(org.mflag.train.FinetuneConfig.of(task, k), new org.mflag.fiji.convert.ImageJDecoder(), log())
+        .run(new org.mflag.train.TrainingListener() {}, () -> false);
+    return output;
+  }
+
   /** A small, fast run on the samples: ResNet-18, 64 px, batch 8 (6 steps per epoch). */
   public static PretrainConfig.Builder smallRun(Path output) {
     return PretrainConfig.builder().setManifest(manifest()).setOutput(output).optEncoder(Architecture.RESNET18)

@@ -13,8 +13,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,10 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mflag.TestData;
 import org.mflag.config.Task;
-import org.mflag.fiji.convert.ImageJDecoder;
-import org.mflag.train.FineTuner;
-import org.mflag.train.FinetuneConfig;
-import org.mflag.train.TrainingListener;
 
 /**
  * A real, headless ImageJ 1 with the plugin installed as the README says (a jar holding
@@ -50,30 +44,10 @@ class ImageJ1MacroTest {
     }
     System.setProperty("plugins.dir", plugins.toString());
     assertTrue(org.mflag.fiji.ij1.HeadlessImageJ.install().endsWith("installed headless"));
-    model = tmp.resolve("segmenter");
-    Map<String, String> k = new LinkedHashMap<>();
-    k.put("manifest", TestData.manifest().toString());
-    k.put("encoder_model", "random");
-    k.put("encoder", "resnet18");
-    k.put("output", model.toString());
-    k.put("image_size", "64");
-    k.put("batch_size", "8");
-    k.put("epochs", "3");
-    k.put("ignore_value", "127");
-    k.put("log_every", "1000");
-    new FineTuner(FinetuneConfig.of(Task.SEGMENTATION, k), new ImageJDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
-    detector = tmp.resolve("detector");
-    k.remove("ignore_value");
-    k.put("output", detector.toString());
-    k.put("epochs", "2");
-    k.put("boxes", TestData.manifest().resolveSibling("lung-boxes.json").toString());
-    new FineTuner(FinetuneConfig.of(Task.DETECTION, k), new ImageJDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
-    classifier = tmp.resolve("classifier");
-    k.remove("boxes");
-    k.put("output", classifier.toString());
-    k.put("epochs", "1");
-    k.put("label_column", "view");
-    new FineTuner(FinetuneConfig.of(Task.CLASSIFICATION, k), new ImageJDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
+    model = TestData.smallFinetune(Task.SEGMENTATION, tmp.resolve("segmenter"), "ignore_value", "127");
+    detector = TestData.smallFinetune(Task.DETECTION, tmp.resolve("detector"), "epochs", "2",
+        "boxes", TestData.manifest().resolveSibling("lung-boxes.json").toString());
+    classifier = TestData.smallFinetune(Task.CLASSIFICATION, tmp.resolve("classifier"), "epochs", "1", "label_column", "view");
     images = Files.createDirectories(tmp.resolve("images"));
     for (String name : new String[] {"16660_3_1.png", "12941_2020_358_Fig1_HTML.png", "jkms-35-e79-g001-l-a.png"}) {
       Files.copy(TestData.manifest().resolveSibling("images").resolve(name), images.resolve(name));

@@ -12,8 +12,6 @@ import ij.measure.Calibration;
 import ij.measure.ResultsTable;
 import ij.process.ImageProcessor;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,10 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mflag.TestData;
 import org.mflag.config.Task;
 import org.mflag.fiji.command.SegmentCommand;
-import org.mflag.fiji.convert.ImageJDecoder;
-import org.mflag.train.FineTuner;
-import org.mflag.train.FinetuneConfig;
-import org.mflag.train.TrainingListener;
 import org.scijava.Context;
 import org.scijava.command.CommandModule;
 import org.scijava.command.CommandService;
@@ -38,18 +32,7 @@ class SegmentCommandTest {
 
   @BeforeAll
   static void train() throws Exception {
-    model = tmp.resolve("segmenter");
-    Map<String, String> k = new LinkedHashMap<>();
-    k.put("manifest", TestData.manifest().toString());
-    k.put("encoder_model", "random");
-    k.put("encoder", "resnet18");
-    k.put("output", model.toString());
-    k.put("image_size", "64");
-    k.put("batch_size", "8");
-    k.put("epochs", "3");
-    k.put("ignore_value", "127");
-    k.put("log_every", "1000");
-    new FineTuner(FinetuneConfig.of(Task.SEGMENTATION, k), new ImageJDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
+    model = TestData.smallFinetune(Task.SEGMENTATION, tmp.resolve("segmenter"), "ignore_value", "127");
   }
 
   private static ImagePlus xray() {
