@@ -43,6 +43,8 @@ import org.scijava.log.Logger;
  * protocols"): reads the labelled images and the split, takes the seeded label fraction of the
  * training split, trains the head (and the encoder unless frozen), scores the validation split after
  * every epoch, keeps the best weights, stops early after {@code patience} epochs without improvement
+ * (counted once the best beats the untrained model's score: a detector whose confidences are all
+ * still below the threshold scores mAP 0 for a while, which is no reason to stop)
  * and exports the best model as a package whose {@code config.mflag} records task, classes, threshold,
  * data hash and validation metrics.
  *
@@ -142,6 +144,7 @@ public final class FineTuner {
       YoloLayout layout = task == Task.DETECTION ? new YoloLayout(size) : null;
       if (resumeFrom == null) {
         Map<String, Double> before = validate(task, g, v, val, td, batch, size).metrics;
+        st.initial = before.get(task.primaryMetric());
         st.history.add(String.format(java.util.Locale.ROOT, "0,NaN,%s", csvValues(before)));
         st.metricNames = String.join(",", before.keySet());
         log.info(String.format("validation %s before training: %.4f", task.primaryMetric(),
@@ -192,7 +195,7 @@ public final class FineTuner {
             st.bestEpoch = done;
             st.badEpochs = 0;
             bestStore.save(step, params.snapshot(g.session()), new Properties());
-          } else {
+          } else if (!(st.best <= st.initial)) {
             st.badEpochs++;
           }
           st.history.add(String.format(java.util.Locale.ROOT, "%d,%.6f,%s", done, st.mean(), csvValues(metrics)));
@@ -423,6 +426,8 @@ public final class FineTuner {
     long count;
     float last = Float.NaN;
     double best = Double.NaN;
+    /** The validation metric before training: patience counts only once the best beats it. */
+    double initial = Double.NaN;
     int bestEpoch;
     int badEpochs;
     final List<Double> epochLosses = new ArrayList<>();
@@ -451,6 +456,7 @@ public final class FineTuner {
       p.setProperty("best", Double.toString(best));
       p.setProperty("best_epoch", Integer.toString(bestEpoch));
       p.setProperty("bad_epochs", Integer.toString(badEpochs));
+      p.setProperty("initial", Double.toString(initial));
       p.setProperty("metric_names", metricNames);
       StringBuilder sb = new StringBuilder();
       for (Double d : epochLosses) sb.append(sb.length() == 0 ? "" : ",").append(d);
@@ -464,6 +470,7 @@ public final class FineTuner {
       best = Double.parseDouble(p.getProperty("best", "NaN"));
       bestEpoch = Integer.parseInt(p.getProperty("best_epoch", "0"));
       badEpochs = Integer.parseInt(p.getProperty("bad_epochs", "0"));
+      initial = Double.parseDouble(p.getProperty("initial", "NaN"));
       metricNames = p.getProperty("metric_names", "");
       epochLosses.clear();
       for (String x : p.getProperty("epoch_losses", "").split(",")) if (!x.isEmpty()) epochLosses.add(Double.parseDouble(x));
