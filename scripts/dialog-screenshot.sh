@@ -1,11 +1,17 @@
 #!/bin/bash
-# Screenshot of the "M-FLAG Segment" dialog for the README, under Xvfb (Debian: apt-get install xvfb).
-#   scripts/dialog-screenshot.sh [docs/segment-dialog.png] [command]
+# Screenshots for the README, in a real ImageJ 1 with a display (Xvfb; Debian: apt-get install xvfb):
+#   docs/segment-dialog.png  the "M-FLAG Segment" dialog as the menu opens it
+#   docs/loss-plot.png       the live loss plot of "M-FLAG Fine-tune Segmenter" run from ImageJ's command
+#                            table (the plugin jar installed in a plugins folder, as the README says)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=${1:-docs/segment-dialog.png}
-command=${2:-segment}
-mvn -q -B -Dstyle.color=never test-compile
+mvn -q -B -Dstyle.color=never package -DskipTests
 export TENSORFLOW_LIBRARY_PATH="$PWD/target/tensorflow-natives/native/lib"
 cp="target/test-classes:target/classes:$(cat target/classpath.txt)"
-xvfb-run -a -s "-screen 0 1280x1024x24" java -cp "$cp" org.mflag.fiji.DialogScreenshot "$out" samples/cxr/images/16660_3_1.png "$command"
+ij=$(mktemp -d)
+mkdir -p "$ij/plugins" && cp update-site/plugins/*.jar "$ij/plugins/"
+run() { xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir="$ij" -cp "$cp" "$@"; }
+run org.mflag.fiji.DialogScreenshot docs/segment-dialog.png samples/cxr/images/16660_3_1.png segment
+run org.mflag.fiji.PlotScreenshot docs/loss-plot.png "manifest=[$PWD/samples/cxr/manifest.csv] encoder_model=random \
+encoder=resnet18 output=[$ij/segmenter] image_size=64 batch_size=8 epochs=4 ignore_value=127"
+rm -rf "$ij"
