@@ -77,6 +77,12 @@ public final class Archives {
         unzip(in, tmp);
       }
       try {
+        // createTempDirectory makes it owner-only; the unpacked model is as readable as any new folder
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system: its own defaults apply
+      }
+      try {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException | java.nio.file.DirectoryNotEmptyException e) {
         // unpacked by someone else meanwhile
@@ -87,12 +93,17 @@ public final class Archives {
     return target;
   }
 
-  /** Writes bytes to a temporary sibling and renames it over {@code file}. */
+  /**
+   * Writes bytes to a temporary sibling and renames it over {@code file}. The sibling is created like
+   * any new file (permissions from the umask), not with {@code createTempFile}'s owner-only mode, so a
+   * package written here is readable by whoever may read the folder.
+   */
   public static void writeAtomically(Path file, byte[] bytes) throws IOException {
-    Files.createDirectories(file.toAbsolutePath().getParent());
-    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = dir.resolve("." + file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
     try {
-      Files.write(tmp, bytes);
+      Files.write(tmp, bytes, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(tmp);
