@@ -16,7 +16,6 @@ import org.mflag.data.Manifest;
 import org.mflag.data.PairDataset;
 import org.mflag.data.PreprocessedCache;
 import org.mflag.data.Preprocessing;
-import org.mflag.io.NdArray;
 import org.mflag.loss.MFlagLoss;
 import org.mflag.model.ModelPackage;
 import org.mflag.nn.Parameters;
