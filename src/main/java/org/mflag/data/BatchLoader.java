@@ -65,10 +65,18 @@ public final class BatchLoader implements AutoCloseable {
 
   /** The dataset indices in the order of epoch {@code epoch} (Fisher-Yates from a seeded stream). */
   public int[] order(int epoch) {
-    int[] idx = new int[data.size()];
-    for (int i = 0; i < idx.length; i++) idx[i] = i;
-    SplittableRandom r = new SplittableRandom(mix(seed, epoch, -1));
-    for (int i = idx.length - 1; i > 0; i--) {
+    return permutation(data.size(), mix(seed, epoch, -1));
+  }
+
+  /**
+   * 0..n-1 shuffled by Fisher-Yates from a {@link SplittableRandom} seeded with {@code streamSeed}: the one
+   * seeded shuffle of the project (epoch orders, drawn splits, label fractions).
+   */
+  public static int[] permutation(int n, long streamSeed) {
+    int[] idx = new int[n];
+    for (int i = 0; i < n; i++) idx[i] = i;
+    SplittableRandom r = new SplittableRandom(streamSeed);
+    for (int i = n - 1; i > 0; i--) {
       int j = r.nextInt(i + 1);
       int t = idx[i];
       idx[i] = idx[j];

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.mflag.io.Archives;
 
 /**
@@ -48,14 +47,9 @@ public final class Splits {
       String g = groupColumn.isEmpty() ? r.id() : r.get(groupColumn);
       groups.computeIfAbsent(g.isEmpty() ? "row:" + r.id() : g, k -> new ArrayList<>()).add(r.id());
     }
-    List<List<String>> order = new ArrayList<>(groups.values());
-    SplittableRandom rnd = new SplittableRandom(seed);
-    for (int i = order.size() - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      List<String> t = order.get(i);
-      order.set(i, order.get(j));
-      order.set(j, t);
-    }
+    List<List<String>> all = new ArrayList<>(groups.values());
+    List<List<String>> order = new ArrayList<>(all.size());
+    for (int i : BatchLoader.permutation(all.size(), seed)) order.add(all.get(i));
     int nVal = (int) Math.round(valFraction * order.size());
     int nTest = (int) Math.round(testFraction * order.size());
     for (int i = 0; i < order.size(); i++) {
@@ -74,15 +68,7 @@ public final class Splits {
     int n = items.size();
     int k = Math.min(n, Math.max(minimum, (int) Math.round(fraction * n)));
     if (k == n) return new ArrayList<>(items);
-    int[] idx = new int[n];
-    for (int i = 0; i < n; i++) idx[i] = i;
-    SplittableRandom rnd = new SplittableRandom(seed);
-    for (int i = n - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      int t = idx[i];
-      idx[i] = idx[j];
-      idx[j] = t;
-    }
+    int[] idx = BatchLoader.permutation(n, seed);
     int[] chosen = java.util.Arrays.copyOf(idx, k);
     java.util.Arrays.sort(chosen);
     List<T> out = new ArrayList<>(k);

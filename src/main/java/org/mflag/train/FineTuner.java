@@ -256,16 +256,7 @@ public final class FineTuner {
 
 
   private int[] order(int n, int epoch) {
-    int[] idx = new int[n];
-    for (int i = 0; i < n; i++) idx[i] = i;
-    SplittableRandom r = new SplittableRandom(BatchLoader.mix(cfg.seed(), epoch, -1));
-    for (int i = n - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = idx[i];
-      idx[i] = idx[j];
-      idx[j] = t;
-    }
-    return idx;
+    return BatchLoader.permutation(n, BatchLoader.mix(cfg.seed(), epoch, -1));
   }
 
   private static List<float[]> targets(Task task, List<Sample> batch, List<byte[]> masks, int size, int classes, YoloLayout layout,
