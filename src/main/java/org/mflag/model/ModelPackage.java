@@ -426,7 +426,8 @@ public final class ModelPackage {
     return v instanceof Number ? ((Number) v).doubleValue() : fallback;
   }
 
-  static Map<String, Object> map(Object... kv) {
+  /** An ordered map from alternating keys and values: the rdf.yaml sections. */
+  public static Map<String, Object> map(Object... kv) {
     Map<String, Object> m = new LinkedHashMap<>();
     for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
     return m;

@@ -352,14 +352,14 @@ public final class FineTuner {
     switch (task) {
       case SEGMENTATION:
         outArray = new org.mflag.io.NdArray(testOut, 1, s, s, 1);
-        axes = List.of(map("type", "batch"), map("type", "space", "id", "y", "size", s), map("type", "space", "id", "x", "size", s),
-            map("type", "channel", "channel_names", List.of("foreground")));
+        axes = List.of(ModelPackage.map("type", "batch"), ModelPackage.map("type", "space", "id", "y", "size", s), ModelPackage.map("type", "space", "id", "x", "size", s),
+            ModelPackage.map("type", "channel", "channel_names", List.of("foreground")));
         description = "foreground probability per pixel (sigmoid); threshold " + cfg.get("threshold") + " gives the mask";
         d.usage = "Output `probability`: per-pixel foreground probability; `config.mflag.threshold` binarises it.\n";
         break;
       case CLASSIFICATION:
         outArray = new org.mflag.io.NdArray(testOut, 1, classes(td));
-        axes = List.of(map("type", "batch"), map("type", "channel", "channel_names", td.classes));
+        axes = List.of(ModelPackage.map("type", "batch"), ModelPackage.map("type", "channel", "channel_names", td.classes));
         description = (td.multiLabel ? "sigmoid" : "softmax") + " probability of each class";
         d.usage = "Output `class_probability`: one probability per class, in the order of `config.mflag.classes`.\n";
         break;
@@ -368,7 +368,7 @@ public final class FineTuner {
         outArray = new org.mflag.io.NdArray(testOut, 1, n, 5 + classes(td));
         List<String> names = new ArrayList<>(List.of("centre_x", "centre_y", "width", "height", "objectness"));
         for (String k : td.classes) names.add("p_" + k);
-        axes = List.of(map("type", "batch"), map("type", "index", "id", "prediction", "size", n), map("type", "channel", "channel_names", names));
+        axes = List.of(ModelPackage.map("type", "batch"), ModelPackage.map("type", "index", "id", "prediction", "size", n), ModelPackage.map("type", "channel", "channel_names", names));
         description = "one row per anchor: box centre and size in input pixels, objectness and class probabilities "
             + "(score = objectness x class probability; then confidence and NMS as config.mflag says)";
         d.usage = "Output `detections`: [N, 5 + C] rows (centre x, centre y, width, height in input pixels, objectness, class "
@@ -385,12 +385,6 @@ public final class FineTuner {
 
   private static int classes(TaskData td) {
     return td.classes.size();
-  }
-
-  private static Map<String, Object> map(Object... kv) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
-    return m;
   }
 
   private void writeHistory(State st) throws IOException {
