@@ -30,7 +30,12 @@ public final class Preprocessing {
    * its geometry) rescaled to 0..255 and resized to {@code size x size}; size^2 bytes.
    */
   public static byte[] whole(GrayImage image, int size) {
-    return toBytes(resizeBilinear(rescale(image.pixels(), 255f), image.width(), image.height(), size, size));
+    return whole(image, size, size);
+  }
+
+  /** As {@link #whole(GrayImage, int)} to {@code width x height} (for tiled inference); width*height bytes. */
+  public static byte[] whole(GrayImage image, int width, int height) {
+    return toBytes(resizeBilinear(rescale(image.pixels(), 255f), image.width(), image.height(), width, height));
   }
 
   static byte[] toBytes(float[] v) {

@@ -16,7 +16,11 @@ public final class InferenceKeys {
       Key.choice("output", "mask", "mask (8-bit 0/255) or labels (16-bit, one value per connected region)", "mask", "labels"),
       ADD_TO,
       Key.of("probability_map", "false", "also return the 32-bit foreground probability"),
-      Key.of("threshold", "auto", "probability above which a pixel is foreground; auto = the model's")));
+      Key.of("threshold", "auto", "probability above which a pixel is foreground; auto = the model's"),
+      Key.of("scale", "auto", "network pixels per image pixel, then tiled with overlap; auto = the whole image resized to the"
+          + " network input, as fine-tuning trains"),
+      Key.of("overlap", "auto", "least overlap of neighbouring tiles in network pixels (with scale); auto = an eighth of the"
+          + " network input")));
 
   public static final List<Key> DETECT = Collections.unmodifiableList(Arrays.asList(MODEL, ADD_TO,
       Key.of("confidence", "auto", "objectness x class probability a box needs; auto = the model's"),
@@ -25,6 +29,13 @@ public final class InferenceKeys {
   public static final List<Key> CLASSIFY = Collections.unmodifiableList(Arrays.asList(MODEL));
 
   private InferenceKeys() {}
+
+  /** The {@code scale} key: a positive number, or auto (0: no tiling). */
+  public static double scale(String value) {
+    double s = autoOr(value, 0, "scale");
+    if (s < 0 || s > 16 || Double.isNaN(s)) throw new IllegalArgumentException("scale=" + value + ": auto (or 0), or a number up to 16");
+    return s;
+  }
 
   /** A number key that may be {@code auto}: the model's value then. */
   public static double autoOr(String value, double modelValue, String key) {

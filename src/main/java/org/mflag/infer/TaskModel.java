@@ -15,7 +15,10 @@ import org.mflag.model.TaskGraph;
 /**
  * A fine-tuned model package ready to run on images of any size, through DJL: each image is
  * preprocessed as in training (whole image stretched to 0..255, resized to the input size,
- * normalised) and the outputs are mapped back to the image's own pixels.
+ * normalised) and the outputs are mapped back to the image's own pixels. A segmenter can instead run
+ * at a chosen scale in overlapping tiles ({@link #probability(GrayImage, double, int)}), for models
+ * fine-tuned on patches at a fixed pixel size and for images whose detail the whole-image resize
+ * would lose.
  *
  * <p>Thread-safe for sequential calls; one instance per thread for parallel use.</p>
  */
@@ -25,6 +28,8 @@ public final class TaskModel implements AutoCloseable {
   private final Task task;
   private final SavedModelPredictor predictor;
   private final int size;
+  /** Tiles per network call when tiling: enough to fill a CPU's cores, small enough for any GPU. */
+  private static final int TILE_BATCH = 4;
 
   private TaskModel(ModelPackage pkg, Task task, SavedModelPredictor predictor) {
     this.pkg = pkg;
@@ -75,6 +80,38 @@ public final class TaskModel implements AutoCloseable {
   public float[] probability(GrayImage image) {
     float[] p = run(image);
     return Preprocessing.resizeBilinear(p, size, size, image.width(), image.height());
+  }
+
+  /**
+   * Foreground probability at {@code scale} network pixels per image pixel, in tiles of the network's
+   * input size that overlap by at least {@code overlap} pixels (negative: an eighth of the input; see
+   * {@link Tiling}); {@code scale <= 0}
+   * means the whole image resized to one input, as {@link #probability(GrayImage)}. Intensities are
+   * stretched over the whole image before tiling, so every tile sees the same scale.
+   */
+  public float[] probability(GrayImage image, double scale, int overlap) {
+    if (scale <= 0) return probability(image);
+    requireSegmenter();
+    int w = Math.max(1, (int) Math.round(image.width() * scale)), h = Math.max(1, (int) Math.round(image.height() * scale));
+    float[] scaled = Augmentation.whole(Preprocessing.whole(image, w, h));
+    String output = TaskGraph.outputName(task);
+    float[] p = tiling(overlap).apply(scaled, w, h, (tiles, n) -> predictor.predict(tiles, n, output));
+    return Preprocessing.resizeBilinear(p, w, h, image.width(), image.height());
+  }
+
+  /** How many tiles {@link #probability(GrayImage, double, int)} runs for an image. */
+  public int tiles(GrayImage image, double scale, int overlap) {
+    if (scale <= 0) return 1;
+    return tiling(overlap).count(Math.max(1, (int) Math.round(image.width() * scale)),
+        Math.max(1, (int) Math.round(image.height() * scale)));
+  }
+
+  private Tiling tiling(int overlap) {
+    return new Tiling(size, overlap < 0 ? size / 8 : overlap, TILE_BATCH);
+  }
+
+  private void requireSegmenter() {
+    if (task != Task.SEGMENTATION) throw new IllegalStateException("tiling needs a segmenter; this is a " + task.key() + " model");
   }
 
   /** The package's threshold for {@link #probability}. */

@@ -14,7 +14,7 @@ import org.mflag.fiji.ij1.MFlagPlugin;
 
 /**
  * Opens ImageJ 1 with an X-ray and the "M-FLAG Segment" dialog as a user would see it from the menu,
- * and saves a screenshot of the dialog. Needs a display: {@code scripts/dialog-screenshot.sh} runs it
+ * and saves a screenshot of the dialog. Needs a display: {@code scripts/display-checks.sh} runs it
  * under Xvfb.
  *
  * <p>Arguments: output PNG, image to open, command (default {@code segment}).</p>

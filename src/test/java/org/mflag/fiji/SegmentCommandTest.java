@@ -110,4 +110,26 @@ class SegmentCommandTest {
       assertTrue(messages.toString().contains(tmp + ": no rdf.yaml"), messages.toString());
     }
   }
+
+  @Test
+  void tilingAtTheNetworksSizeEqualsTheWholeImageAndLargerScalesTile() throws Exception {
+    ImagePlus square = xray();
+    square.setRoi(0, 0, 436, 436);
+    square = square.crop();
+    try (Context ctx = new Context(CommandService.class)) {
+      float[] whole = (float[]) ((ImagePlus) segment(ctx, square, "probability_map", true).getOutput("probability")).getProcessor().getPixels();
+      // 436 * 64/436 = one 64-pixel tile: the same input as the whole-image resize
+      float[] oneTile = (float[]) ((ImagePlus) segment(ctx, square, "probability_map", true, "scale", String.valueOf(64.0 / 436))
+          .getOutput("probability")).getProcessor().getPixels();
+      assertEquals(whole.length, oneTile.length);
+      for (int i = 0; i < whole.length; i++) assertEquals(whole[i], oneTile[i], 1e-5, "pixel " + i);
+      // 512 x 436 at 0.25 = 128 x 109 network pixels: 3 x 2 tiles of 64
+      CommandModule m = segment(ctx, xray(), "probability_map", true, "scale", "0.25", "overlap", "16");
+      ImagePlus mask = (ImagePlus) m.getOutput("mask");
+      assertEquals(512, mask.getWidth());
+      assertEquals(436, mask.getHeight());
+      ImagePlus p = (ImagePlus) m.getOutput("probability");
+      for (float v : (float[]) p.getProcessor().getPixels()) assertTrue(v >= 0 && v <= 1, "a probability: " + v);
+    }
+  }
 }

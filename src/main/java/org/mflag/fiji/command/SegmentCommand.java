@@ -27,7 +27,7 @@ import org.scijava.plugin.Plugin;
  * new mask (8-bit 0/255) or label image with the input's size and calibration, one ROI per connected
  * region (ROI Manager or overlay), a Results row per region (image, slice, region, area in calibrated
  * units, centroid) and, optionally, the probability map. 8-bit, 16-bit, 32-bit and RGB images work;
- * the input's pixels are not changed.
+ * the input's pixels are not changed. With a {@code scale}, the image runs in overlapping tiles.
  */
 @Plugin(type = Command.class, headless = true, label = "M-FLAG Segment")
 public class SegmentCommand extends KeyCommand {
@@ -42,8 +42,12 @@ public class SegmentCommand extends KeyCommand {
   private String add_to = "roi_manager";
   @Parameter(label = "Probability map", persist = false)
   private boolean probability_map;
-  @Parameter(label = "Threshold (auto = the model's, persist = false)")
+  @Parameter(label = "Threshold (auto = the model's)", persist = false)
   private String threshold = "auto";
+  @Parameter(label = "Scale (auto = whole image; a number tiles)", persist = false)
+  private String scale = "auto";
+  @Parameter(label = "Tile overlap (network pixels, auto = 1/8 tile)", persist = false)
+  private String overlap = "auto";
 
   @Parameter(type = ItemIO.OUTPUT, label = "Mask")
   private ImagePlus mask;
@@ -70,6 +74,8 @@ public class SegmentCommand extends KeyCommand {
       try (TaskModel net = TaskModel.open(kv.path("model").toAbsolutePath(), Task.SEGMENTATION)) {
         double t = InferenceKeys.autoOr(kv.string("threshold"), net.threshold(), "threshold");
         boolean labels = "labels".equals(kv.string("output"));
+        double sc = InferenceKeys.scale(kv.string("scale"));
+        int ov = (int) InferenceKeys.autoOr(kv.string("overlap"), -1, "overlap");
         int w = image.getWidth(), h = image.getHeight(), n = image.getStackSize();
         ImageStack masks = new ImageStack(w, h);
         ImageStack probs = new ImageStack(w, h);
@@ -81,7 +87,7 @@ public class SegmentCommand extends KeyCommand {
           if (isCanceled()) return;
           showProgress(title() + ": slice " + s + "/" + n, s - 1, n);
           GrayImage g = ImageJResults.slice(image, s);
-          float[] p = net.probability(g);
+          float[] p = net.probability(g, sc, ov);
           boolean[] fg = new boolean[p.length];
           for (int i = 0; i < p.length; i++) fg[i] = p[i] > t;
           Regions r = Regions.of(fg, w, h);
