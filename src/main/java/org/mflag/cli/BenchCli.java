@@ -1,13 +1,13 @@
 package org.mflag.cli;
 
 import java.util.List;
-import org.mflag.bench.LoaderBenchmark;
+import org.mflag.bench.Benchmark;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.fiji.convert.ImageJDecoder;
 import org.scijava.log.Logger;
 
-/** {@code ./mflag bench ...}: benchmarks that print ratios measured in one run. */
+/** {@code ./mflag bench ...}: benchmarks that print ratios measured in one run (see {@link Benchmark}). */
 final class BenchCli implements CliCommand {
 
   @Override
@@ -17,17 +17,16 @@ final class BenchCli implements CliCommand {
 
   @Override
   public String summary() {
-    return "measure the data loader's throughput against the training step's demand (ratio, target >= 1.5)";
+    return "training step vs MatMul peak and vs DJL PyTorch, loader, language model, tiled inference, scaling (ratios, one run)";
   }
 
   @Override
   public List<Key> keys() {
-    return LoaderBenchmark.KEYS;
+    return Benchmark.KEYS;
   }
 
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
-    LoaderBenchmark.run(args, new ImageJDecoder(), log);
-    return 0;
+    return Benchmark.run(args, new ImageJDecoder(), log, cancel) == null ? 130 : 0;
   }
 }

@@ -64,6 +64,11 @@ public final class TaskGraph implements AutoCloseable {
     }
   }
 
+  /** The package output, for counting the arithmetic behind it. */
+  public Operand<TFloat32> output() {
+    return output;
+  }
+
   public Parameters parameters() {
     return params;
   }

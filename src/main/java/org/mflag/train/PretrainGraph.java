@@ -11,6 +11,7 @@ import org.mflag.nn.Parameters;
 import org.mflag.nn.TensorFlowRuntime;
 import org.mflag.nn.Tensors;
 import org.tensorflow.Graph;
+import org.tensorflow.Operation;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
@@ -18,6 +19,8 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.RunMetadata;
+import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -83,6 +86,27 @@ public final class PretrainGraph implements AutoCloseable {
         Result out = session.runner().feed(images, x).feed(text, t).feed(lr, r)
             .fetch(loss.total).fetch(loss.align).fetch(loss.orth).addTarget(train).run()) {
       return new float[] {Tensors.scalar(out.get(0)), Tensors.scalar(out.get(1)), Tensors.scalar(out.get(2))};
+    }
+  }
+
+  /** The graph (for counting its arithmetic). */
+  public Graph graph() {
+    return graph;
+  }
+
+  /** The operations {@link #step} runs to: the update and the loss terms it fetches. */
+  public List<Operation> stepRoots() {
+    return List.of(train.op(), loss.total.op(), loss.align.op(), loss.orth.op());
+  }
+
+  /** One step as {@link #step}, traced: per-operation timings in the returned metadata (profiling). */
+  public RunMetadata tracedStep(float[] imageBatch, float[] textBatch, float learningRate) {
+    try (Tensor x = Tensors.floats(imageBatch, batch, size, size, 1);
+        Tensor t = Tensors.floats(textBatch, batch, textDim);
+        Tensor r = TFloat32.scalarOf(learningRate);
+        Result out = session.runner().feed(images, x).feed(text, t).feed(lr, r).fetch(loss.total).addTarget(train)
+            .setOptions(RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build()).runAndFetchMetadata()) {
+      return out.getMetadata().orElseThrow(() -> new IllegalStateException("TensorFlow returned no run metadata"));
     }
   }
 

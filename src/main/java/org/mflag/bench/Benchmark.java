@@ -1,0 +1,257 @@
+package org.mflag.bench;
+
+import ai.djl.engine.Engine;
+import com.google.gson.FieldNamingPolicy;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.mflag.config.CommonKeys;
+import org.mflag.config.Key;
+import org.mflag.config.KeyValues;
+import org.mflag.data.ImageDecoder;
+import org.mflag.io.Archives;
+import org.mflag.nn.Architecture;
+import org.mflag.nn.TensorFlowRuntime;
+import org.mflag.report.MarkdownTable;
+import org.scijava.log.Logger;
+
+/**
+ * {@code ./mflag bench}: how close to the machine's limit and how far ahead of the alternative, each
+ * as a ratio of two figures measured in this one run on this machine (issue 7):
+ * <ol>
+ * <li>the ResNet-50 pre-training step's FLOP/s (exact count) over the fp32 MatMul peak;</li>
+ * <li>our step against DJL's PyTorch engine training the same network in its own JVM;</li>
+ * <li>the data loader's throughput over the step's demand;</li>
+ * <li>the frozen language model's first epoch against the cached second;</li>
+ * <li>tiled segmentation of a 2048 x 2048 X-ray against its FLOP floor, and its peak memory;</li>
+ * <li>step time and memory over batch 8/16/32 and 128/224/320 px.</li>
+ * </ol>
+ * Writes {@code <output>/<date>-<machine>.json} and {@code .md}. {@code quick=true} times fewer steps
+ * and leaves out the largest configurations.
+ */
+public final class Benchmark {
+
+  public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(
+      Key.of("quick", "false", "fewer timed steps and no batch 32 / 320 px (under 5 minutes on 2 cores)"),
+      Key.of("output", "docs/benchmarks", "folder for <date>-<machine>.json and .md"),
+      Key.of("machine", "auto", "name of this machine in the file names; auto = CPU model and core count"),
+      Key.of("manifest", "samples/cxr/manifest.csv", "image-report manifest for the loader, language-model and inference parts"),
+      CommonKeys.IMAGE_COLUMN,
+      CommonKeys.TEXT_COLUMN,
+      CommonKeys.ID_COLUMN,
+      CommonKeys.WORKERS,
+      Key.of("text_model", "bert-base-uncased", "frozen language model to time"),
+      Key.of("pytorch_jars", "target/bench-pytorch", "folder with DJL's PyTorch engine jars for the comparison (./mflag bench fills it)"),
+      CommonKeys.CACHE_DIR));
+
+  /** Everything one run measured; written as JSON with snake_case names. */
+  static final class Report {
+    String date;
+    String machine;
+    boolean quick;
+    Map<String, Object> environment = new LinkedHashMap<>();
+    double matmulPeakFlopsPerSecond;
+    List<Double> matmulPeakRuns = new ArrayList<>();
+    TrainStepBenchmark.Result trainingStep;
+    PyTorchComparison.Result pytorch;
+    double oursOverPytorch;
+    double loaderImagesPerSecond;
+    double loaderOverStep;
+    EmbeddingBenchmark.Result languageModel;
+    InferenceBenchmark.Result inference;
+    List<TrainStepBenchmark.Result> scaling = new ArrayList<>();
+    double seconds;
+  }
+
+  /** JSON of the results, snake_case names; also how child JVMs hand their figures back. */
+  static final Gson JSON = new GsonBuilder().setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).setPrettyPrinting()
+      .serializeSpecialFloatingPointValues().create();
+
+  private Benchmark() {}
+
+  public static Path run(KeyValues kv, ImageDecoder decoder, Logger log, BooleanSupplier canceled) throws Exception {
+    long start = System.nanoTime();
+    boolean quick = kv.bool("quick");
+    int steps = quick ? 2 : 5;
+    Path manifest = kv.path("manifest");
+    Report r = new Report();
+    r.date = LocalDate.now().toString();
+    r.machine = "auto".equals(kv.string("machine")) ? MachineInfo.slug() : kv.string("machine");
+    r.quick = quick;
+    r.environment = environment();
+    log.info("bench: " + r.environment);
+
+    r.matmulPeakRuns.add(MatMulPeak.flopsPerSecond(4096, 5));
+    r.matmulPeakFlopsPerSecond = r.matmulPeakRuns.get(0);
+    log.info(String.format(Locale.ROOT, "1/6 fp32 MatMul peak (4096^3, best of 5): %.0f GFLOP/s", r.matmulPeakFlopsPerSecond / 1e9));
+
+    r.trainingStep = TrainStepBenchmark.inChildJvm(Architecture.RESNET50, 16, 224, steps, r.matmulPeakFlopsPerSecond, true);
+    log.info(String.format(Locale.ROOT, "1/6 training step (ResNet-50, 224 px, batch 16): %.2f s = %.2f img/s, %.1f GFLOP/step, %.0f GFLOP/s"
+        + " = %.2f of peak (target >= 0.8); time by op %s", r.trainingStep.stepSeconds, r.trainingStep.imagesPerSecond,
+        r.trainingStep.flopsPerStep / 1e9, r.trainingStep.flopsPerSecond / 1e9, r.trainingStep.fractionOfPeak, percent(r.trainingStep.timeShareByOp)));
+    if (canceled.getAsBoolean()) return null;
+
+    r.pytorch = PyTorchComparison.run(kv.path("pytorch_jars"), 16, 224, quick ? 1 : steps, log);
+    if (r.pytorch.skipped == null) {
+      r.oursOverPytorch = r.pytorch.stepSeconds / r.trainingStep.stepSeconds;
+      log.info(String.format(Locale.ROOT, "2/6 DJL PyTorch %s: %.2f s/step = %.2f img/s; ours is %.2fx faster (target >= 1.5)",
+          r.pytorch.version, r.pytorch.stepSeconds, r.pytorch.imagesPerSecond, r.oursOverPytorch));
+    } else {
+      log.warn("2/6 PyTorch comparison skipped: " + r.pytorch.skipped);
+    }
+    if (canceled.getAsBoolean()) return null;
+
+    int workers = kv.integer("workers", 1);
+    r.loaderImagesPerSecond = LoaderBenchmark.imagesPerSecond(manifest, kv.string("image_column"), kv.string("text_column"), 224, 16,
+        workers, quick ? 6 : 24, kv.path("cache_dir"), decoder, log);
+    r.loaderOverStep = r.loaderImagesPerSecond / r.trainingStep.imagesPerSecond;
+    log.info(String.format(Locale.ROOT, "3/6 data loader (%d workers): %.0f img/s, %.1fx the step's demand (target >= 1.5)", workers,
+        r.loaderImagesPerSecond, r.loaderOverStep));
+    if (canceled.getAsBoolean()) return null;
+
+    r.languageModel = EmbeddingBenchmark.run(manifest, kv.string("id_column"), kv.string("text_column"), quick ? 16 : 48,
+        kv.string("text_model"), kv.path("cache_dir"), log);
+    log.info(String.format(Locale.ROOT, "4/6 language model: %.1f embeddings/s in the first epoch (%.1f s; model load %.1f s), second epoch"
+        + " %.4f s from the cache: %.0fx faster", r.languageModel.embeddingsPerSecond, r.languageModel.firstEpochSeconds,
+        r.languageModel.modelLoadSeconds, r.languageModel.secondEpochSeconds, r.languageModel.firstOverSecond));
+    if (canceled.getAsBoolean()) return null;
+
+    Path xray = manifest.resolveSibling("images").resolve("16660_3_1.png");
+    r.inference = InferenceBenchmark.run(manifest, Files.isRegularFile(xray) ? xray : firstImage(manifest, kv.string("image_column")), decoder,
+        quick ? 1 : 3, r.matmulPeakFlopsPerSecond, log);
+    log.info(String.format(Locale.ROOT, "5/6 segmenting %dx%d at scale %.2f: %d tiles in %.2f s, floor %.2f s: %.2fx the floor (target < 1.5);"
+        + " %.2f s of it outside the network (resize, tile, blend); peak RSS %.2f GiB; whole image resized to one tile %.2f s",
+        r.inference.width, r.inference.height, r.inference.scale, r.inference.tiles, r.inference.seconds, r.inference.floorSeconds,
+        r.inference.overFloor, r.inference.hostSeconds, r.inference.peakResidentBytes / 1073741824.0, r.inference.wholeImageSeconds));
+    if (canceled.getAsBoolean()) return null;
+
+    int[][] configs = quick ? new int[][] {{8, 224}, {16, 128}} : new int[][] {{8, 224}, {32, 224}, {16, 128}, {16, 320}};
+    r.scaling.add(r.trainingStep);
+    for (int[] c : configs) {
+      if (canceled.getAsBoolean()) return null;
+      TrainStepBenchmark.Result s = TrainStepBenchmark.inChildJvm(Architecture.RESNET50, c[0], c[1], steps, r.matmulPeakFlopsPerSecond, false);
+      r.scaling.add(s);
+      log.info(String.format(Locale.ROOT, "6/6 batch %d, %d px: %.2f s/step, %.2f img/s, %.2f of peak, peak RSS %.2f GiB", c[0], c[1],
+          s.stepSeconds, s.imagesPerSecond, s.fractionOfPeak, s.peakResidentBytes / 1073741824.0));
+    }
+    r.scaling.sort((a, b) -> a.imageSize != b.imageSize ? Integer.compare(a.imageSize, b.imageSize) : Integer.compare(a.batch, b.batch));
+    // the peak again at the end; the ratios use the better of the two (the practical peak), and a
+    // machine that slowed down (thermal, a neighbour) shows as two different figures
+    r.matmulPeakRuns.add(MatMulPeak.flopsPerSecond(4096, 5));
+    rescale(r, Collections.max(r.matmulPeakRuns));
+    r.seconds = (System.nanoTime() - start) / 1e9;
+
+    Path out = kv.path("output");
+    Files.createDirectories(out);
+    String base = r.date + "-" + r.machine;
+    Archives.writeAtomically(out.resolve(base + ".json"), (JSON.toJson(r) + "\n").getBytes(StandardCharsets.UTF_8));
+    Archives.writeAtomically(out.resolve(base + ".md"), markdown(r).getBytes(StandardCharsets.UTF_8));
+    log.info(String.format(Locale.ROOT, "bench: %.1f minutes; wrote %s and %s", r.seconds / 60, out.resolve(base + ".json"), out.resolve(base + ".md")));
+    return out.resolve(base + ".md");
+  }
+
+  /** Re-expresses every fraction of the peak against {@code peak}. */
+  private static void rescale(Report r, double peak) {
+    for (TrainStepBenchmark.Result s : r.scaling) s.fractionOfPeak = s.flopsPerSecond / peak;
+    r.inference.floorSeconds = r.inference.tiles * (double) r.inference.flopsPerTile / peak;
+    r.inference.overFloor = r.inference.seconds / r.inference.floorSeconds;
+    r.matmulPeakFlopsPerSecond = peak;
+  }
+
+  private static Path firstImage(Path manifest, String column) throws Exception {
+    return manifest.resolveSibling(org.mflag.data.Manifest.read(manifest, "id", column).rows().get(0).get(column));
+  }
+
+  static Map<String, Object> environment() {
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("cpu", MachineInfo.cpuModel());
+    e.put("cores", Runtime.getRuntime().availableProcessors());
+    e.put("memory_bytes", MachineInfo.memoryBytes());
+    e.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+    e.put("jvm_flags", ManagementFactory.getRuntimeMXBean().getInputArguments());
+    e.put("tensorflow", TensorFlowRuntime.ensureLoaded());
+    e.put("djl", Engine.getDjlVersion());
+    String onednn = System.getenv("TF_ENABLE_ONEDNN_OPTS");
+    e.put("onednn", onednn == null ? "on (TensorFlow's default on x86)" : ("0".equals(onednn) ? "off" : "on") + " (TF_ENABLE_ONEDNN_OPTS=" + onednn + ")");
+    e.put("threads", "TensorFlow intra-op and inter-op pools at their defaults (one thread per core); TF_NUM_INTRAOP_THREADS="
+        + System.getenv("TF_NUM_INTRAOP_THREADS") + ", OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS"));
+    e.put("gpu", "none used (TensorFlow's CPU natives)");
+    return e;
+  }
+
+  private static String percent(Map<String, Double> shares) {
+    StringBuilder b = new StringBuilder();
+    if (shares == null) return "";
+    for (Map.Entry<String, Double> s : shares.entrySet()) {
+      if (b.length() > 0) b.append(", ");
+      b.append(String.format(Locale.ROOT, "%s %.0f%%", s.getKey(), 100 * s.getValue()));
+    }
+    return b.toString();
+  }
+
+  private static String f(String format, Object... args) {
+    return String.format(Locale.ROOT, format, args);
+  }
+
+  static String markdown(Report r) {
+    StringBuilder md = new StringBuilder();
+    md.append("# Benchmark ").append(r.date).append(", ").append(r.machine).append(r.quick ? " (quick)" : "").append("\n\n");
+    md.append(f("`./mflag bench%s` in %.1f minutes on %s, %s cores; TensorFlow %s, oneDNN %s. Every ratio divides two figures of this run.%n%n",
+        r.quick ? " quick=true" : "", r.seconds / 60, r.environment.get("cpu"), r.environment.get("cores"), r.environment.get("tensorflow"),
+        r.environment.get("onednn")));
+    TrainStepBenchmark.Result s = r.trainingStep;
+    List<List<String>> t = new ArrayList<>();
+    t.add(List.of("ResNet-50 pre-training step, 224 px, batch 16, NHWC (fwd + bwd + AdamW)",
+        f("%.2f s/step, %.2f img/s; %.1f GFLOP/step (exact count) = %.0f GFLOP/s; fp32 MatMul peak %.0f GFLOP/s", s.stepSeconds,
+            s.imagesPerSecond, s.flopsPerStep / 1e9, s.flopsPerSecond / 1e9, r.matmulPeakFlopsPerSecond / 1e9),
+        f("%.2f of peak", s.fractionOfPeak), ">= 0.8"));
+    if (r.pytorch.skipped == null) {
+      t.add(List.of("the same step in DJL's PyTorch engine (" + r.pytorch.version + "), own JVM, its Trainer",
+          f("%.2f s/step, %.2f img/s (%s)", r.pytorch.stepSeconds, r.pytorch.imagesPerSecond, r.pytorch.allocator),
+          f("ours %.2fx faster", r.oursOverPytorch), ">= 1.5x"));
+    } else {
+      t.add(List.of("the same step in DJL's PyTorch engine", "skipped: " + r.pytorch.skipped, "", ">= 1.5x"));
+    }
+    t.add(List.of("data loader (cached decode, augment, batch) vs the step's demand", f("%.0f img/s vs %.2f img/s", r.loaderImagesPerSecond,
+        s.imagesPerSecond), f("%.0fx", r.loaderOverStep), ">= 1.5"));
+    EmbeddingBenchmark.Result lm = r.languageModel;
+    t.add(List.of(f("frozen BERT, %d reports: first epoch vs second (cache)", lm.reports), f("%.1f embeddings/s (%.1f s, model load %.1f s) vs %.4f s",
+        lm.embeddingsPerSecond, lm.firstEpochSeconds, lm.modelLoadSeconds, lm.secondEpochSeconds), f("%.0fx", lm.firstOverSecond),
+        "second = cache read only"));
+    InferenceBenchmark.Result in = r.inference;
+    t.add(List.of(f("segmenting a %dx%d X-ray, scale %.2f, %d tiles of 224 (ResNet-50 U-Net)", in.width, in.height, in.scale, in.tiles),
+        f("%.2f s (%.2f s outside the network) vs floor %.2f s (%.1f GFLOP/tile at peak); peak RSS %.2f GiB", in.seconds, in.hostSeconds,
+            in.floorSeconds, in.flopsPerTile / 1e9, in.peakResidentBytes / 1073741824.0), f("%.2fx the floor", in.overFloor), "< 1.5x"));
+    md.append(MarkdownTable.render(List.of("what", "measured", "ratio", "target"), t)).append('\n');
+    md.append("Where the training step's time goes (summed operation time of one traced step): ").append(percent(s.timeShareByOp))
+        .append(".\nIts FLOPs by operation: ").append(percent(s.flopShareByOp)).append(".\n\n");
+    md.append("## Scale\n\n");
+    List<List<String>> sc = new ArrayList<>();
+    for (TrainStepBenchmark.Result x : r.scaling) {
+      sc.add(List.of(String.valueOf(x.batch), String.valueOf(x.imageSize), f("%.2f", x.stepSeconds), f("%.2f", x.imagesPerSecond),
+          f("%.1f", x.flopsPerStep / 1e9), f("%.2f", x.fractionOfPeak), f("%.2f", x.peakResidentBytes / 1073741824.0)));
+    }
+    md.append(MarkdownTable.render(List.of("batch", "px", "s/step", "img/s", "GFLOP/step", "of peak", "peak RSS GiB"), sc)).append('\n');
+    md.append(f("MatMul peak at the start and the end of the run: %s GFLOP/s. JVM flags: %s.%n", fmt(r.matmulPeakRuns),
+        r.environment.get("jvm_flags")));
+    return md.toString();
+  }
+
+  private static String fmt(List<Double> v) {
+    List<String> s = new ArrayList<>();
+    for (double d : v) s.add(String.format(Locale.ROOT, "%.0f", d / 1e9));
+    return String.join(", ", s);
+  }
+}

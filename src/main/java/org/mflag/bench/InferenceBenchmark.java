@@ -1,0 +1,127 @@
+package org.mflag.bench;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.mflag.config.Task;
+import org.mflag.data.Augmentation;
+import org.mflag.data.GrayImage;
+import org.mflag.data.ImageDecoder;
+import org.mflag.data.Preprocessing;
+import org.mflag.infer.TaskModel;
+import org.mflag.infer.Tiling;
+import org.mflag.io.Archives;
+import org.mflag.io.NdArray;
+import org.mflag.io.Npy;
+import org.mflag.model.TaskGraph;
+import org.mflag.nn.Architecture;
+import org.mflag.train.FineTuner;
+import org.mflag.train.FinetuneConfig;
+import org.mflag.train.TrainingListener;
+import org.scijava.log.Logger;
+
+/**
+ * Segmenting a 2048 x 2048 X-ray the way M-FLAG Segment does with {@code scale=0.25}: a U-Net
+ * package (ResNet-50, 224 px, written by {@code finetune-segmenter} after one step: speed does not
+ * depend on the weights) run through DJL in overlapping tiles and blended. Compared with the floor:
+ * the tiles' forward FLOPs (counted from the package's graph) at the measured MatMul peak. The timing
+ * runs in its own JVM, so that the peak resident memory is that of segmenting, not of the training
+ * that wrote the package; the work outside the network (resizing, tiling, blending) is timed apart.
+ */
+final class InferenceBenchmark {
+
+  static final class Result {
+    int width;
+    int height;
+    double scale;
+    int tiles;
+    long flopsPerTile;
+    double seconds;
+    double floorSeconds;
+    double overFloor;
+    double hostSeconds;
+    double wholeImageSeconds;
+    long peakResidentBytes;
+  }
+
+  private InferenceBenchmark() {}
+
+  /** Arguments: package folder, image (.npy, height x width), scale, timed runs. */
+  public static void main(String[] args) throws Exception {
+    NdArray a;
+    try (InputStream in = Files.newInputStream(Path.of(args[1]))) {
+      a = Npy.read(in, args[1]);
+    }
+    GrayImage image = new GrayImage((int) a.shape()[1], (int) a.shape()[0], a.data());
+    Result r = new Result();
+    r.width = image.width();
+    r.height = image.height();
+    r.scale = Double.parseDouble(args[2]);
+    int runs = Integer.parseInt(args[3]);
+    try (TaskModel net = TaskModel.open(Path.of(args[0]), Task.SEGMENTATION)) {
+      r.tiles = net.tiles(image, r.scale, -1);
+      net.probability(image, r.scale, -1); // warm-up: graph optimised, buffers allocated
+      net.probability(image);
+      double[] t = new double[runs];
+      for (int i = 0; i < runs; i++) {
+        long t0 = System.nanoTime();
+        net.probability(image, r.scale, -1);
+        t[i] = (System.nanoTime() - t0) / 1e9;
+      }
+      r.seconds = TrainStepBenchmark.median(t);
+      long t0 = System.nanoTime();
+      net.probability(image);
+      r.wholeImageSeconds = (System.nanoTime() - t0) / 1e9;
+      // the same resizing, tiling and blending around a network that returns its input
+      int w = (int) Math.round(r.width * r.scale), h = (int) Math.round(r.height * r.scale), size = net.modelPackage().imageSize();
+      long h0 = System.nanoTime();
+      float[] scaled = Augmentation.whole(Preprocessing.whole(image, w, h));
+      float[] p = new Tiling(size, size / 8, 4).apply(scaled, w, h, (tiles, n) -> tiles);
+      Preprocessing.resizeBilinear(p, w, h, r.width, r.height);
+      r.hostSeconds = (System.nanoTime() - h0) / 1e9;
+    }
+    r.peakResidentBytes = ProcessMemory.peakBytes();
+    System.out.println("RESULT " + Benchmark.JSON.toJson(r).replace('\n', ' '));
+  }
+
+  static Result run(Path manifest, Path xray, ImageDecoder decoder, int runs, double peakFlops, Logger log) throws Exception {
+    Architecture arch = Architecture.RESNET50;
+    int size = 224, side = 2048;
+    Path dir = Files.createTempDirectory("mflag-bench-segmenter");
+    try {
+      Map<String, String> k = new LinkedHashMap<>();
+      k.put("manifest", manifest.toString());
+      k.put("encoder_model", "random");
+      k.put("encoder", arch.key());
+      k.put("output", dir.resolve("segmenter").toString());
+      k.put("image_size", String.valueOf(size));
+      k.put("batch_size", "2");
+      k.put("epochs", "1");
+      k.put("fraction", "0.06");
+      k.put("ignore_value", "127");
+      k.put("log_every", "1000");
+      log.info("inference: writing a " + arch.key() + " U-Net package at " + size + " px (one training step)");
+      new FineTuner(FinetuneConfig.of(Task.SEGMENTATION, k), decoder, log).run(new TrainingListener() {}, () -> false);
+
+      GrayImage small = decoder.read(xray);
+      Path npy = dir.resolve("xray.npy");
+      try (OutputStream out = Files.newOutputStream(npy)) {
+        Npy.write(new NdArray(Preprocessing.resizeBilinear(small.pixels(), small.width(), small.height(), side, side), side, side), out);
+      }
+      Result r = Benchmark.JSON.fromJson(ChildJvm.run(InferenceBenchmark.class, List.of(dir.resolve("segmenter").toString(), npy.toString(),
+          String.valueOf(512.0 / side), String.valueOf(runs)), null, Map.of()), Result.class);
+      try (TaskGraph g = new TaskGraph(Task.SEGMENTATION, arch, size, 1, false)) {
+        r.flopsPerTile = FlopCount.of(List.of(g.output().op()), 1).total();
+      }
+      r.floorSeconds = r.tiles * (double) r.flopsPerTile / peakFlops;
+      r.overFloor = r.seconds / r.floorSeconds;
+      return r;
+    } finally {
+      Archives.deleteTree(dir);
+    }
+  }
+}

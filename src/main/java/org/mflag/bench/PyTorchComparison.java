@@ -1,0 +1,79 @@
+package org.mflag.bench;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.scijava.log.Logger;
+
+/**
+ * Runs {@link PyTorchStep} in a separate JVM with DJL's PyTorch engine jars ({@code pytorch-engine},
+ * {@code pytorch-jni}, {@code pytorch-native-cpu}; {@code ./mflag bench} fetches them into
+ * {@code target/bench-pytorch}) and reads its figures. PyTorch gets the allocator setting that was
+ * fastest for it here: glibc malloc told to keep freed blocks instead of returning them to the kernel
+ * (by default each step maps and unmaps its large tensors, and page faults take as long as the
+ * arithmetic: ResNet-50 at 224 px, batch 16, 14.7 s/step by default, 10.7 s with these settings, 16.0 s
+ * with jemalloc and PLATFORM.md's decay settings).
+ */
+final class PyTorchComparison {
+
+  static final class Result {
+    String engine;
+    String version;
+    String allocator;
+    int batch;
+    int imageSize;
+    int steps;
+    long parameters;
+    double firstStepSeconds;
+    double stepSeconds;
+    double imagesPerSecond;
+    String skipped;
+  }
+
+  private PyTorchComparison() {}
+
+  static Result run(Path jars, int batch, int size, int steps, Logger log) throws Exception {
+    Result r = new Result();
+    r.batch = batch;
+    r.imageSize = size;
+    r.steps = steps;
+    boolean present;
+    try (Stream<Path> s = Files.isDirectory(jars) ? Files.list(jars) : Stream.empty()) {
+      present = s.anyMatch(p -> p.getFileName().toString().startsWith("pytorch-native-cpu"));
+    }
+    if (!present) {
+      r.skipped = "DJL's PyTorch engine jars are not in " + jars + " (./mflag bench fetches them with Maven)";
+      return r;
+    }
+    Map<String, String> env = new HashMap<>();
+    env.put("MALLOC_MMAP_THRESHOLD_", "17179869184");
+    env.put("MALLOC_TRIM_THRESHOLD_", "17179869184");
+    env.put("MALLOC_TOP_PAD_", "1073741824");
+    r.allocator = "glibc malloc, MALLOC_MMAP_THRESHOLD_=MALLOC_TRIM_THRESHOLD_=16 GiB, MALLOC_TOP_PAD_=1 GiB";
+    log.info("pytorch: ResNet-50 + projector, batch " + batch + ", " + size + " px, in a separate JVM (" + r.allocator + ")");
+    String result;
+    try {
+      result = ChildJvm.run(PyTorchStep.class, List.of(String.valueOf(batch), String.valueOf(size), String.valueOf(steps)),
+          jars.toAbsolutePath() + File.separator + "*", env);
+    } catch (IllegalStateException e) {
+      r.skipped = e.getMessage();
+      return r;
+    }
+    Map<String, String> kv = new HashMap<>();
+    for (String part : result.split(" ")) {
+      int eq = part.indexOf('=');
+      if (eq > 0) kv.put(part.substring(0, eq), part.substring(eq + 1));
+    }
+    r.engine = kv.get("engine");
+    r.version = kv.get("version");
+    r.parameters = Long.parseLong(kv.get("parameters"));
+    r.firstStepSeconds = Double.parseDouble(kv.get("first_step_s"));
+    r.stepSeconds = Double.parseDouble(kv.get("step_s"));
+    r.imagesPerSecond = batch / r.stepSeconds;
+    return r;
+  }
+}
