@@ -22,6 +22,23 @@ public final class TestData {
     return Path.of("target", "test-cache").toAbsolutePath();
   }
 
+  /**
+   * ImageJ's plugins folder as the README installs the plugin: {@code <dir>/ImageJ/plugins} holding a jar
+   * with our {@code plugins.config}; also set as {@code plugins.dir}. Returns the folder.
+   */
+  public static Path installImageJPlugins(Path dir) throws java.io.IOException {
+    Path plugins = java.nio.file.Files.createDirectories(dir.resolve("ImageJ").resolve("plugins"));
+    try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(plugins.resolve("mflag_fiji.jar"));
+        java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(out);
+        java.io.InputStream config = TestData.class.getResourceAsStream("/plugins.config")) {
+      zip.putNextEntry(new java.util.zip.ZipEntry("plugins.config"));
+      config.transferTo(zip);
+      zip.closeEntry();
+    }
+    System.setProperty("plugins.dir", plugins.toString());
+    return plugins;
+  }
+
   public static Logger log() {
     StderrLogService log = new StderrLogService();
     log.setLevel(LogLevel.WARN);

@@ -76,8 +76,8 @@ public final class Benchmark {
   }
 
   /** JSON of the results, snake_case names; also how child JVMs hand their figures back. */
-  static final Gson JSON = new GsonBuilder().setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).setPrettyPrinting()
-      .serializeSpecialFloatingPointValues().create();
+  static final Gson JSON = new GsonBuilder().setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
+      .setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
 
   private Benchmark() {}
 

@@ -33,7 +33,7 @@ import java.util.Locale;
  * the text projector (0.3% of the FLOPs) and with a simpler loss.
  *
  * <p>Prints one line {@code RESULT key=value ...} for {@link PyTorchComparison}. Arguments: batch,
- * image size, timed steps.</p>
+ * image size, timed steps, and optionally input channels (default 1).</p>
  */
 public final class PyTorchStep {
 

@@ -9,12 +9,8 @@ import ij.ImagePlus;
 import ij.WindowManager;
 import ij.macro.Interpreter;
 import ij.measure.ResultsTable;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,15 +30,7 @@ class ImageJ1MacroTest {
 
   @BeforeAll
   static void install() throws Exception {
-    Path plugins = Files.createDirectories(tmp.resolve("ImageJ").resolve("plugins"));
-    try (OutputStream out = Files.newOutputStream(plugins.resolve("mflag_fiji.jar"));
-        ZipOutputStream zip = new ZipOutputStream(out);
-        InputStream config = ImageJ1MacroTest.class.getResourceAsStream("/plugins.config")) {
-      zip.putNextEntry(new ZipEntry("plugins.config"));
-      config.transferTo(zip);
-      zip.closeEntry();
-    }
-    System.setProperty("plugins.dir", plugins.toString());
+    TestData.installImageJPlugins(tmp);
     assertTrue(org.mflag.fiji.ij1.HeadlessImageJ.install().endsWith("installed headless"));
     model = TestData.smallFinetune(Task.SEGMENTATION, tmp.resolve("segmenter"), "ignore_value", "127");
     detector = TestData.smallFinetune(Task.DETECTION, tmp.resolve("detector"), "epochs", "2",

@@ -9,12 +9,7 @@ import ij.ImageJ;
 import ij.ImagePlus;
 import ij.gui.Roi;
 import ij.plugin.frame.RoiManager;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,15 +36,7 @@ class RoiManagerDisplayTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Path plugins = Files.createDirectories(tmp.resolve("ImageJ").resolve("plugins"));
-    try (OutputStream out = Files.newOutputStream(plugins.resolve("mflag_fiji.jar"));
-        ZipOutputStream zip = new ZipOutputStream(out);
-        InputStream config = RoiManagerDisplayTest.class.getResourceAsStream("/plugins.config")) {
-      zip.putNextEntry(new ZipEntry("plugins.config"));
-      config.transferTo(zip);
-      zip.closeEntry();
-    }
-    System.setProperty("plugins.dir", plugins.toString());
+    TestData.installImageJPlugins(tmp);
     ij = new ImageJ(ImageJ.NO_SHOW);
     model = TestData.smallFinetune(Task.SEGMENTATION, tmp.resolve("segmenter"), "ignore_value", "127");
   }
