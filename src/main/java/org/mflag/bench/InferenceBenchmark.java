@@ -13,7 +13,6 @@ import org.mflag.data.GrayImage;
 import org.mflag.data.ImageDecoder;
 import org.mflag.data.Preprocessing;
 import org.mflag.infer.TaskModel;
-import org.mflag.infer.Tiling;
 import org.mflag.io.Archives;
 import org.mflag.io.NdArray;
 import org.mflag.io.Npy;
@@ -77,10 +76,10 @@ final class InferenceBenchmark {
       net.probability(image);
       r.wholeImageSeconds = (System.nanoTime() - t0) / 1e9;
       // the same resizing, tiling and blending around a network that returns its input
-      int w = (int) Math.round(r.width * r.scale), h = (int) Math.round(r.height * r.scale), size = net.modelPackage().imageSize();
+      int w = (int) Math.round(r.width * r.scale), h = (int) Math.round(r.height * r.scale);
       long h0 = System.nanoTime();
       float[] scaled = Augmentation.whole(Preprocessing.whole(image, w, h));
-      float[] p = new Tiling(size, size / 8, 4).apply(scaled, w, h, (tiles, n) -> tiles);
+      float[] p = net.tiling(-1).apply(scaled, w, h, (tiles, n) -> tiles);
       Preprocessing.resizeBilinear(p, w, h, r.width, r.height);
       r.hostSeconds = (System.nanoTime() - h0) / 1e9;
     }

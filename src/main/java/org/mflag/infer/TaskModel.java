@@ -106,7 +106,8 @@ public final class TaskModel implements AutoCloseable {
         Math.max(1, (int) Math.round(image.height() * scale)));
   }
 
-  private Tiling tiling(int overlap) {
+  /** The tiling {@link #probability(GrayImage, double, int)} uses for {@code overlap} (negative: an eighth of the input). */
+  public Tiling tiling(int overlap) {
     return new Tiling(size, overlap < 0 ? size / 8 : overlap, TILE_BATCH);
   }
 
