@@ -12,18 +12,23 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs one benchmark part in a fresh JVM: its own thread pools, and a peak memory that is its own
- * rather than what earlier parts left resident. The child prints {@code RESULT <json>}; its other
- * output is kept only to explain a failure.
+ * rather than what earlier parts left resident. The child answers with {@link #reply} (one line
+ * {@code RESULT <json>}); its other output is kept only to explain a failure.
  */
 final class ChildJvm {
 
   private ChildJvm() {}
 
+  /** What a child's {@code main} prints last: its result as one line of JSON. */
+  static void reply(Object result) {
+    System.out.println("RESULT " + Benchmark.JSON.toJson(result).replace('\n', ' '));
+  }
+
   /**
    * Runs {@code main} with this JVM's class path (plus {@code extraClassPath}, may be null), heap and
-   * environment (plus {@code env}); returns the text after {@code RESULT }.
+   * environment (plus {@code env}); returns what it passed to {@link #reply}.
    */
-  static String run(Class<?> main, List<String> args, String extraClassPath, Map<String, String> env) throws Exception {
+  static <T> T run(Class<?> main, List<String> args, String extraClassPath, Map<String, String> env, Class<T> type) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx" + Runtime.getRuntime().maxMemory() / (1 << 20) + "m");
@@ -50,6 +55,6 @@ final class ChildJvm {
       throw new IllegalStateException(main.getSimpleName() + " " + String.join(" ", args) + " ended (exit " + p.exitValue()
           + ") without a result:\n" + tail.toString().trim());
     }
-    return result;
+    return Benchmark.JSON.fromJson(result, type);
   }
 }

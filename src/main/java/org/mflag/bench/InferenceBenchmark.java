@@ -84,7 +84,7 @@ final class InferenceBenchmark {
       r.hostSeconds = (System.nanoTime() - h0) / 1e9;
     }
     r.peakResidentBytes = ProcessMemory.peakBytes();
-    System.out.println("RESULT " + Benchmark.JSON.toJson(r).replace('\n', ' '));
+    ChildJvm.reply(r);
   }
 
   static Result run(Path manifest, Path xray, ImageDecoder decoder, int runs, double peakFlops, Logger log) throws Exception {
@@ -111,8 +111,8 @@ final class InferenceBenchmark {
       try (OutputStream out = Files.newOutputStream(npy)) {
         Npy.write(new NdArray(Preprocessing.resizeBilinear(small.pixels(), small.width(), small.height(), side, side), side, side), out);
       }
-      Result r = Benchmark.JSON.fromJson(ChildJvm.run(InferenceBenchmark.class, List.of(dir.resolve("segmenter").toString(), npy.toString(),
-          String.valueOf(512.0 / side), String.valueOf(runs)), null, Map.of()), Result.class);
+      Result r = ChildJvm.run(InferenceBenchmark.class, List.of(dir.resolve("segmenter").toString(), npy.toString(),
+          String.valueOf(512.0 / side), String.valueOf(runs)), null, Map.of(), Result.class);
       try (TaskGraph g = new TaskGraph(Task.SEGMENTATION, arch, size, 1, false)) {
         r.flopsPerTile = FlopCount.of(List.of(g.output().op()), 1).total();
       }

@@ -37,43 +37,36 @@ final class PyTorchComparison {
   private PyTorchComparison() {}
 
   static Result run(Path jars, int batch, int size, int steps, Logger log) throws Exception {
-    Result r = new Result();
-    r.batch = batch;
-    r.imageSize = size;
-    r.steps = steps;
     boolean present;
     try (Stream<Path> s = Files.isDirectory(jars) ? Files.list(jars) : Stream.empty()) {
       present = s.anyMatch(p -> p.getFileName().toString().startsWith("pytorch-native-cpu"));
     }
     if (!present) {
-      r.skipped = "DJL's PyTorch engine jars are not in " + jars + " (./mflag bench fetches them with Maven)";
-      return r;
+      return skipped(batch, size, steps, "DJL's PyTorch engine jars are not in " + jars + " (./mflag bench fetches them with Maven)");
     }
     Map<String, String> env = new HashMap<>();
     env.put("MALLOC_MMAP_THRESHOLD_", "17179869184");
     env.put("MALLOC_TRIM_THRESHOLD_", "17179869184");
     env.put("MALLOC_TOP_PAD_", "1073741824");
-    r.allocator = "glibc malloc, MALLOC_MMAP_THRESHOLD_=MALLOC_TRIM_THRESHOLD_=16 GiB, MALLOC_TOP_PAD_=1 GiB";
-    log.info("pytorch: ResNet-50 + projector, batch " + batch + ", " + size + " px, in a separate JVM (" + r.allocator + ")");
-    String result;
+    String allocator = "glibc malloc, MALLOC_MMAP_THRESHOLD_=MALLOC_TRIM_THRESHOLD_=16 GiB, MALLOC_TOP_PAD_=1 GiB";
+    log.info("pytorch: ResNet-50 + projector, batch " + batch + ", " + size + " px, in a separate JVM (" + allocator + ")");
+    Result r;
     try {
-      result = ChildJvm.run(PyTorchStep.class, List.of(String.valueOf(batch), String.valueOf(size), String.valueOf(steps)),
-          jars.toAbsolutePath() + File.separator + "*", env);
+      r = ChildJvm.run(PyTorchStep.class, List.of(String.valueOf(batch), String.valueOf(size), String.valueOf(steps)),
+          jars.toAbsolutePath() + File.separator + "*", env, Result.class);
     } catch (IllegalStateException e) {
-      r.skipped = e.getMessage();
-      return r;
+      return skipped(batch, size, steps, e.getMessage());
     }
-    Map<String, String> kv = new HashMap<>();
-    for (String part : result.split(" ")) {
-      int eq = part.indexOf('=');
-      if (eq > 0) kv.put(part.substring(0, eq), part.substring(eq + 1));
-    }
-    r.engine = kv.get("engine");
-    r.version = kv.get("version");
-    r.parameters = Long.parseLong(kv.get("parameters"));
-    r.firstStepSeconds = Double.parseDouble(kv.get("first_step_s"));
-    r.stepSeconds = Double.parseDouble(kv.get("step_s"));
-    r.imagesPerSecond = batch / r.stepSeconds;
+    r.allocator = allocator;
+    return r;
+  }
+
+  private static Result skipped(int batch, int size, int steps, String why) {
+    Result r = new Result();
+    r.batch = batch;
+    r.imageSize = size;
+    r.steps = steps;
+    r.skipped = why;
     return r;
   }
 }

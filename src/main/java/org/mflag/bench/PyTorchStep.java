@@ -22,7 +22,6 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import java.util.Arrays;
-import java.util.Locale;
 
 /**
  * The comparison side of the training-step benchmark: the same network trained by DJL's own PyTorch
@@ -32,8 +31,8 @@ import java.util.Locale;
  * (2048-2048-BN-ReLU-1024-BN), an L2 loss against fixed targets and AdamW: the M-FLAG step without
  * the text projector (0.3% of the FLOPs) and with a simpler loss.
  *
- * <p>Prints one line {@code RESULT key=value ...} for {@link PyTorchComparison}. Arguments: batch,
- * image size, timed steps, and optionally input channels (default 1).</p>
+ * <p>Replies to {@link PyTorchComparison} through {@link ChildJvm#reply}. Arguments: batch, image
+ * size, timed steps.</p>
  */
 public final class PyTorchStep {
 
@@ -41,16 +40,15 @@ public final class PyTorchStep {
 
   public static void main(String[] args) throws Exception {
     int batch = Integer.parseInt(args[0]), size = Integer.parseInt(args[1]), steps = Integer.parseInt(args[2]);
-    int channels = args.length > 3 ? Integer.parseInt(args[3]) : 1;
     Engine engine = Engine.getEngine("PyTorch");
     try (Model model = Model.newInstance("resnet50-mflag", engine.getEngineName())) {
       model.setBlock(network());
       DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.l2Loss())
           .optOptimizer(Optimizer.adamW().optLearningRateTracker(Tracker.fixed(1e-5f)).optWeightDecays(0.05f).build());
       try (Trainer trainer = model.newTrainer(cfg)) {
-        trainer.initialize(new Shape(batch, channels, size, size));
+        trainer.initialize(new Shape(batch, 1, size, size));
         NDManager m = trainer.getManager();
-        NDArray x = m.randomNormal(new Shape(batch, channels, size, size));
+        NDArray x = m.randomNormal(new Shape(batch, 1, size, size));
         NDArray y = m.randomNormal(new Shape(batch, 1024));
         long t0 = System.nanoTime();
         step(trainer, x, y);
@@ -61,12 +59,17 @@ public final class PyTorchStep {
           step(trainer, x, y);
           times[i] = (System.nanoTime() - s0) / 1e9;
         }
-        Arrays.sort(times);
-        double median = steps % 2 == 1 ? times[steps / 2] : (times[steps / 2 - 1] + times[steps / 2]) / 2;
-        long params = 0;
-        for (var p : model.getBlock().getParameters().values()) params += p.getArray().size();
-        System.out.println(String.format(Locale.ROOT, "RESULT engine=%s version=%s threads=%s parameters=%d first_step_s=%.3f step_s=%.4f",
-            engine.getEngineName(), engine.getVersion(), System.getenv().getOrDefault("OMP_NUM_THREADS", "default"), params, first, median));
+        PyTorchComparison.Result r = new PyTorchComparison.Result();
+        r.engine = engine.getEngineName();
+        r.version = engine.getVersion();
+        r.batch = batch;
+        r.imageSize = size;
+        r.steps = steps;
+        for (var p : model.getBlock().getParameters().values()) r.parameters += p.getArray().size();
+        r.firstStepSeconds = first;
+        r.stepSeconds = TrainStepBenchmark.median(times);
+        r.imagesPerSecond = batch / r.stepSeconds;
+        ChildJvm.reply(r);
       }
     }
   }
@@ -118,7 +121,8 @@ public final class PyTorchStep {
     if (project) shortcut.add(conv(width * 4, 1, 1, 0)).add(BatchNorm.builder().build());
     else shortcut.add(Blocks.identityBlock());
     return new SequentialBlock()
-        .add(new ParallelBlock(l -> new NDList(l.get(0).singletonOrThrow().add(l.get(1).singletonOrThrow())), Arrays.asList(main, shortcut)))
+        .add(new ParallelBlock(l -> new NDList(l.get(0).singletonOrThrow().add(l.get(1).singletonOrThrow())),
+            Arrays.asList(main, shortcut)))
         .add(Activation::relu);
   }
 }

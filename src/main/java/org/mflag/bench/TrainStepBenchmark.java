@@ -50,13 +50,12 @@ final class TrainStepBenchmark {
   public static void main(String[] args) {
     Result r = run(Architecture.fromKey(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
         Double.parseDouble(args[4]), Boolean.parseBoolean(args[5]));
-    System.out.println("RESULT " + Benchmark.JSON.toJson(r).replace('\n', ' '));
+    ChildJvm.reply(r);
   }
 
   static Result inChildJvm(Architecture arch, int batch, int size, int steps, double peakFlops, boolean profile) throws Exception {
-    String json = ChildJvm.run(TrainStepBenchmark.class, List.of(arch.key(), String.valueOf(batch), String.valueOf(size),
-        String.valueOf(steps), String.valueOf(peakFlops), String.valueOf(profile)), null, Map.of());
-    return Benchmark.JSON.fromJson(json, Result.class);
+    return ChildJvm.run(TrainStepBenchmark.class, List.of(arch.key(), String.valueOf(batch), String.valueOf(size),
+        String.valueOf(steps), String.valueOf(peakFlops), String.valueOf(profile)), null, Map.of(), Result.class);
   }
 
   static Result run(Architecture arch, int batch, int size, int steps, double peakFlops, boolean profile) {
