@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.mflag.config.Task;
-import org.mflag.data.Augmentation;
 import org.mflag.data.GrayImage;
 import org.mflag.data.ImageDecoder;
 import org.mflag.data.Preprocessing;
@@ -18,7 +17,7 @@ import org.mflag.io.NdArray;
 import org.mflag.io.Npy;
 import org.mflag.model.TaskGraph;
 import org.mflag.nn.Architecture;
-import org.mflag.train.FineTuner;
+import org.mflag.train.Finetuner;
 import org.mflag.train.FinetuneConfig;
 import org.mflag.train.TrainingListener;
 import org.scijava.log.Logger;
@@ -78,7 +77,7 @@ final class InferenceBenchmark {
       // the same resizing, tiling and blending around a network that returns its input
       int w = (int) Math.round(r.width * r.scale), h = (int) Math.round(r.height * r.scale);
       long h0 = System.nanoTime();
-      float[] scaled = Augmentation.whole(Preprocessing.whole(image, w, h));
+      float[] scaled = Preprocessing.normalise(Preprocessing.whole(image, w, h));
       float[] p = net.tiling(-1).apply(scaled, w, h, (tiles, n) -> tiles);
       Preprocessing.resizeBilinear(p, w, h, r.width, r.height);
       r.hostSeconds = (System.nanoTime() - h0) / 1e9;
@@ -104,7 +103,7 @@ final class InferenceBenchmark {
       k.put("ignore_value", "127");
       k.put("log_every", "1000");
       log.info("inference: writing a " + arch.key() + " U-Net package at " + size + " px (one training step)");
-      new FineTuner(FinetuneConfig.of(Task.SEGMENTATION, k), decoder, log).run(new TrainingListener() {}, () -> false);
+      new Finetuner(FinetuneConfig.of(Task.SEGMENTATION, k), decoder, log).run(new TrainingListener() {}, () -> false);
 
       GrayImage small = decoder.read(xray);
       Path npy = dir.resolve("xray.npy");

@@ -2,6 +2,7 @@ package org.mflag.bench;
 
 import java.nio.file.Path;
 import org.mflag.data.BatchLoader;
+import org.mflag.data.PairBatches;
 import org.mflag.data.ImageDecoder;
 import org.mflag.data.Manifest;
 import org.mflag.data.PairDataset;
@@ -25,7 +26,7 @@ final class LoaderBenchmark {
     Manifest m = Manifest.read(manifest, "id", imageColumn);
     PairDataset data = PairDataset.open(m, PairDataset.Options.storedSize(Preprocessing.storedSize(size)).optColumns(imageColumn, textColumn)
         .optWorkers(workers).optCache(new PreprocessedCache(cacheDir.resolve("images"))), decoder, log);
-    try (BatchLoader loader = new BatchLoader(data, batch, size, 1, workers)) {
+    try (BatchLoader<PairBatches.Batch> loader = new BatchLoader<>(new PairBatches(data, batch, size, 1), workers)) {
       loader.start(0, 1);
       loader.next(); // warm-up: classes loaded, caches touched
       long t0 = System.nanoTime();

@@ -3,9 +3,9 @@ package org.mflag.cli;
 import java.util.List;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
-import org.mflag.eval.TaskEvaluation;
+import org.mflag.eval.MetricsReport;
 import org.mflag.fiji.convert.ImageJDecoder;
-import org.mflag.infer.Evaluator;
+import org.mflag.infer.Evaluate;
 import org.scijava.log.Logger;
 
 /** {@code ./mflag evaluate model=DIR manifest=CSV split=test ...}: prints one {@code name: value} per line. */
@@ -23,12 +23,12 @@ final class EvaluateCli implements CliCommand {
 
   @Override
   public List<Key> keys() {
-    return Evaluator.KEYS;
+    return Evaluate.KEYS;
   }
 
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
-    TaskEvaluation e = Evaluator.run(args, new ImageJDecoder(), log);
+    MetricsReport e = Evaluate.run(args, new ImageJDecoder(), log);
     System.out.print(e.describe());
     return 0;
   }

@@ -4,28 +4,29 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
- * {@code key=value} arguments checked against a command's {@link Key}s. Every error names the key,
- * the value given and what is allowed.
+ * {@code key=value} arguments of one command, checked against its {@link Key}s when parsed: unknown or
+ * repeated keys, missing required keys and every bad value (given or default) fail here, before any data
+ * is read, with a message that names the key and what is allowed. The typed getters then only convert.
  */
 public final class KeyValues {
 
   private final String command;
   private final Map<String, Key> keys = new LinkedHashMap<>();
+  private final Map<String, String> given = new LinkedHashMap<>();
   private final Map<String, String> values = new LinkedHashMap<>();
 
   private KeyValues(String command, List<Key> keys) {
     this.command = command;
-    for (Key k : keys) this.keys.put(k.name(), k);
+    for (Key k : keys) {
+      if (this.keys.put(k.name(), k) != null) throw new IllegalStateException(command + " declares key " + k.name() + " twice");
+    }
   }
 
-  /**
-   * Parses {@code key=value} words. Unknown keys, repeated keys, words without '=' and missing
-   * required keys are errors.
-   */
+  /** Parses {@code key=value} words (see the class comment for what fails). */
   public static KeyValues parse(String command, List<Key> keys, List<String> args) {
     KeyValues kv = new KeyValues(command, keys);
     for (String a : args) {
@@ -35,81 +36,95 @@ public final class KeyValues {
       if (!kv.keys.containsKey(k)) {
         throw new IllegalArgumentException(command + ": unknown key '" + k + "'; allowed keys: " + kv.names());
       }
-      if (kv.values.put(k, a.substring(eq + 1)) != null) throw new IllegalArgumentException(command + ": key '" + k + "' given twice");
+      if (kv.given.put(k, a.substring(eq + 1)) != null) throw new IllegalArgumentException(command + ": key '" + k + "' given twice");
     }
     for (Key k : keys) {
-      if (k.required() && !kv.values.containsKey(k.name())) {
+      String v = kv.given.get(k.name());
+      if (v == null && k.required()) {
         throw new IllegalArgumentException(command + ": missing required key '" + k.name() + "' (" + k.description() + ")");
       }
+      kv.values.put(k.name(), k.check(v != null ? v : k.defaultValue()));
     }
     return kv;
+  }
+
+  /** For Java callers and scripts: the same keys as the launcher, as a map. */
+  public static KeyValues of(String command, List<Key> keys, Map<String, String> values) {
+    List<String> args = new ArrayList<>();
+    for (Map.Entry<String, String> e : values.entrySet()) args.add(e.getKey() + "=" + e.getValue());
+    return parse(command, keys, args);
   }
 
   private List<String> names() {
     return new ArrayList<>(keys.keySet());
   }
 
-  /** Every key of the command with its value (given or default), in the command's key order. */
+  /** Every key of the command with its checked value (given or default), in the command's key order. */
   public Map<String, String> resolved() {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String k : keys.keySet()) out.put(k, string(k) == null ? "" : string(k));
-    return out;
+    return new LinkedHashMap<>(values);
   }
 
   public String command() {
     return command;
   }
 
-  public boolean given(String key) {
-    return values.containsKey(key);
+  public boolean given(Key key) {
+    return given.containsKey(declared(key).name());
   }
 
-  public String string(String key) {
-    Key k = keys.get(key);
-    if (k == null) throw new IllegalStateException(command + " has no key " + key);
-    String v = values.containsKey(key) ? values.get(key) : k.defaultValue();
-    if (v != null && !k.choices().isEmpty() && !k.choices().contains(v.toLowerCase(Locale.ROOT))) {
-      throw new IllegalArgumentException(key + "=" + v + ": allowed values are " + k.choices());
-    }
-    return v;
+  /** The checked value as text (choices in lower case, {@value Key#AUTO} for auto). */
+  public String string(Key key) {
+    return values.get(declared(key).name());
   }
 
-  public Path path(String key) {
+  /** The value is {@value Key#AUTO}: the caller derives it. */
+  public boolean auto(Key key) {
+    return Key.AUTO.equals(string(key));
+  }
+
+  /** A path ({@code ~/} is the home folder), or null when empty. */
+  public Path path(Key key) {
     String v = string(key);
-    return v == null || v.isEmpty() ? null : Path.of(v.startsWith("~/") ? System.getProperty("user.home") + v.substring(1) : v);
+    return v.isEmpty() ? null : Path.of(v.startsWith("~/") ? System.getProperty("user.home") + v.substring(1) : v);
   }
 
-  public int integer(String key, int min) {
+  public int integer(Key key) {
     long x = longValue(key);
-    if (x < min || x > Integer.MAX_VALUE) throw new IllegalArgumentException(key + "=" + string(key) + ": must be >= " + min);
+    if (x < Integer.MIN_VALUE || x > Integer.MAX_VALUE) throw key.bad(string(key), "too large");
     return (int) x;
   }
 
-  public long longValue(String key) {
-    String v = string(key);
-    try {
-      return Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + "=" + v + ": not an integer");
-    }
+  /** An integer key that may be empty. */
+  public OptionalInt optionalInteger(Key key) {
+    return string(key).isEmpty() ? OptionalInt.empty() : OptionalInt.of(integer(key));
   }
 
-  public double number(String key, double min) {
-    String v = string(key);
-    double x;
-    try {
-      x = Double.parseDouble(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + "=" + v + ": not a number");
-    }
-    if (!(x >= min) || Double.isInfinite(x)) throw new IllegalArgumentException(key + "=" + v + ": must be a finite number >= " + min);
-    return x;
+  public long longValue(Key key) {
+    return declared(key).parseLong(numeric(key));
   }
 
-  public boolean bool(String key) {
-    String v = string(key).trim().toLowerCase(Locale.ROOT);
-    if (v.equals("true") || v.equals("yes") || v.equals("1")) return true;
-    if (v.equals("false") || v.equals("no") || v.equals("0")) return false;
-    throw new IllegalArgumentException(key + "=" + v + ": must be true or false");
+  public double number(Key key) {
+    return declared(key).parseDouble(numeric(key));
+  }
+
+  /** A number key that may be {@value Key#AUTO}: its value, or {@code ifAuto}. */
+  public double number(Key key, double ifAuto) {
+    return auto(key) ? ifAuto : number(key);
+  }
+
+  public boolean bool(Key key) {
+    return declared(key).parseBoolean(string(key));
+  }
+
+  private String numeric(Key key) {
+    String v = string(key);
+    if (v.isEmpty() || Key.AUTO.equals(v)) throw new IllegalStateException(command + ": " + key.name() + "=" + v + " read as a number");
+    return v;
+  }
+
+  private Key declared(Key key) {
+    Key k = keys.get(key.name());
+    if (k == null) throw new IllegalStateException(command + " has no key " + key.name());
+    return k;
   }
 }

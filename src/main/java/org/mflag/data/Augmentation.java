@@ -33,27 +33,13 @@ public final class Augmentation {
     r.nextDouble(); // RandomGrayscale: identity on grey images (see class comment)
     if (r.nextDouble() < P_PERSPECTIVE) x = perspective(x, size, r);
     if (r.nextDouble() < P_AUTOCONTRAST) x = autocontrast(x);
-    return normalise(x);
+    return Preprocessing.normalise(x);
   }
 
   /** The inference view: centre crop of {@code size}, normalised. */
   public static float[] centre(byte[] image, int stored, int size) {
     int off = (stored - size) / 2;
-    return normalise(crop(image, stored, off, off, size));
-  }
-
-  /** A whole stored image (0..255 bytes), normalised, without augmentation: downstream inference and detection training. */
-  public static float[] whole(byte[] image) {
-    float[] x = new float[image.length];
-    for (int i = 0; i < x.length; i++) x[i] = image[i] & 0xFF;
-    return normalise(x);
-  }
-
-  /** {@code v / 255 * 2 - 1}: ToTensor then Normalize(mean 0.5, std 0.5). */
-  public static float[] normalise(float[] x) {
-    float[] out = new float[x.length];
-    for (int i = 0; i < x.length; i++) out[i] = x[i] / 127.5f - 1f;
-    return out;
+    return Preprocessing.normalise(crop(image, stored, off, off, size));
   }
 
   public static final double SHIFT_LIMIT = 0.1;
@@ -81,7 +67,7 @@ public final class Augmentation {
    */
   public static Augmented shiftScaleRotate(byte[] image, byte[] mask, int size, SplittableRandom r) {
     float[] x = crop(image, size, 0, 0, size);
-    if (r.nextDouble() >= P_SHIFT_SCALE_ROTATE) return new Augmented(normalise(x), mask);
+    if (r.nextDouble() >= P_SHIFT_SCALE_ROTATE) return new Augmented(Preprocessing.normalise(x), mask);
     double angle = Math.toRadians((r.nextDouble() * 2 - 1) * ROTATE_LIMIT_DEGREES);
     double scale = 1 + (r.nextDouble() * 2 - 1) * SCALE_LIMIT;
     double dx = (r.nextDouble() * 2 - 1) * SHIFT_LIMIT * size;
@@ -103,7 +89,7 @@ public final class Augmentation {
         }
       }
     }
-    return new Augmented(normalise(out), outMask);
+    return new Augmented(Preprocessing.normalise(out), outMask);
   }
 
   private static float bilinearReflect(float[] src, int n, double x, double y) {

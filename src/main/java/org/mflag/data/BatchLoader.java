@@ -8,64 +8,77 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Turns a dataset into training batches that depend only on (seed, global step): the order of an
- * epoch is a permutation drawn from (seed, epoch) and each image's augmentation from (seed, epoch,
- * position). A resumed run therefore sees exactly the batches the uninterrupted run would have seen,
- * with no random state to save. Batches are built ahead of the training step by {@code workers}
- * threads. The last incomplete batch of an epoch is dropped (batch norm and the orthogonality loss
- * need full batches).
+ * Builds the batches of a run ahead of the training step, on {@code workers} threads, and hands them
+ * out in step order. What a batch holds is up to its {@link Source}, which must depend only on the
+ * global step (seed, epoch and position are derived from it): a resumed run then sees exactly the
+ * batches the uninterrupted run would have seen, with no random state to save. Pre-training's pairs
+ * ({@link PairBatches}) and every fine-tuning task's images and targets come through here.
+ *
+ * <p>Also the project's one seeded shuffle ({@link #permutation}) and seed mixing ({@link #mix}).</p>
+ *
+ * @param <B> the batch type
  */
-public final class BatchLoader implements AutoCloseable {
+public final class BatchLoader<B> implements AutoCloseable {
 
-  /** A batch: images [B, size, size, 1] normalised, and the dataset indices of its pairs. */
-  public static final class Batch {
-    public final long step;
-    public final float[] images;
-    public final int[] indices;
-
-    Batch(long step, float[] images, int[] indices) {
-      this.step = step;
-      this.images = images;
-      this.indices = indices;
-    }
+  /** The batch of a global step (0-based); called from loader threads, so it must not share mutable state unguarded. */
+  @FunctionalInterface
+  public interface Source<B> {
+    B batch(long step) throws Exception;
   }
 
-  private final PairDataset data;
-  private final int batchSize;
-  private final int imageSize;
-  private final long seed;
+  private final Source<B> source;
   private final ExecutorService pool;
   private final int depth;
-  private final ArrayDeque<Future<Batch>> ahead = new ArrayDeque<>();
+  private final ArrayDeque<Future<B>> ahead = new ArrayDeque<>();
   private long nextToSubmit = -1;
-  private int cachedEpoch = -1;
-  private int[] cachedOrder;
   private long endStep;
 
-  public BatchLoader(PairDataset data, int batchSize, int imageSize, long seed, int workers) {
-    if (batchSize < 2) throw new IllegalArgumentException("batch_size must be >= 2 (batch norm), got " + batchSize);
-    if (data.size() < batchSize) {
-      throw new IllegalArgumentException("batch_size " + batchSize + " is larger than the dataset (" + data.size() + " pairs)");
-    }
-    if (imageSize > data.storedSize()) {
-      throw new IllegalArgumentException("image_size " + imageSize + " exceeds the stored size " + data.storedSize());
-    }
-    this.data = data;
-    this.batchSize = batchSize;
-    this.imageSize = imageSize;
-    this.seed = seed;
+  public BatchLoader(Source<B> source, int workers) {
+    this.source = source;
     int w = Math.max(1, workers);
     this.pool = Executors.newFixedThreadPool(w, PairDataset.daemon("mflag-loader"));
     this.depth = w + 1;
   }
 
-  public int stepsPerEpoch() {
-    return data.size() / batchSize;
+  /** Batches for steps {@code from} (inclusive) to {@code to} (exclusive) will be asked for in order. */
+  public void start(long from, long to) {
+    cancelPending();
+    nextToSubmit = from;
+    endStep = to;
+    fill();
   }
 
-  /** The dataset indices in the order of epoch {@code epoch} (Fisher-Yates from a seeded stream). */
-  public int[] order(int epoch) {
-    return permutation(data.size(), mix(seed, epoch, -1));
+  /** The next batch of the range given to {@link #start}; waits for it if needed. */
+  public B next() throws InterruptedException {
+    Future<B> f = ahead.poll();
+    if (f == null) throw new IllegalStateException("no batch pending: call start(from, to) first");
+    try {
+      B b = f.get();
+      fill();
+      return b;
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof RuntimeException) throw (RuntimeException) c;
+      throw new IllegalStateException("building a batch failed: " + c, c);
+    }
+  }
+
+  private void fill() {
+    while (ahead.size() < depth && nextToSubmit < endStep) {
+      long s = nextToSubmit++;
+      ahead.add(pool.submit(() -> source.batch(s)));
+    }
+  }
+
+  private void cancelPending() {
+    for (Future<B> f : ahead) f.cancel(true);
+    ahead.clear();
+  }
+
+  @Override
+  public void close() {
+    cancelPending();
+    pool.shutdownNow();
   }
 
   /**
@@ -83,72 +96,6 @@ public final class BatchLoader implements AutoCloseable {
       idx[j] = t;
     }
     return idx;
-  }
-
-  private synchronized int[] orderCached(int epoch) {
-    if (epoch != cachedEpoch) {
-      cachedOrder = order(epoch);
-      cachedEpoch = epoch;
-    }
-    return cachedOrder;
-  }
-
-  /** Builds the batch of a global step (0-based) in the calling thread. */
-  public Batch build(long step) {
-    int spe = stepsPerEpoch();
-    int epoch = (int) (step / spe);
-    int first = (int) (step % spe) * batchSize;
-    int[] order = orderCached(epoch);
-    int n = imageSize * imageSize;
-    float[] images = new float[batchSize * n];
-    int[] indices = new int[batchSize];
-    for (int b = 0; b < batchSize; b++) {
-      int pos = first + b;
-      int i = order[pos];
-      indices[b] = i;
-      float[] x = Augmentation.train(data.image(i), data.storedSize(), imageSize, new SplittableRandom(mix(seed, epoch, pos)));
-      System.arraycopy(x, 0, images, b * n, n);
-    }
-    return new Batch(step, images, indices);
-  }
-
-  /** Batches for steps {@code from} (inclusive) to {@code to} (exclusive) will be asked for in order. */
-  public void start(long from, long to) {
-    cancelPending();
-    nextToSubmit = from;
-    endStep = to;
-    fill();
-  }
-
-  /** The next batch of the range given to {@link #start}; waits for it if needed. */
-  public Batch next() throws InterruptedException {
-    Future<Batch> f = ahead.poll();
-    if (f == null) throw new IllegalStateException("no batch pending: call start(from, to) first");
-    try {
-      Batch b = f.get();
-      fill();
-      return b;
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("building a batch failed: " + e.getCause(), e.getCause());
-    }
-  }
-
-  private void fill() {
-    while (ahead.size() < depth && nextToSubmit < endStep) {
-      long s = nextToSubmit++;
-      ahead.add(pool.submit(() -> build(s)));
-    }
-  }
-
-  private void cancelPending() {
-    for (Future<Batch> f : ahead) f.cancel(true);
-    ahead.clear();
-  }
-
-  @Override
-  public void close() {
-    cancelPending();
-    pool.shutdownNow();
   }
 
   /** SplitMix-style mixing of (seed, epoch, position) into one stream seed. */

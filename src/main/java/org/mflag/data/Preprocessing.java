@@ -135,4 +135,21 @@ public final class Preprocessing {
       }
     }
   }
+
+  /**
+   * The network's input values: {@code v / 255 * 2 - 1} (ToTensor then Normalize(mean 0.5, std 0.5)) of a 0..255
+   * image, here the whole of it without augmentation (inference, validation, detection training).
+   */
+  public static float[] normalise(byte[] image) {
+    float[] x = new float[image.length];
+    for (int i = 0; i < x.length; i++) x[i] = image[i] & 0xFF;
+    return normalise(x);
+  }
+
+  /** {@code v / 255 * 2 - 1} of grey values 0..255 (after augmentation). */
+  public static float[] normalise(float[] x) {
+    float[] out = new float[x.length];
+    for (int i = 0; i < x.length; i++) out[i] = x[i] / 127.5f - 1f;
+    return out;
+  }
 }

@@ -8,7 +8,7 @@ import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
 
 /**
- * What a task reads from the data keys ({@link FinetuneConfig#dataKeys}): its classes, whether they
+ * What a task reads from the data keys ({@link DataKeys#forTask}): its classes, whether they
  * are multi-label, and the {@link TaskDataset.Options} that load its targets. Shared by fine-tuning
  * and {@code evaluate}, which passes the classes recorded in the model package.
  */
@@ -26,23 +26,22 @@ public final class TaskData {
 
   /** @param fixedClasses the model's classes (evaluation), or null to take them from the keys and data */
   public static TaskData of(Task task, KeyValues kv, Manifest m, int size, List<String> fixedClasses) throws DatasetException {
-    TaskDataset.Options o = TaskDataset.Options.size(size).optImageColumn(kv.string("image_column"));
+    TaskDataset.Options o = TaskDataset.Options.size(size).optImageColumn(kv.string(DataKeys.IMAGE_COLUMN));
     switch (task) {
       case SEGMENTATION: {
-        String ignore = kv.string("ignore_value").trim();
-        Integer ignoreValue = null;
-        if (!ignore.isEmpty()) ignoreValue = kv.integer("ignore_value", 0);
-        o.optMasks(kv.string("mask_column"), ignoreValue);
+        java.util.OptionalInt ignore = kv.optionalInteger(DataKeys.IGNORE_VALUE);
+        o.optMasks(kv.string(DataKeys.MASK_COLUMN), ignore.isPresent() ? ignore.getAsInt() : null);
         return new TaskData(List.of("foreground"), false, o);
       }
       case CLASSIFICATION: {
-        List<String> given = fixedClasses != null ? fixedClasses : list(kv.string("classes"));
-        Labels labels = Labels.of(m, kv.string("label_column"), list(kv.string("label_columns")), given);
+        List<String> given = fixedClasses != null ? fixedClasses : list(kv.string(DataKeys.CLASSES));
+        Labels labels = Labels.of(m, kv.string(DataKeys.LABEL_COLUMN), list(kv.string(DataKeys.LABEL_COLUMNS)), given);
         o.optLabels(labels);
         return new TaskData(labels.classes(), labels.multiLabel(), o);
       }
       case DETECTION: {
-        Path file = kv.path("boxes");
+        Path file = kv.path(DataKeys.BOXES);
+        if (file == null) throw new IllegalArgumentException("boxes: required for a detection task (COCO JSON file)");
         CocoBoxes boxes = CocoBoxes.read(file);
         if (fixedClasses != null && !fixedClasses.equals(boxes.categories())) {
           throw new DatasetException("boxes=" + file + ": categories " + boxes.categories() + " differ from the model's " + fixedClasses);

@@ -19,14 +19,14 @@ import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
 import org.mflag.data.DatasetException;
 import org.mflag.data.ImageDecoder;
-import org.mflag.eval.TaskEvaluation;
-import org.mflag.infer.Evaluator;
+import org.mflag.eval.MetricsReport;
+import org.mflag.infer.Evaluate;
 import org.mflag.io.Archives;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
 import org.mflag.report.LinePlot;
 import org.mflag.report.MarkdownTable;
-import org.mflag.train.FineTuner;
+import org.mflag.train.Finetuner;
 import org.mflag.train.FinetuneConfig;
 import org.mflag.train.TrainingException;
 import org.mflag.train.TrainingListener;
@@ -117,7 +117,7 @@ public final class Experiment {
           keys.put("output", dir.toString());
           keys.put("fraction", Double.toString(f));
           keys.put("resume", Files.isDirectory(dir.resolve("checkpoints")) ? "true" : "false");
-          TrainingResult r = new FineTuner(FinetuneConfig.of(task, keys), decoder, log).run(new TrainingListener() {}, canceled);
+          TrainingResult r = new Finetuner(FinetuneConfig.of(task, keys), decoder, log).run(new TrainingListener() {}, canceled);
           if (r.outcome != TrainingResult.Outcome.COMPLETED) {
             throw new TrainingException("experiment stopped in run " + dir + "; run the same command again to continue");
           }
@@ -131,16 +131,16 @@ public final class Experiment {
     return cells;
   }
 
-  private static TaskEvaluation evaluate(KeyValues kv, Path model, ImageDecoder decoder, Logger log)
+  private static MetricsReport evaluate(KeyValues kv, Path model, ImageDecoder decoder, Logger log)
       throws ModelPackageException, DatasetException, IOException {
     List<String> args = new ArrayList<>(List.of("model=" + model, "split=test", "output=" + model.resolve("evaluation-test")));
-    for (Key k : Evaluator.KEYS) {
+    for (Key k : Evaluate.KEYS) {
       String n = k.name();
       if (kv.given(n) && !n.equals("output") && !n.equals("model") && !n.equals("split") && !n.equals("batch_size")) {
         args.add(n + "=" + kv.string(n));
       }
     }
-    return Evaluator.run(KeyValues.parse("evaluate", Evaluator.KEYS, args), decoder, log);
+    return Evaluate.run(KeyValues.parse("evaluate", Evaluate.KEYS, args), decoder, log);
   }
 
   @SuppressWarnings("unchecked")

@@ -3,7 +3,6 @@ package org.mflag.infer;
 import java.util.ArrayList;
 import java.util.List;
 import org.mflag.config.Task;
-import org.mflag.data.Augmentation;
 import org.mflag.data.Box;
 import org.mflag.data.GrayImage;
 import org.mflag.data.Preprocessing;
@@ -69,7 +68,7 @@ public final class TaskModel implements AutoCloseable {
 
   /** The network input for one image: [size * size], normalised. */
   public float[] input(GrayImage image) {
-    return Augmentation.whole(Preprocessing.whole(image, size));
+    return Preprocessing.normalise(Preprocessing.whole(image, size));
   }
 
   private float[] run(GrayImage image) {
@@ -93,7 +92,7 @@ public final class TaskModel implements AutoCloseable {
     if (scale <= 0) return probability(image);
     requireSegmenter();
     int w = Math.max(1, (int) Math.round(image.width() * scale)), h = Math.max(1, (int) Math.round(image.height() * scale));
-    float[] scaled = Augmentation.whole(Preprocessing.whole(image, w, h));
+    float[] scaled = Preprocessing.normalise(Preprocessing.whole(image, w, h));
     String output = TaskGraph.outputName(task);
     float[] p = tiling(overlap).apply(scaled, w, h, (tiles, n) -> predictor.predict(tiles, n, output));
     return Preprocessing.resizeBilinear(p, w, h, image.width(), image.height());

@@ -45,6 +45,10 @@ public final class MFlagLoss {
     public static OrthVariant fromKey(String key) {
       return Choices.parse(OrthVariant.class, "orth_variant", key);
     }
+
+    public static String[] keys() {
+      return Choices.keys(OrthVariant.class);
+    }
   }
 
   /** The total loss and its two parts, as scalar operands. */

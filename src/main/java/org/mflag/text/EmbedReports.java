@@ -10,9 +10,9 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import org.mflag.config.CommonKeys;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
+import org.mflag.data.DataKeys;
 import org.mflag.data.DatasetException;
 import org.mflag.data.Manifest;
 import org.scijava.log.Logger;
@@ -24,13 +24,12 @@ import org.scijava.log.Logger;
  */
 public final class EmbedReports {
 
+  public static final Key OUTPUT = Key.path("output", "", "optional .csv to write the embeddings to (id,v0,v1,...); empty = cache only");
+
   public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(
-      Key.of("manifest", null, "CSV file with one row per report"),
-      CommonKeys.TEXT_COLUMN,
-      CommonKeys.ID_COLUMN,
-      Key.of("text_model", TextModels.DEFAULT, "frozen language model: " + TextModels.DEFAULT + " or a SavedModel folder"),
-      CommonKeys.CACHE_DIR,
-      Key.of("output", "", "optional .csv to write the embeddings to (id,v0,v1,...); empty = cache only")));
+      DataKeys.MANIFEST.describedAs("CSV file with one row per report"), DataKeys.TEXT_COLUMN, DataKeys.ID_COLUMN,
+      TextModels.TEXT_MODEL.describedAs("the frozen language model: " + TextModels.DEFAULT + " or a SavedModel folder"),
+      DataKeys.CACHE_DIR, OUTPUT));
 
   /** What a run did. */
   public static final class Summary {
@@ -52,8 +51,8 @@ public final class EmbedReports {
   private EmbedReports() {}
 
   public static Summary run(KeyValues kv, Logger log) throws DatasetException, IOException {
-    Manifest m = Manifest.read(kv.path("manifest"), kv.string("id_column"), "");
-    String column = kv.string("text_column");
+    Manifest m = Manifest.read(kv.path(DataKeys.MANIFEST), kv.string(DataKeys.ID_COLUMN), "");
+    String column = kv.string(DataKeys.TEXT_COLUMN);
     m.requireColumns("text_column", column);
     List<Report> reports = new ArrayList<>();
     int blank = 0;
@@ -70,14 +69,14 @@ public final class EmbedReports {
     Map<String, float[]> vectors;
     long encoded;
     int fromCache;
-    try (ReportEmbedder e = TextModels.open(kv.string("text_model"), kv.path("cache_dir"), log)) {
+    try (ReportEmbedder e = TextModels.open(kv.string(TextModels.TEXT_MODEL), kv.path(DataKeys.CACHE_DIR), log)) {
       if (!(e instanceof CachedLanguageModel)) throw new IllegalArgumentException("text_model: embed-reports needs a language model, not precomputed vectors");
       vectors = e.embed(reports);
       encoded = ((CachedLanguageModel) e).encodedCount();
       fromCache = ((CachedLanguageModel) e).lastFromCache();
     }
     double s = (System.nanoTime() - t0) / 1e9;
-    Path out = kv.path("output");
+    Path out = kv.path(OUTPUT);
     if (out != null) {
       try (Writer w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
         int dim = vectors.isEmpty() ? 0 : vectors.values().iterator().next().length;

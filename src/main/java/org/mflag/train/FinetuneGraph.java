@@ -5,7 +5,6 @@ import java.util.List;
 import org.mflag.loss.ClassificationLoss;
 import org.mflag.loss.DetectionLoss;
 import org.mflag.loss.SegmentationLoss;
-import org.mflag.nn.Architecture;
 import org.mflag.nn.Layers;
 import org.mflag.nn.Mode;
 import org.mflag.nn.Parameters;
@@ -49,20 +48,21 @@ final class FinetuneGraph implements AutoCloseable {
   private final int batch;
   private final int size;
 
-  FinetuneGraph(Task task, Architecture arch, int batch, int size, int classes, boolean multiLabel, boolean freezeEncoder,
-      float[] classWeights, int maxBoxes, double weightDecay) {
+  FinetuneGraph(FinetuneSpec spec) {
     TensorFlowRuntime.ensureLoaded();
-    this.batch = batch;
-    this.size = size;
+    Task task = spec.task;
+    int classes = spec.classes;
+    this.batch = spec.batch;
+    this.size = spec.size;
     graph = new Graph();
     Ops tf = Ops.create(graph);
     params = new Parameters(tf);
     Layers head = new Layers(params, Mode.TRAIN);
-    Layers encoder = freezeEncoder ? new Layers(params, Mode.INFER) : head;
+    Layers encoder = spec.freezeEncoder ? new Layers(params, Mode.INFER) : head;
     images = tf.withName("image").placeholder(TFloat32.class, Placeholder.shape(Shape.of(batch, size, size, 1)));
     lr = tf.withName("lr").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-    Operand<TFloat32> raw = TaskNetwork.build(task, encoder, head, arch, images, size, classes);
-    targetShapes = shapes(task, batch, size, classes, maxBoxes);
+    Operand<TFloat32> raw = TaskNetwork.build(task, encoder, head, spec.arch, images, size, classes);
+    targetShapes = shapes(task, batch, size, classes, spec.maxBoxes);
     for (int i = 0; i < targetShapes.size(); i++) {
       targets.add(tf.withName("target" + i).placeholder(TFloat32.class, Placeholder.shape(Shape.of(targetShapes.get(i)))));
     }
@@ -71,7 +71,7 @@ final class FinetuneGraph implements AutoCloseable {
         loss = SegmentationLoss.build(tf, raw, targets.get(0), targets.get(1)).total;
         break;
       case CLASSIFICATION:
-        loss = ClassificationLoss.build(tf, raw, targets.get(0), classWeights, multiLabel);
+        loss = ClassificationLoss.build(tf, raw, targets.get(0), spec.classWeights, spec.multiLabel);
         break;
       case DETECTION:
         loss = DetectionLoss.build(tf, raw, new YoloLayout(size), classes, targets.get(0), targets.get(1), targets.get(2),
@@ -80,10 +80,10 @@ final class FinetuneGraph implements AutoCloseable {
       default:
         throw new IllegalArgumentException(task.toString());
     }
-    if (freezeEncoder) params.freeze(TaskNetwork::isEncoderParameter);
+    if (spec.freezeEncoder) params.freeze(TaskNetwork::isEncoderParameter);
     List<Op> before = new ArrayList<>(head.updates());
     before.add(tf.identity(loss));
-    train = new AdamW(0.9f, 0.999f, 1e-8f, (float) weightDecay).minimize(params, loss, lr, before);
+    train = new AdamW(0.9f, 0.999f, 1e-8f, (float) spec.weightDecay).minimize(params, loss, lr, before);
     params.seal();
     session = new Session(graph);
   }

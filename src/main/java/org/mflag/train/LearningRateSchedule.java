@@ -21,6 +21,10 @@ public interface LearningRateSchedule {
     public static Kind fromKey(String key) {
       return Choices.parse(Kind.class, "schedule", key);
     }
+
+    public static String[] keys() {
+      return Choices.keys(Kind.class);
+    }
   }
 
   static LearningRateSchedule cosineWithWarmup(double base, long warmupSteps, long totalSteps, double min) {

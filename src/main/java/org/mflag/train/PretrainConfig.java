@@ -6,10 +6,10 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.mflag.config.CommonKeys;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.data.BadInputPolicy;
+import org.mflag.data.DataKeys;
 import org.mflag.loss.MFlagLoss;
 import org.mflag.nn.Architecture;
 import org.mflag.text.TextModels;
@@ -22,39 +22,35 @@ import org.mflag.text.TextModels;
  */
 public final class PretrainConfig {
 
-  /** The parameters of {@code pretrain}, in the order {@code help} lists them. */
-  public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(
-      Key.of("manifest", null, "CSV file with one row per image-report pair (paths relative to its folder)"),
-      CommonKeys.IMAGE_COLUMN,
-      CommonKeys.TEXT_COLUMN,
-      CommonKeys.ID_COLUMN,
-      Key.of("output", null, "folder for the model package and checkpoints"),
-      Key.choice("encoder", "resnet50", "image encoder", Architecture.keys()),
-      Key.of("image_size", "224", "network input size in pixels (images are stored at image_size*256/224 and cropped)"),
-      Key.of("batch_size", "16", "pairs per training step (paper: 512 per GPU)"),
-      Key.of("epochs", "50", "passes over the data"),
-      Key.of("lr", "2e-5", "peak learning rate of AdamW"),
-      Key.of("weight_decay", "0.05", "AdamW's decoupled weight decay"),
-      Key.of("warmup_steps", "auto", "linear warm-up steps; auto = 5% of the run"),
-      Key.choice("schedule", "cosine", "cosine (warm-up then cosine decay) or restarts (cosine with warm restarts)", "cosine", "restarts"),
-      Key.of("restart_period", "auto", "steps per cosine cycle for schedule=restarts; auto = 40% of an epoch, as the official code"),
-      Key.of("min_lr", "1e-8", "learning rate at the end of each cosine cycle"),
-      Key.of("lambda_orth", "1", "weight of the orthogonality loss"),
-      Key.choice("orth_variant", "official", "official (raw pooled features) or normalized (batch-standardised columns)", "official", "normalized"),
-      Key.of("seed", "42", "seed of initialisation, data order and augmentation"),
-      Key.of("resume", "false", "continue from the last checkpoint in output/checkpoints"),
-      Key.of("checkpoint_every", "100", "steps between checkpoints (one is also written at each epoch end, on cancel and at the end)"),
-      Key.of("text_model", TextModels.DEFAULT, "frozen language model: " + TextModels.DEFAULT + ", a SavedModel folder, or a .csv of precomputed embeddings keyed by row id"),
-      Key.of("init_weights", "", "start the encoder from these weights (.npz with torchvision names); empty = random"),
-      CommonKeys.WORKERS,
-      Key.choice("on_bad_input", "skip", "skip (warn, list in output/skipped.csv, go on) or fail (stop at the first bad pair)", "skip", "fail"),
-      CommonKeys.CACHE_DIR,
-      Key.of("log_every", "10", "steps between log lines"),
-      Key.of("max_steps", "0", "stop (with a checkpoint) after this global step; 0 = run all epochs")));
+  public static final Key MANIFEST = DataKeys.MANIFEST.describedAs(
+      "CSV with a header, one row per image-report pair; paths relative to its folder");
+  public static final Key OUTPUT = Key.path("output", null, "folder for the model package and checkpoints/").directory().operational();
+  public static final Key IMAGE_SIZE = TrainingKeys.IMAGE_SIZE.describedAs(
+      "network input; images are stored at image_size*256/224 and randomly cropped");
+  public static final Key BATCH_SIZE = TrainingKeys.BATCH_SIZE.describedAs(
+      "pairs per step (paper: 512 per GPU); the last incomplete batch of an epoch is dropped");
+  public static final Key WARMUP_STEPS = Key.integer("warmup_steps", "auto", "linear warm-up; auto = 5% of the run").atLeast(0).orAuto();
+  public static final Key SCHEDULE = Key.choice("schedule", "cosine",
+      "cosine (warm-up, cosine decay to min_lr) or restarts (SGDR, as the official code)", LearningRateSchedule.Kind.keys());
+  public static final Key RESTART_PERIOD = Key.integer("restart_period", "auto",
+      "steps per cycle with schedule=restarts; auto = 40% of an epoch").atLeast(1).orAuto();
+  public static final Key MIN_LR = Key.number("min_lr", "1e-8", "learning rate at the end of a cosine cycle").atLeast(0);
+  public static final Key LAMBDA_ORTH = Key.number("lambda_orth", "1", "weight of the orthogonality loss").atLeast(0);
+  public static final Key ORTH_VARIANT = Key.choice("orth_variant", "official",
+      "official (raw pooled features) or normalized (batch-standardised columns)", MFlagLoss.OrthVariant.keys());
+  public static final Key CHECKPOINT_EVERY = Key.integer("checkpoint_every", "100",
+      "steps between checkpoints (also at each epoch end, on cancel, at the end)").atLeast(1).operational();
+  public static final Key TEXT_MODEL = TextModels.TEXT_MODEL;
+  public static final Key INIT_WEIGHTS = Key.path("init_weights", "",
+      "start the encoder from a .npz with torchvision names (e.g. ImageNet weights converted in Python); empty = random");
 
-  /** Keys that do not change the result of a run: they may differ between a run and its resume. */
-  static final List<String> NOT_FINGERPRINTED = Arrays.asList("output", "resume", "checkpoint_every", "workers", "on_bad_input",
-      "cache_dir", "log_every", "max_steps");
+  /** The parameters of {@code pretrain}, in the order {@code help} lists them. */
+  public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(MANIFEST, DataKeys.IMAGE_COLUMN,
+      DataKeys.TEXT_COLUMN.describedAs("column with the report text (the paper uses impression + findings)"), DataKeys.ID_COLUMN, OUTPUT,
+      TrainingKeys.ENCODER, IMAGE_SIZE, BATCH_SIZE, TrainingKeys.EPOCHS, TrainingKeys.LR, TrainingKeys.WEIGHT_DECAY, WARMUP_STEPS,
+      SCHEDULE, RESTART_PERIOD, MIN_LR, LAMBDA_ORTH, ORTH_VARIANT, TrainingKeys.SEED, TrainingKeys.RESUME, CHECKPOINT_EVERY,
+      TEXT_MODEL, INIT_WEIGHTS, DataKeys.WORKERS, DataKeys.ON_BAD_INPUT, DataKeys.CACHE_DIR, TrainingKeys.LOG_EVERY,
+      TrainingKeys.MAX_STEPS));
 
   private final Path manifest;
   private final String imageColumn;
@@ -118,36 +114,36 @@ public final class PretrainConfig {
     return new Builder();
   }
 
-  /** Reads the {@link #KEYS} of a parsed command line. */
+  /** Reads the {@link #KEYS} of a parsed command line (already checked by {@link KeyValues#parse}). */
   public static PretrainConfig fromKeyValues(KeyValues kv) {
     Builder b = builder()
-        .setManifest(kv.path("manifest"))
-        .setOutput(kv.path("output"))
-        .optImageColumn(kv.string("image_column"))
-        .optTextColumn(kv.string("text_column"))
-        .optIdColumn(kv.string("id_column"))
-        .optEncoder(Architecture.fromKey(kv.string("encoder")))
-        .optImageSize(kv.integer("image_size", 32))
-        .optBatchSize(kv.integer("batch_size", 2))
-        .optEpochs(kv.integer("epochs", 1))
-        .optLr(kv.number("lr", 0))
-        .optWeightDecay(kv.number("weight_decay", 0))
-        .optSchedule(LearningRateSchedule.Kind.fromKey(kv.string("schedule")))
-        .optMinLr(kv.number("min_lr", 0))
-        .optLambdaOrth((float) kv.number("lambda_orth", 0))
-        .optOrthVariant(MFlagLoss.OrthVariant.fromKey(kv.string("orth_variant")))
-        .optSeed(kv.longValue("seed"))
-        .optResume(kv.bool("resume"))
-        .optCheckpointEvery(kv.integer("checkpoint_every", 1))
-        .optTextModel(kv.string("text_model"))
-        .optInitWeights(kv.path("init_weights"))
-        .optWorkers(kv.integer("workers", 1))
-        .optOnBadInput(BadInputPolicy.fromKey(kv.string("on_bad_input")))
-        .optCacheDir(kv.path("cache_dir"))
-        .optLogEvery(kv.integer("log_every", 1))
-        .optMaxSteps(kv.integer("max_steps", 0));
-    if (!"auto".equals(kv.string("warmup_steps"))) b.optWarmupSteps(kv.integer("warmup_steps", 0));
-    if (!"auto".equals(kv.string("restart_period"))) b.optRestartPeriod(kv.integer("restart_period", 1));
+        .setManifest(kv.path(MANIFEST))
+        .setOutput(kv.path(OUTPUT))
+        .optImageColumn(kv.string(DataKeys.IMAGE_COLUMN))
+        .optTextColumn(kv.string(DataKeys.TEXT_COLUMN))
+        .optIdColumn(kv.string(DataKeys.ID_COLUMN))
+        .optEncoder(Architecture.fromKey(kv.string(TrainingKeys.ENCODER)))
+        .optImageSize(kv.integer(IMAGE_SIZE))
+        .optBatchSize(kv.integer(BATCH_SIZE))
+        .optEpochs(kv.integer(TrainingKeys.EPOCHS))
+        .optLr(kv.number(TrainingKeys.LR))
+        .optWeightDecay(kv.number(TrainingKeys.WEIGHT_DECAY))
+        .optSchedule(LearningRateSchedule.Kind.fromKey(kv.string(SCHEDULE)))
+        .optMinLr(kv.number(MIN_LR))
+        .optLambdaOrth((float) kv.number(LAMBDA_ORTH))
+        .optOrthVariant(MFlagLoss.OrthVariant.fromKey(kv.string(ORTH_VARIANT)))
+        .optSeed(kv.longValue(TrainingKeys.SEED))
+        .optResume(kv.bool(TrainingKeys.RESUME))
+        .optCheckpointEvery(kv.integer(CHECKPOINT_EVERY))
+        .optTextModel(kv.string(TEXT_MODEL))
+        .optInitWeights(kv.path(INIT_WEIGHTS))
+        .optWorkers(kv.integer(DataKeys.WORKERS))
+        .optOnBadInput(BadInputPolicy.fromKey(kv.string(DataKeys.ON_BAD_INPUT)))
+        .optCacheDir(kv.path(DataKeys.CACHE_DIR))
+        .optLogEvery(kv.integer(TrainingKeys.LOG_EVERY))
+        .optMaxSteps(kv.longValue(TrainingKeys.MAX_STEPS));
+    if (!kv.auto(WARMUP_STEPS)) b.optWarmupSteps(kv.integer(WARMUP_STEPS));
+    if (!kv.auto(RESTART_PERIOD)) b.optRestartPeriod(kv.integer(RESTART_PERIOD));
     return b.build();
   }
 
@@ -186,10 +182,7 @@ public final class PretrainConfig {
 
   /** The keys that determine the run's result; a resume must match them. */
   public Map<String, String> fingerprint() {
-    Map<String, String> m = toKeyValues();
-    m.keySet().removeAll(NOT_FINGERPRINTED);
-    m.remove("manifest"); // the manifest is compared by content hash instead
-    return m;
+    return Checkpoints.fingerprint(toKeyValues(), KEYS);
   }
 
   /** Warm-up steps for a run of {@code totalSteps}. */
@@ -234,32 +227,32 @@ public final class PretrainConfig {
   /** {@code set...} for required values, {@code opt...} for the rest; {@link #build()} validates. */
   public static final class Builder {
     private Path manifest;
-    private String imageColumn = "image";
-    private String textColumn = "report";
-    private String idColumn = "id";
+    private String imageColumn = DataKeys.IMAGE_COLUMN.defaultValue();
+    private String textColumn = DataKeys.TEXT_COLUMN.defaultValue();
+    private String idColumn = DataKeys.ID_COLUMN.defaultValue();
     private Path output;
-    private Architecture encoder = Architecture.RESNET50;
-    private int imageSize = 224;
-    private int batchSize = 16;
-    private int epochs = 50;
-    private double lr = 2e-5;
-    private double weightDecay = 0.05;
+    private Architecture encoder = Architecture.fromKey(TrainingKeys.ENCODER.defaultValue());
+    private int imageSize = IMAGE_SIZE.defaultInteger();
+    private int batchSize = BATCH_SIZE.defaultInteger();
+    private int epochs = TrainingKeys.EPOCHS.defaultInteger();
+    private double lr = TrainingKeys.LR.defaultNumber();
+    private double weightDecay = TrainingKeys.WEIGHT_DECAY.defaultNumber();
     private int warmupSteps = -1;
-    private LearningRateSchedule.Kind schedule = LearningRateSchedule.Kind.COSINE;
+    private LearningRateSchedule.Kind schedule = LearningRateSchedule.Kind.fromKey(SCHEDULE.defaultValue());
     private int restartPeriod = -1;
-    private double minLr = 1e-8;
-    private float lambdaOrth = 1f;
-    private MFlagLoss.OrthVariant orthVariant = MFlagLoss.OrthVariant.OFFICIAL;
-    private long seed = 42;
-    private boolean resume;
-    private int checkpointEvery = 100;
-    private String textModel = TextModels.DEFAULT;
+    private double minLr = MIN_LR.defaultNumber();
+    private float lambdaOrth = (float) LAMBDA_ORTH.defaultNumber();
+    private MFlagLoss.OrthVariant orthVariant = MFlagLoss.OrthVariant.fromKey(ORTH_VARIANT.defaultValue());
+    private long seed = TrainingKeys.SEED.defaultInteger();
+    private boolean resume = TrainingKeys.RESUME.defaultBoolean();
+    private int checkpointEvery = CHECKPOINT_EVERY.defaultInteger();
+    private String textModel = TEXT_MODEL.defaultValue();
     private Path initWeights;
-    private int workers = 2;
-    private BadInputPolicy onBadInput = BadInputPolicy.SKIP;
+    private int workers = DataKeys.WORKERS.defaultInteger();
+    private BadInputPolicy onBadInput = BadInputPolicy.fromKey(DataKeys.ON_BAD_INPUT.defaultValue());
     private Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "mflag");
-    private int logEvery = 10;
-    private long maxSteps;
+    private int logEvery = TrainingKeys.LOG_EVERY.defaultInteger();
+    private long maxSteps = TrainingKeys.MAX_STEPS.defaultInteger();
 
     private Builder() {}
 
@@ -291,21 +284,27 @@ public final class PretrainConfig {
     public Builder optLogEvery(int v) { logEvery = v; return this; }
     public Builder optMaxSteps(long v) { maxSteps = v; return this; }
 
+    /** Checks every value with its key's declaration (the same messages as the launcher's), then the keys together. */
     public PretrainConfig build() {
       if (manifest == null) throw new IllegalArgumentException("manifest is required");
       if (output == null) throw new IllegalArgumentException("output is required");
-      if (imageSize < 32) throw new IllegalArgumentException("image_size=" + imageSize + ": must be >= 32");
-      if (batchSize < 2) throw new IllegalArgumentException("batch_size=" + batchSize + ": must be >= 2 (batch norm needs two samples)");
-      if (epochs < 1) throw new IllegalArgumentException("epochs=" + epochs + ": must be >= 1");
-      if (!(lr > 0)) throw new IllegalArgumentException("lr=" + lr + ": must be > 0");
+      IMAGE_SIZE.checkValue(imageSize);
+      BATCH_SIZE.checkValue(batchSize);
+      TrainingKeys.EPOCHS.checkValue(epochs);
+      TrainingKeys.LR.checkValue(lr);
+      TrainingKeys.WEIGHT_DECAY.checkValue(weightDecay);
+      MIN_LR.checkValue(minLr);
+      LAMBDA_ORTH.checkValue(lambdaOrth);
+      CHECKPOINT_EVERY.checkValue(checkpointEvery);
+      DataKeys.WORKERS.checkValue(workers);
+      TrainingKeys.LOG_EVERY.checkValue(logEvery);
+      TrainingKeys.MAX_STEPS.checkValue(maxSteps);
+      if (warmupSteps >= 0) WARMUP_STEPS.checkValue(warmupSteps);
+      if (restartPeriod >= 0) RESTART_PERIOD.checkValue(restartPeriod);
+      DataKeys.IMAGE_COLUMN.checkValue(imageColumn);
+      DataKeys.TEXT_COLUMN.checkValue(textColumn);
+      DataKeys.ID_COLUMN.checkValue(idColumn);
       if (minLr > lr) throw new IllegalArgumentException("min_lr=" + minLr + ": must not exceed lr=" + lr);
-      if (checkpointEvery < 1) throw new IllegalArgumentException("checkpoint_every=" + checkpointEvery + ": must be >= 1");
-      if (workers < 1) throw new IllegalArgumentException("workers=" + workers + ": must be >= 1");
-      if (logEvery < 1) throw new IllegalArgumentException("log_every=" + logEvery + ": must be >= 1");
-      if (maxSteps < 0) throw new IllegalArgumentException("max_steps=" + maxSteps + ": must be >= 0");
-      for (String c : new String[] {imageColumn, textColumn, idColumn}) {
-        if (c == null || c.isBlank()) throw new IllegalArgumentException("column names must not be empty");
-      }
       return new PretrainConfig(this);
     }
   }

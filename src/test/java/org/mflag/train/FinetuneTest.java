@@ -25,10 +25,10 @@ import org.mflag.data.Split;
 import org.mflag.data.Splits;
 import org.mflag.data.TaskData;
 import org.mflag.data.TaskDataset;
-import org.mflag.eval.TaskEvaluation;
+import org.mflag.eval.MetricsReport;
 import org.mflag.fiji.convert.ImageJDecoder;
 import org.mflag.infer.Evaluation;
-import org.mflag.infer.Evaluator;
+import org.mflag.infer.Evaluate;
 import org.mflag.io.NdArray;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.SavedModelPredictor;
@@ -69,11 +69,11 @@ class FinetuneTest {
   }
 
   private static TrainingResult finetune(Task task, Map<String, String> keys) throws Exception {
-    return new FineTuner(FinetuneConfig.of(task, keys), new ImageJDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
+    return new Finetuner(FinetuneConfig.of(task, keys), new ImageJDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
   }
 
   /** The metrics of the model before any training step (random head, pre-trained encoder) on the test split. */
-  private static TaskEvaluation untrained(Task task, Map<String, String> keys, Path output) throws Exception {
+  private static MetricsReport untrained(Task task, Map<String, String> keys, Path output) throws Exception {
     FinetuneConfig cfg = FinetuneConfig.of(task, keys);
     ModelPackage trained = ModelPackage.open(output);
     Manifest m = Manifest.read(cfg.manifest(), "id", "image");
@@ -89,10 +89,10 @@ class FinetuneTest {
     }
   }
 
-  private static TaskEvaluation evaluate(Path model, String... keys) throws Exception {
+  private static MetricsReport evaluate(Path model, String... keys) throws Exception {
     List<String> args = new ArrayList<>(List.of("model=" + model, "output=" + model.resolve("eval")));
     args.addAll(List.of(keys));
-    return Evaluator.run(KeyValues.parse("evaluate", Evaluator.KEYS, args), new ImageJDecoder(), TestData.log());
+    return Evaluate.run(KeyValues.parse("evaluate", Evaluate.KEYS, args), new ImageJDecoder(), TestData.log());
   }
 
   @Test
@@ -121,8 +121,8 @@ class FinetuneTest {
     long encoderVariables = before.keySet().stream().filter(n -> org.mflag.nn.MFlagNetwork.isEncoderParameter(n)).count();
     assertEquals(encoderVariables, compared); // ResNet-18: 100 (weights, batch-norm scales, offsets and statistics)
 
-    TaskEvaluation start = untrained(Task.SEGMENTATION, k, out);
-    TaskEvaluation end = evaluate(out, "manifest=" + TestData.manifest(), "ignore_value=127");
+    MetricsReport start = untrained(Task.SEGMENTATION, k, out);
+    MetricsReport end = evaluate(out, "manifest=" + TestData.manifest(), "ignore_value=127");
     assertTrue(end.metrics.get("dice") > start.metrics.get("dice") + 0.02,
         "test Dice " + end.metrics.get("dice") + " after training, " + start.metrics.get("dice") + " before");
     assertTrue(Files.isRegularFile(out.resolve("eval").resolve("metrics.json")));
@@ -144,8 +144,8 @@ class FinetuneTest {
     finetune(Task.DETECTION, k);
     ModelPackage p = ModelPackage.open(out);
     assertEquals(List.of("Right Lung", "Left Lung"), p.classes());
-    TaskEvaluation start = untrained(Task.DETECTION, k, out);
-    TaskEvaluation end = evaluate(out, "manifest=" + TestData.manifest(), "boxes=" + k.get("boxes"));
+    MetricsReport start = untrained(Task.DETECTION, k, out);
+    MetricsReport end = evaluate(out, "manifest=" + TestData.manifest(), "boxes=" + k.get("boxes"));
     assertTrue(end.metrics.get("map_50") > start.metrics.get("map_50") + 0.1,
         "test mAP@0.5 " + end.metrics.get("map_50") + " after training, " + start.metrics.get("map_50") + " before");
   }
@@ -186,8 +186,8 @@ class FinetuneTest {
     finetune(Task.CLASSIFICATION, k);
     ModelPackage p = ModelPackage.open(out);
     assertEquals(List.of("inverted", "normal"), p.classes());
-    TaskEvaluation start = untrained(Task.CLASSIFICATION, k, out);
-    TaskEvaluation end = evaluate(out, "manifest=" + manifest);
+    MetricsReport start = untrained(Task.CLASSIFICATION, k, out);
+    MetricsReport end = evaluate(out, "manifest=" + manifest);
     assertTrue(end.metrics.get("auroc_macro") > start.metrics.get("auroc_macro") + 0.1,
         "test AUROC " + end.metrics.get("auroc_macro") + " after training, " + start.metrics.get("auroc_macro") + " before");
 

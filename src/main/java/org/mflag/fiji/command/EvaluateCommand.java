@@ -5,10 +5,10 @@ import java.io.File;
 import java.util.List;
 import java.util.Map;
 import org.mflag.config.Key;
-import org.mflag.eval.TaskEvaluation;
+import org.mflag.eval.MetricsReport;
 import org.mflag.fiji.convert.ImageJDecoder;
 import org.mflag.fiji.convert.ImageJResults;
-import org.mflag.infer.Evaluator;
+import org.mflag.infer.Evaluate;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
@@ -60,7 +60,7 @@ public class EvaluateCommand extends KeyCommand {
 
   @Override
   public List<Key> keys() {
-    return Evaluator.KEYS;
+    return Evaluate.KEYS;
   }
 
   @Override
@@ -71,7 +71,7 @@ public class EvaluateCommand extends KeyCommand {
   @Override
   public void run() {
     try {
-      TaskEvaluation e = Evaluator.run(keyValues(), new ImageJDecoder(), logger());
+      MetricsReport e = Evaluate.run(keyValues(), new ImageJDecoder(), logger());
       metrics = e.describe();
       ResultsTable rt = ImageJResults.results();
       rt.incrementCounter();

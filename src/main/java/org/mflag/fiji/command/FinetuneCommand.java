@@ -5,7 +5,7 @@ import java.util.List;
 import org.mflag.config.Key;
 import org.mflag.config.Task;
 import org.mflag.fiji.convert.ImageJDecoder;
-import org.mflag.train.FineTuner;
+import org.mflag.train.Finetuner;
 import org.mflag.train.FinetuneConfig;
 import org.mflag.train.TrainingResult;
 import org.scijava.ItemIO;
@@ -13,7 +13,7 @@ import org.scijava.plugin.Parameter;
 
 /**
  * The fields every fine-tune command shares (the keys of {@link FinetuneConfig#keys}); the three
- * subclasses add their task's keys. Runs {@link FineTuner} with progress, the loss plot and cancel.
+ * subclasses add their task's keys. Runs {@link Finetuner} with progress, the loss plot and cancel.
  */
 public abstract class FinetuneCommand extends KeyCommand {
 
@@ -90,7 +90,7 @@ public abstract class FinetuneCommand extends KeyCommand {
   public void run() {
     try {
       FinetuneConfig cfg = FinetuneConfig.of(task(), keyValues());
-      TrainingResult r = new FineTuner(cfg, new ImageJDecoder(), logger()).run(trainingProgress(), this::isCanceled);
+      TrainingResult r = new Finetuner(cfg, new ImageJDecoder(), logger()).run(trainingProgress(), this::isCanceled);
       model = r.outcome == TrainingResult.Outcome.COMPLETED ? cfg.output().toFile() : null;
       clearProgress();
     } catch (Exception e) {

@@ -24,20 +24,20 @@ import org.mflag.io.Archives;
  *   <li>detection: {@code map} averaged over IoU 0.40:0.05:0.75 and {@code map_50}.</li>
  * </ul>
  */
-public final class TaskEvaluation {
+public final class MetricsReport {
 
   public final Map<String, Double> metrics;
   public final List<String> header;
   public final List<List<String>> rows;
 
-  private TaskEvaluation(Map<String, Double> metrics, List<String> header, List<List<String>> rows) {
+  private MetricsReport(Map<String, Double> metrics, List<String> header, List<List<String>> rows) {
     this.metrics = Collections.unmodifiableMap(metrics);
     this.header = header;
     this.rows = rows;
   }
 
   /** @param probability n images of size*size probabilities, concatenated */
-  public static TaskEvaluation segmentation(List<String> ids, List<byte[]> truths, float[] probability, double threshold) {
+  public static MetricsReport segmentation(List<String> ids, List<byte[]> truths, float[] probability, double threshold) {
     int n = ids.size();
     int px = n == 0 ? 0 : probability.length / n;
     double diceSum = 0, iouSum = 0;
@@ -54,11 +54,11 @@ public final class TaskEvaluation {
     m.put("dice", n == 0 ? Double.NaN : diceSum / n);
     m.put("iou", n == 0 ? Double.NaN : iouSum / n);
     m.put("images", (double) n);
-    return new TaskEvaluation(m, List.of("id", "dice", "iou"), rows);
+    return new MetricsReport(m, List.of("id", "dice", "iou"), rows);
   }
 
   /** @param probability n x C class probabilities, concatenated */
-  public static TaskEvaluation classification(List<String> ids, List<float[]> truths, float[] probability, List<String> classes,
+  public static MetricsReport classification(List<String> ids, List<float[]> truths, float[] probability, List<String> classes,
       boolean multiLabel) {
     int n = ids.size(), c = classes.size();
     Map<String, Double> m = new LinkedHashMap<>();
@@ -110,10 +110,10 @@ public final class TaskEvaluation {
     m.put("images", (double) n);
     List<String> header = new ArrayList<>(List.of("id", "predicted", "truth"));
     for (String k : classes) header.add("p_" + k);
-    return new TaskEvaluation(m, header, rows);
+    return new MetricsReport(m, header, rows);
   }
 
-  public static TaskEvaluation detection(List<String> ids, List<List<Box>> truths, List<List<Box>> predictions, List<String> classes) {
+  public static MetricsReport detection(List<String> ids, List<List<Box>> truths, List<List<Box>> predictions, List<String> classes) {
     Map<String, Double> m = new LinkedHashMap<>();
     int c = classes.size();
     m.put("map", DetectionMetrics.meanAveragePrecision(predictions, truths, c, DetectionMetrics.RSNA_IOU_THRESHOLDS));
@@ -137,7 +137,7 @@ public final class TaskEvaluation {
       for (Box p : predictions.get(i)) for (Box t : truths.get(i)) if (p.category == t.category) best = Math.max(best, Box.iou(p, t));
       rows.add(List.of(ids.get(i), Integer.toString(truths.get(i).size()), Integer.toString(predictions.get(i).size()), fmt(best)));
     }
-    return new TaskEvaluation(m, List.of("id", "true_boxes", "predicted_boxes", "best_iou"), rows);
+    return new MetricsReport(m, List.of("id", "true_boxes", "predicted_boxes", "best_iou"), rows);
   }
 
   private static List<String> names(double[] v, List<String> classes) {
