@@ -4,7 +4,7 @@ import java.util.List;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.eval.TaskEvaluation;
-import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.infer.Evaluator;
 import org.scijava.log.Logger;
 
@@ -28,7 +28,7 @@ final class EvaluateCli implements CliCommand {
 
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
-    TaskEvaluation e = Evaluator.run(args, new ImageJDecoder(), log);
+    TaskEvaluation e = Evaluator.run(args, new ImageFileDecoder(), log);
     System.out.print(e.describe());
     return 0;
   }
