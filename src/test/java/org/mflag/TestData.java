@@ -60,7 +60,7 @@ public final class TestData {
     k.put("epochs", "3");
     k.put("log_every", "1000");
     for (int i = 0; i < keys.length; i += 2) k.put(keys[i], keys[i + 1]);
-    new org.mflag.train.Finetuner(org.mflag.train.FinetuneConfig.of(task, k), new org.mflag.fiji.convert.ImageJDecoder(), log())
+    new org.mflag.train.Finetuner(org.mflag.train.FinetuneConfig.of(task, k), new org.mflag.imageio.ImageFileDecoder(), log())
         .run(new org.mflag.train.TrainingListener() {}, () -> false);
     return output;
   }

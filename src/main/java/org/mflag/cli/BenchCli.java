@@ -4,7 +4,7 @@ import java.util.List;
 import org.mflag.bench.Benchmark;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
-import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.imageio.ImageFileDecoder;
 import org.scijava.log.Logger;
 
 /** {@code ./mflag bench ...}: benchmarks that print ratios measured in one run (see {@link Benchmark}). */
@@ -27,6 +27,6 @@ final class BenchCli implements CliCommand {
 
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
-    return Benchmark.run(args, new ImageJDecoder(), log, cancel) == null ? 130 : 0;
+    return Benchmark.run(args, new ImageFileDecoder(), log, cancel) == null ? 130 : 0;
   }
 }

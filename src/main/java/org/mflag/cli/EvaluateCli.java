@@ -4,7 +4,7 @@ import java.util.List;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.eval.MetricsReport;
-import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.infer.Evaluate;
 import org.scijava.log.Logger;
 
@@ -28,7 +28,7 @@ final class EvaluateCli implements CliCommand {
 
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
-    MetricsReport e = Evaluate.run(args, new ImageJDecoder(), log);
+    MetricsReport e = Evaluate.run(args, new ImageFileDecoder(), log);
     System.out.print(e.describe());
     return 0;
   }

@@ -4,7 +4,7 @@ import java.util.List;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.experiment.Experiment;
-import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.imageio.ImageFileDecoder;
 import org.scijava.log.Logger;
 
 /** {@code ./mflag experiment task=... encoder_models=... fractions=... output=... (fine-tune keys)}. */
@@ -27,7 +27,7 @@ final class ExperimentCli implements CliCommand {
 
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
-    Experiment.run(args, new ImageJDecoder(), log, cancel);
+    Experiment.run(args, new ImageFileDecoder(), log, cancel);
     System.out.print(new String(java.nio.file.Files.readAllBytes(args.path("output").resolve("results.md")),
         java.nio.charset.StandardCharsets.UTF_8));
     return 0;

@@ -4,7 +4,7 @@ import java.util.List;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
-import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.train.Finetuner;
 import org.mflag.train.FinetuneConfig;
 import org.mflag.train.TrainingListener;
@@ -44,7 +44,7 @@ final class FinetuneCli implements CliCommand {
 
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
-    TrainingResult r = new Finetuner(FinetuneConfig.of(task, args), new ImageJDecoder(), log).run(new TrainingListener() {}, cancel);
+    TrainingResult r = new Finetuner(FinetuneConfig.of(task, args), new ImageFileDecoder(), log).run(new TrainingListener() {}, cancel);
     return r.outcome == TrainingResult.Outcome.COMPLETED || r.step > 0 ? 0 : 1;
   }
 }

@@ -3,7 +3,7 @@ package org.mflag.cli;
 import java.util.List;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
-import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.train.PretrainConfig;
 import org.mflag.train.Pretrainer;
 import org.mflag.train.TrainingListener;
@@ -31,7 +31,7 @@ final class PretrainCli implements CliCommand {
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
     PretrainConfig cfg = PretrainConfig.fromKeyValues(args);
-    TrainingResult r = new Pretrainer(cfg, new ImageJDecoder(), log).run(new TrainingListener() {}, cancel);
+    TrainingResult r = new Pretrainer(cfg, new ImageFileDecoder(), log).run(new TrainingListener() {}, cancel);
     return r.outcome == TrainingResult.Outcome.COMPLETED || r.step > 0 ? 0 : 1;
   }
 }

@@ -4,7 +4,8 @@ import java.nio.file.Path;
 
 /**
  * Reads an image file into grey values. The core does not depend on a particular reader: the
- * launcher and the Fiji commands pass ImageJ 1's readers ({@code org.mflag.fiji.convert.ImageJDecoder}).
+ * launcher and the Fiji commands pass the default one, {@code org.mflag.imageio.ImageFileDecoder}
+ * (ImageJ 1's codecs).
  * Implementations must be safe to call from several loader threads at once.
  */
 @FunctionalInterface

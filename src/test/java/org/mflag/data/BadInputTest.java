@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mflag.TestData;
 import org.mflag.TestFiles;
-import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.train.PretrainConfig;
 import org.mflag.train.Pretrainer;
 import org.mflag.train.TrainingListener;
@@ -73,7 +73,7 @@ class BadInputTest {
   @Test
   void badPairsAreSkippedByNameAndTheGoodOnesKept(@TempDir Path dir) throws Exception {
     Path manifest = messyFolder(dir);
-    PairDataset d = open(manifest, BadInputPolicy.SKIP, null, new ImageJDecoder());
+    PairDataset d = open(manifest, BadInputPolicy.SKIP, null, new ImageFileDecoder());
     assertEquals(8, d.size());
     List<String> reasons = new ArrayList<>();
     for (SkippedPair s : d.skipped()) reasons.add(s.id + " " + s.reason);
@@ -94,10 +94,10 @@ class BadInputTest {
   @Test
   void failPolicyStopsAtTheFirstBadPairAndNothingUsableIsAnError(@TempDir Path dir) throws Exception {
     Path manifest = messyFolder(dir);
-    DatasetException e = assertThrows(DatasetException.class, () -> open(manifest, BadInputPolicy.FAIL, null, new ImageJDecoder()));
+    DatasetException e = assertThrows(DatasetException.class, () -> open(manifest, BadInputPolicy.FAIL, null, new ImageFileDecoder()));
     assertTrue(e.getMessage().contains("on_bad_input=fail") && e.getMessage().contains("images/missing.png"), e.getMessage());
     Path allBad = Files.writeString(dir.resolve("data").resolve("bad.csv"), "id,image,report\nx,images/zero.png,a\ny,images/none.png,b\n");
-    DatasetException none = assertThrows(DatasetException.class, () -> open(allBad, BadInputPolicy.SKIP, null, new ImageJDecoder()));
+    DatasetException none = assertThrows(DatasetException.class, () -> open(allBad, BadInputPolicy.SKIP, null, new ImageFileDecoder()));
     assertTrue(none.getMessage().contains("no usable image-report pair") && none.getMessage().contains("bad.csv"), none.getMessage());
   }
 
@@ -105,7 +105,7 @@ class BadInputTest {
   void preprocessingIsCachedAndInvalidatedByChanges(@TempDir Path dir) throws Exception {
     Path manifest = messyFolder(dir);
     AtomicInteger decoded = new AtomicInteger();
-    ImageJDecoder ij = new ImageJDecoder();
+    ImageFileDecoder ij = new ImageFileDecoder();
     ImageDecoder counting = new ImageDecoder() {
       @Override
       public GrayImage read(Path file) throws DatasetException {
@@ -144,7 +144,7 @@ class BadInputTest {
     PretrainConfig cfg = TestData.smallRun(out).setManifest(manifest).optBatchSize(4).optEpochs(1)
         .optCacheDir(dir.resolve("cache")).build();
     // the report embeddings come from the shared test cache only if the text was seen; these are new: BERT runs
-    TrainingResult r = new Pretrainer(cfg, new ImageJDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
+    TrainingResult r = new Pretrainer(cfg, new ImageFileDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
     assertEquals(TrainingResult.Outcome.COMPLETED, r.outcome);
     assertEquals(2, r.step); // 8 good pairs, batch 4
     List<String> skipped = Files.readAllLines(out.resolve("skipped.csv"));

@@ -13,12 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mflag.TestData;
 import org.mflag.TestFiles;
-import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.imageio.ImageFileDecoder;
 
 /** Valid but unusual images are read with the right values; broken ones fail with the file named. */
 class DecoderTest {
 
-  private final ImageJDecoder decoder = new ImageJDecoder();
+  private final ImageFileDecoder decoder = new ImageFileDecoder();
 
   @Test
   void dicomMonochrome1WithRescaleGetsTheUsualPolarityAndUnits(@TempDir Path dir) throws Exception {

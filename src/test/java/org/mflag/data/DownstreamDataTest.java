@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mflag.TestData;
-import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.imageio.ImageFileDecoder;
 
 /** Splits, label fractions, labels, COCO boxes and masks: what the downstream tasks read. */
 class DownstreamDataTest {
@@ -109,13 +109,13 @@ class DownstreamDataTest {
     assertEquals(List.of("Right Lung", "Left Lung"), coco.categories());
     Map<String, Split> all = new HashMap<>();
     for (Manifest.Row r : m.rows()) all.put(r.id(), Split.TRAIN);
-    TaskDataset boxes = TaskDataset.open(m, all, null, TaskDataset.Options.size(64).optBoxes(coco), new ImageJDecoder(), TestData.log());
+    TaskDataset boxes = TaskDataset.open(m, all, null, TaskDataset.Options.size(64).optBoxes(coco), new ImageFileDecoder(), TestData.log());
     assertEquals(29, boxes.samples().size()); // the 29 images in lung-boxes.json; the others have no target
     for (TaskDataset.Sample s : boxes.samples()) {
       assertEquals(2, s.boxes.size(), s.id);
       for (Box b : s.boxes) assertTrue(b.x0 >= 0 && b.x1 <= 64.001 && b.y0 >= 0 && b.y1 <= 64.001, b.toString());
     }
-    TaskDataset masks = TaskDataset.open(m, all, null, TaskDataset.Options.size(64).optMasks("mask", 127), new ImageJDecoder(),
+    TaskDataset masks = TaskDataset.open(m, all, null, TaskDataset.Options.size(64).optMasks("mask", 127), new ImageFileDecoder(),
         TestData.log());
     assertEquals(48, masks.samples().size());
     int fg = 0, ignored = 0;

@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.imageio.ImageFileDecoder;
 
 class PreprocessingTest {
 
@@ -84,11 +84,11 @@ class PreprocessingTest {
     for (int i = 0; i < 15; i++) sp.set(i, 1000 * i + 17);
     Path f = dir.resolve("x16.tif");
     IJ.saveAsTiff(new ImagePlus("x16", sp), f.toString());
-    GrayImage g = new ImageJDecoder().read(f);
+    GrayImage g = new ImageFileDecoder().read(f);
     assertEquals(5, g.width());
     assertEquals(14017f, g.pixels()[14]);
     DatasetException e = org.junit.jupiter.api.Assertions.assertThrows(DatasetException.class,
-        () -> new ImageJDecoder().read(java.nio.file.Files.write(dir.resolve("text.png"), "hello".getBytes())));
+        () -> new ImageFileDecoder().read(java.nio.file.Files.write(dir.resolve("text.png"), "hello".getBytes())));
     assertTrue(e.getMessage().contains("text.png"), e.getMessage());
   }
 }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mflag.TestData;
 import org.mflag.config.KeyValues;
-import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.imageio.ImageFileDecoder;
 
 /** The label-efficiency grid: its keys, and one small grid whose results land in the three files. */
 class ExperimentTest {
@@ -41,7 +41,7 @@ class ExperimentTest {
     KeyValues kv = KeyValues.parse("experiment", Experiment.KEYS, List.of("task=segmentation", "encoder_models=random",
         "manifest=" + TestData.manifest(), "output=" + tmp, "boxes=x.json"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Experiment.run(kv, new ImageJDecoder(), TestData.log(), () -> false));
+        () -> Experiment.run(kv, new ImageFileDecoder(), TestData.log(), () -> false));
     assertTrue(e.getMessage().startsWith("boxes"), e.getMessage());
   }
 
@@ -50,7 +50,7 @@ class ExperimentTest {
     KeyValues kv = KeyValues.parse("experiment", Experiment.KEYS, List.of("task=segmentation", "encoder_models=random",
         "fractions=0.5,1.0", "manifest=" + TestData.manifest(), "output=" + tmp, "ignore_value=127", "encoder=resnet18",
         "image_size=64", "batch_size=8", "epochs=1", "log_every=1000"));
-    List<Experiment.Cell> cells = Experiment.run(kv, new ImageJDecoder(), TestData.log(), () -> false);
+    List<Experiment.Cell> cells = Experiment.run(kv, new ImageFileDecoder(), TestData.log(), () -> false);
     assertEquals(2, cells.size());
     assertTrue(cells.get(0).trainingImages < cells.get(1).trainingImages);
     String md = Files.readString(tmp.resolve("results.md"));
@@ -60,7 +60,7 @@ class ExperimentTest {
     assertEquals(720, png.getWidth());
     // a second run reuses the finished cells instead of training again
     long before = Files.getLastModifiedTime(tmp.resolve("random-1").resolve("rdf.yaml")).toMillis();
-    Experiment.run(kv, new ImageJDecoder(), TestData.log(), () -> false);
+    Experiment.run(kv, new ImageFileDecoder(), TestData.log(), () -> false);
     assertEquals(before, Files.getLastModifiedTime(tmp.resolve("random-1").resolve("rdf.yaml")).toMillis());
   }
 }

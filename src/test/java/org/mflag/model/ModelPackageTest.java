@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mflag.TestData;
 import org.mflag.data.Augmentation;
 import org.mflag.data.Preprocessing;
-import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.io.NdArray;
 import org.mflag.train.Checkpoints;
 import org.mflag.train.Pretrainer;
@@ -32,13 +32,13 @@ class ModelPackageTest {
   @BeforeAll
   static void train() throws Exception {
     pkg = tmp.resolve("model");
-    new Pretrainer(TestData.smallRun(pkg).optEpochs(1).build(), new ImageJDecoder(), TestData.log())
+    new Pretrainer(TestData.smallRun(pkg).optEpochs(1).build(), new ImageFileDecoder(), TestData.log())
         .run(new TrainingListener() {}, () -> false);
   }
 
   /** The first n sample X-rays, preprocessed as for inference. */
   private static float[] images(int n) throws Exception {
-    ImageJDecoder dec = new ImageJDecoder();
+    ImageFileDecoder dec = new ImageFileDecoder();
     int stored = Preprocessing.storedSize(64);
     float[] out = new float[n * 64 * 64];
     try (java.util.stream.Stream<Path> files = Files.list(TestData.manifest().getParent().resolve("images"))) {

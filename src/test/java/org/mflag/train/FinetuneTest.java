@@ -26,7 +26,7 @@ import org.mflag.data.Splits;
 import org.mflag.data.TaskData;
 import org.mflag.data.TaskDataset;
 import org.mflag.eval.MetricsReport;
-import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.infer.Evaluation;
 import org.mflag.infer.Evaluate;
 import org.mflag.io.NdArray;
@@ -50,7 +50,7 @@ class FinetuneTest {
   @BeforeAll
   static void pretrain() throws Exception {
     pretrained = tmp.resolve("pretrained");
-    new Pretrainer(TestData.smallRun(pretrained).optEpochs(1).build(), new ImageJDecoder(), TestData.log())
+    new Pretrainer(TestData.smallRun(pretrained).optEpochs(1).build(), new ImageFileDecoder(), TestData.log())
         .run(new TrainingListener() {}, () -> false);
   }
 
@@ -69,7 +69,7 @@ class FinetuneTest {
   }
 
   private static TrainingResult finetune(Task task, Map<String, String> keys) throws Exception {
-    return new Finetuner(FinetuneConfig.of(task, keys), new ImageJDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
+    return new Finetuner(FinetuneConfig.of(task, keys), new ImageFileDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
   }
 
   /** The metrics of the model before any training step (random head, pre-trained encoder) on the test split. */
@@ -79,7 +79,7 @@ class FinetuneTest {
     Manifest m = Manifest.read(cfg.manifest(), "id", "image");
     Map<String, Split> splits = Splits.read(output.resolve(Splits.FILE));
     TaskData td = TaskData.of(task, cfg.keyValues(), m, 64, trained.classes());
-    TaskDataset test = TaskDataset.open(m, splits, List.of(Split.TEST), td.options, new ImageJDecoder(), TestData.log());
+    TaskDataset test = TaskDataset.open(m, splits, List.of(Split.TEST), td.options, new ImageFileDecoder(), TestData.log());
     try (TaskGraph g = new TaskGraph(task, trained.architecture(), 64, td.classes.size(), td.multiLabel)) {
       Map<String, float[]> init = g.parameters().initialValues(cfg.seed());
       Map<String, float[]> encoder = ModelPackage.open(pretrained).weights();
@@ -92,7 +92,7 @@ class FinetuneTest {
   private static MetricsReport evaluate(Path model, String... keys) throws Exception {
     List<String> args = new ArrayList<>(List.of("model=" + model, "output=" + model.resolve("eval")));
     args.addAll(List.of(keys));
-    return Evaluate.run(KeyValues.parse("evaluate", Evaluate.KEYS, args), new ImageJDecoder(), TestData.log());
+    return Evaluate.run(KeyValues.parse("evaluate", Evaluate.KEYS, args), new ImageFileDecoder(), TestData.log());
   }
 
   @Test

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mflag.TestData;
-import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.io.NdArray;
 
 @Tag("slow")
@@ -23,7 +23,7 @@ class PretrainerTest {
 
   private static TrainingResult run(PretrainConfig cfg, TrainingListener l, java.util.function.BooleanSupplier cancel)
       throws Exception {
-    return new Pretrainer(cfg, new ImageJDecoder(), TestData.log()).run(l, cancel);
+    return new Pretrainer(cfg, new ImageFileDecoder(), TestData.log()).run(l, cancel);
   }
 
   private static Map<String, NdArray> finalState(Path output) throws Exception {

@@ -2,9 +2,10 @@ package org.mflag.fiji.command;
 
 import java.util.Collections;
 import java.util.List;
-import org.mflag.bench.InstallationCheck;
 import org.mflag.config.CommonKeys;
 import org.mflag.config.Key;
+import org.mflag.nn.TensorFlowRuntime;
+import org.mflag.runtime.InstallationCheck;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
@@ -33,7 +34,7 @@ public class AboutCommand extends KeyCommand {
   @Override
   public void run() {
     try {
-      report = String.join("\n", InstallationCheck.run(keyValues().path("cache_dir")));
+      report = String.join("\n", InstallationCheck.run(keyValues().path("cache_dir"), TensorFlowRuntime::ensureLoaded));
       for (String line : report.split("\n")) logger().info(line);
     } catch (Exception e) {
       throw failure(e);

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 import org.mflag.config.Key;
 import org.mflag.eval.MetricsReport;
-import org.mflag.fiji.convert.ImageJDecoder;
 import org.mflag.fiji.convert.ImageJResults;
+import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.infer.Evaluate;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
@@ -71,7 +71,7 @@ public class EvaluateCommand extends KeyCommand {
   @Override
   public void run() {
     try {
-      MetricsReport e = Evaluate.run(keyValues(), new ImageJDecoder(), logger());
+      MetricsReport e = Evaluate.run(keyValues(), new ImageFileDecoder(), logger());
       metrics = e.describe();
       ResultsTable rt = ImageJResults.results();
       rt.incrementCounter();

@@ -4,7 +4,7 @@ import java.io.File;
 import java.util.List;
 import org.mflag.config.Key;
 import org.mflag.config.Task;
-import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.train.Finetuner;
 import org.mflag.train.FinetuneConfig;
 import org.mflag.train.TrainingResult;
@@ -90,7 +90,7 @@ public abstract class FinetuneCommand extends KeyCommand {
   public void run() {
     try {
       FinetuneConfig cfg = FinetuneConfig.of(task(), keyValues());
-      TrainingResult r = new Finetuner(cfg, new ImageJDecoder(), logger()).run(trainingProgress(), this::isCanceled);
+      TrainingResult r = new Finetuner(cfg, new ImageFileDecoder(), logger()).run(trainingProgress(), this::isCanceled);
       model = r.outcome == TrainingResult.Outcome.COMPLETED ? cfg.output().toFile() : null;
       clearProgress();
     } catch (Exception e) {

@@ -3,7 +3,7 @@ package org.mflag.fiji.command;
 import java.io.File;
 import java.util.List;
 import org.mflag.config.Key;
-import org.mflag.fiji.convert.ImageJDecoder;
+import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.train.PretrainConfig;
 import org.mflag.train.Pretrainer;
 import org.mflag.train.TrainingResult;
@@ -95,7 +95,7 @@ public class PretrainCommand extends KeyCommand {
   public void run() {
     try {
       PretrainConfig cfg = PretrainConfig.fromKeyValues(keyValues());
-      TrainingResult r = new Pretrainer(cfg, new ImageJDecoder(), logger()).run(trainingProgress(), this::isCanceled);
+      TrainingResult r = new Pretrainer(cfg, new ImageFileDecoder(), logger()).run(trainingProgress(), this::isCanceled);
       model = r.outcome == TrainingResult.Outcome.COMPLETED ? cfg.output().toFile() : null;
       final_loss = r.lastLoss;
       clearProgress();

@@ -16,6 +16,7 @@ import java.awt.GraphicsEnvironment;
 import java.util.List;
 import org.mflag.data.Box;
 import org.mflag.data.GrayImage;
+import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.infer.Regions;
 
 /**
@@ -33,7 +34,7 @@ public final class ImageJResults {
   /** The grey values of slice {@code n} (1-based) of an image, with its calibration and LUT polarity. */
   public static GrayImage slice(ImagePlus imp, int n) {
     ImageProcessor ip = imp.getStack().getProcessor(n);
-    return ImageJDecoder.toGray(ip, imp.getCalibration(), imp.isInvertedLut());
+    return ImageFileDecoder.toGray(ip, imp.getCalibration(), imp.isInvertedLut());
   }
 
   /** An image of the input's size and calibration built from one processor per slice. */

@@ -1,4 +1,4 @@
-package org.mflag.fiji.convert;
+package org.mflag.imageio;
 
 import ij.ImagePlus;
 import ij.Prefs;
@@ -23,8 +23,10 @@ import org.mflag.data.GrayImage;
 import org.mflag.data.ImageDecoder;
 
 /**
- * Reads images with ImageJ 1's readers (PNG, JPEG, GIF, BMP, TIFF 8/16/32-bit, DICOM) without
- * touching AWT windows, so it is safe in a headless JVM and from several threads.
+ * The core's default image reader (the launcher and the Fiji commands both pass it): reads PNG, JPEG,
+ * GIF, BMP, TIFF 8/16/32-bit and DICOM with ImageJ 1's codecs only ({@code ij.io.Opener},
+ * {@code ImagePlus} and its processors) and javax.imageio. It never opens windows or menus and never
+ * goes through {@code ij.IJ}, so it is safe in a headless JVM and from several threads.
  *
  * <ul>
  * <li>Colour images become grey (ImageJ's RGB-to-grey conversion).</li>
@@ -38,7 +40,7 @@ import org.mflag.data.ImageDecoder;
  * </ul>
  * Every failure is a {@link DatasetException} naming the file and the reason.
  */
-public final class ImageJDecoder implements ImageDecoder {
+public final class ImageFileDecoder implements ImageDecoder {
 
   /** ImageJ's DICOM reader converts to 32-bit through IJ.run (menus, AWT) when Rescale Slope != 1,
    * unless Prefs.ignoreRescaleSlope is set; that preference is global, so DICOM reads take turns. */
@@ -157,7 +159,7 @@ public final class ImageJDecoder implements ImageDecoder {
     return new GrayImage(w, h, out);
   }
 
-  /** The grey values of one ImageJ processor. */
+  /** The grey values of one ImageJ processor (also used by the Fiji adapter for an open image's slices). */
   public static GrayImage toGray(ImageProcessor ip, Calibration cal, boolean invertedLut) {
     int w = ip.getWidth(), h = ip.getHeight();
     float[] out = new float[w * h];
