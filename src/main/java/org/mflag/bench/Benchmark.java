@@ -17,13 +17,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import org.mflag.config.CommonKeys;
+import org.mflag.data.DataKeys;
+import org.mflag.text.TextModels;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.data.ImageDecoder;
 import org.mflag.io.Archives;
 import org.mflag.nn.Architecture;
-import org.mflag.nn.TensorFlowRuntime;
+import org.mflag.runtime.TensorFlowRuntime;
 import org.mflag.report.MarkdownTable;
 import org.scijava.log.Logger;
 
@@ -43,18 +44,17 @@ import org.scijava.log.Logger;
  */
 public final class Benchmark {
 
-  public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(
-      Key.of("quick", "false", "fewer timed steps and no batch 32 / 320 px (under 5 minutes on 2 cores)"),
-      Key.of("output", "docs/benchmarks", "folder for <date>-<machine>.json and .md"),
-      Key.of("machine", "auto", "name of this machine in the file names; auto = CPU model and core count"),
-      Key.of("manifest", "samples/cxr/manifest.csv", "image-report manifest for the loader, language-model and inference parts"),
-      CommonKeys.IMAGE_COLUMN,
-      CommonKeys.TEXT_COLUMN,
-      CommonKeys.ID_COLUMN,
-      CommonKeys.WORKERS,
-      Key.of("text_model", "bert-base-uncased", "frozen language model to time"),
-      Key.of("pytorch_jars", "target/bench-pytorch", "folder with DJL's PyTorch engine jars for the comparison (./mflag bench fills it)"),
-      CommonKeys.CACHE_DIR));
+  public static final Key QUICK = Key.bool("quick", "false", "fewer timed steps and no batch 32 / 320 px (under 5 minutes on 2 cores)");
+  public static final Key OUTPUT = Key.path("output", "docs/benchmarks", "folder for <date>-<machine>.json and .md").directory();
+  public static final Key MACHINE = Key.text("machine", "auto", "name of this machine in the file names; auto = CPU model and core count");
+  public static final Key MANIFEST = DataKeys.MANIFEST.withDefault("samples/cxr/manifest.csv")
+      .describedAs("image-report manifest for the loader, language-model and inference parts");
+  public static final Key PYTORCH_JARS = Key.path("pytorch_jars", "target/bench-pytorch",
+      "folder with DJL's PyTorch engine jars for the comparison (./mflag bench fills it)").directory();
+
+  public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(QUICK, OUTPUT, MACHINE, MANIFEST,
+      DataKeys.IMAGE_COLUMN, DataKeys.TEXT_COLUMN, DataKeys.ID_COLUMN, DataKeys.WORKERS,
+      TextModels.TEXT_MODEL.describedAs("frozen language model to time"), PYTORCH_JARS, DataKeys.CACHE_DIR));
 
   /** Everything one run measured; written as JSON with snake_case names. */
   static final class Report {
@@ -83,12 +83,12 @@ public final class Benchmark {
 
   public static Path run(KeyValues kv, ImageDecoder decoder, Logger log, BooleanSupplier canceled) throws Exception {
     long start = System.nanoTime();
-    boolean quick = kv.bool("quick");
+    boolean quick = kv.bool(QUICK);
     int steps = quick ? 2 : 5;
-    Path manifest = kv.path("manifest");
+    Path manifest = kv.path(MANIFEST);
     Report r = new Report();
     r.date = LocalDate.now().toString();
-    r.machine = "auto".equals(kv.string("machine")) ? MachineInfo.slug() : kv.string("machine");
+    r.machine = "auto".equals(kv.string(MACHINE)) ? MachineInfo.slug() : kv.string(MACHINE);
     r.quick = quick;
     r.environment = environment();
     log.info("bench: " + r.environment);
@@ -103,7 +103,7 @@ public final class Benchmark {
         r.trainingStep.flopsPerStep / 1e9, r.trainingStep.flopsPerSecond / 1e9, r.trainingStep.fractionOfPeak, percent(r.trainingStep.timeShareByOp)));
     if (canceled.getAsBoolean()) return null;
 
-    r.pytorch = PyTorchComparison.run(kv.path("pytorch_jars"), 16, 224, quick ? 1 : steps, log);
+    r.pytorch = PyTorchComparison.run(kv.path(PYTORCH_JARS), 16, 224, quick ? 1 : steps, log);
     if (r.pytorch.skipped == null) {
       r.oursOverPytorch = r.pytorch.stepSeconds / r.trainingStep.stepSeconds;
       log.info(String.format(Locale.ROOT, "2/6 DJL PyTorch %s: %.2f s/step = %.2f img/s; ours is %.2fx faster (target >= 1.5)",
@@ -113,23 +113,23 @@ public final class Benchmark {
     }
     if (canceled.getAsBoolean()) return null;
 
-    int workers = kv.integer("workers", 1);
-    r.loaderImagesPerSecond = LoaderBenchmark.imagesPerSecond(manifest, kv.string("image_column"), kv.string("text_column"), 224, 16,
-        workers, quick ? 6 : 24, kv.path("cache_dir"), decoder, log);
+    int workers = kv.integer(DataKeys.WORKERS);
+    r.loaderImagesPerSecond = LoaderBenchmark.imagesPerSecond(manifest, kv.string(DataKeys.IMAGE_COLUMN), kv.string(DataKeys.TEXT_COLUMN), 224, 16,
+        workers, quick ? 6 : 24, kv.path(DataKeys.CACHE_DIR), decoder, log);
     r.loaderOverStep = r.loaderImagesPerSecond / r.trainingStep.imagesPerSecond;
     log.info(String.format(Locale.ROOT, "3/6 data loader (%d workers): %.0f img/s, %.1fx the step's demand (target >= 1.5)", workers,
         r.loaderImagesPerSecond, r.loaderOverStep));
     if (canceled.getAsBoolean()) return null;
 
-    r.languageModel = EmbeddingBenchmark.run(manifest, kv.string("id_column"), kv.string("text_column"), quick ? 16 : 48,
-        kv.string("text_model"), kv.path("cache_dir"), log);
+    r.languageModel = EmbeddingBenchmark.run(manifest, kv.string(DataKeys.ID_COLUMN), kv.string(DataKeys.TEXT_COLUMN), quick ? 16 : 48,
+        kv.string(TextModels.TEXT_MODEL), kv.path(DataKeys.CACHE_DIR), log);
     log.info(String.format(Locale.ROOT, "4/6 language model: %.1f embeddings/s in the first epoch (%.1f s; model load %.1f s), second epoch"
         + " %.4f s from the cache: %.0fx faster", r.languageModel.embeddingsPerSecond, r.languageModel.firstEpochSeconds,
         r.languageModel.modelLoadSeconds, r.languageModel.secondEpochSeconds, r.languageModel.firstOverSecond));
     if (canceled.getAsBoolean()) return null;
 
     Path xray = manifest.resolveSibling("images").resolve("16660_3_1.png");
-    r.inference = InferenceBenchmark.run(manifest, Files.isRegularFile(xray) ? xray : firstImage(manifest, kv.string("image_column")), decoder,
+    r.inference = InferenceBenchmark.run(manifest, Files.isRegularFile(xray) ? xray : firstImage(manifest, kv.string(DataKeys.IMAGE_COLUMN)), decoder,
         quick ? 1 : 3, r.matmulPeakFlopsPerSecond, log);
     log.info(String.format(Locale.ROOT, "5/6 segmenting %dx%d at scale %.2f: %d tiles in %.2f s, floor %.2f s: %.2fx the floor (target < 1.5);"
         + " %.2f s of it outside the network (resize, tile, blend); peak RSS %.2f GiB; whole image resized to one tile %.2f s",
@@ -153,7 +153,7 @@ public final class Benchmark {
     rescale(r, Collections.max(r.matmulPeakRuns));
     r.seconds = (System.nanoTime() - start) / 1e9;
 
-    Path out = kv.path("output");
+    Path out = kv.path(OUTPUT);
     Files.createDirectories(out);
     String base = r.date + "-" + r.machine;
     Archives.writeAtomically(out.resolve(base + ".json"), (JSON.toJson(r) + "\n").getBytes(StandardCharsets.UTF_8));

@@ -28,7 +28,7 @@ final class ExperimentCli implements CliCommand {
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
     Experiment.run(args, new ImageFileDecoder(), log, cancel);
-    System.out.print(new String(java.nio.file.Files.readAllBytes(args.path("output").resolve("results.md")),
+    System.out.print(new String(java.nio.file.Files.readAllBytes(args.path(Experiment.OUTPUT).resolve("results.md")),
         java.nio.charset.StandardCharsets.UTF_8));
     return 0;
   }

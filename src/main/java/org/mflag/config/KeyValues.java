@@ -68,6 +68,11 @@ public final class KeyValues {
     return command;
   }
 
+  /** Whether the command declares a key of this name. */
+  public boolean has(Key key) {
+    return keys.containsKey(key.name());
+  }
+
   public boolean given(Key key) {
     return given.containsKey(declared(key).name());
   }

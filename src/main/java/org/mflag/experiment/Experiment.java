@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import org.mflag.config.Choices;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
@@ -48,21 +49,22 @@ public final class Experiment {
   /** Keys of every fine-tune command, minus the ones the grid sets per run. */
   private static final Set<String> PER_RUN = new LinkedHashSet<>(Arrays.asList("encoder_model", "output", "fraction", "resume", "max_steps"));
 
+  public static final Key TASK = Key.choice("task", null, "which downstream task the grid trains", Choices.keys(Task.class));
+  public static final Key ENCODER_MODELS = Key.text("encoder_models", null, "comma-separated encoders: name=DIR (a pretrain "
+      + "package) or random, e.g. mflag=models/a,no_orth=models/b,random");
+  public static final Key FRACTIONS = Key.text("fractions", "0.01,0.1,1.0", "label fractions of the training split");
+  public static final Key OUTPUT = Key.path("output", null, "folder for one sub-folder per run and the results").directory();
+
   public static final List<Key> KEYS;
 
   static {
-    List<Key> k = new ArrayList<>(Arrays.asList(
-        Key.choice("task", null, "which downstream task the grid trains", "segmentation", "classification", "detection"),
-        Key.of("encoder_models", null, "comma-separated encoders: name=DIR (a pretrain package) or random, e.g. "
-            + "mflag=models/a,no_orth=models/b,random"),
-        Key.of("fractions", "0.01,0.1,1.0", "label fractions of the training split"),
-        Key.of("output", null, "folder for one sub-folder per run and the results")));
+    List<Key> k = new ArrayList<>(Arrays.asList(TASK, ENCODER_MODELS, FRACTIONS, OUTPUT));
     Map<String, Key> union = new LinkedHashMap<>();
     for (Task t : Task.values()) {
       for (Key key : FinetuneConfig.keys(t)) {
         if (PER_RUN.contains(key.name()) || union.containsKey(key.name())) continue;
         union.put(key.name(), key.required() && !key.name().equals("manifest")
-            ? Key.of(key.name(), "", key.description() + " (required for its task)") : key);
+            ? key.withDefault("").describedAs(key.description() + " (required for its task)") : key);
       }
     }
     k.addAll(union.values());
@@ -90,18 +92,17 @@ public final class Experiment {
 
   public static List<Cell> run(KeyValues kv, ImageDecoder decoder, Logger log, BooleanSupplier canceled)
       throws DatasetException, IOException, TrainingException, ModelPackageException {
-    Task task = Task.fromKey(kv.string("task"));
-    Map<String, String> encoders = encoders(kv.string("encoder_models"));
-    List<Double> fractions = fractions(kv.string("fractions"));
-    Path out = kv.path("output");
+    Task task = Task.fromKey(kv.string(TASK));
+    Map<String, String> encoders = encoders(kv.string(ENCODER_MODELS));
+    List<Double> fractions = fractions(kv.string(FRACTIONS));
+    Path out = kv.path(OUTPUT);
     Set<String> taskKeys = new LinkedHashSet<>();
     for (Key key : FinetuneConfig.keys(task)) taskKeys.add(key.name());
     Map<String, String> shared = new LinkedHashMap<>();
-    for (Key key : KEYS) {
-      String name = key.name();
-      if (!kv.given(name) || name.equals("task") || name.equals("encoder_models") || name.equals("fractions") || name.equals("output")) continue;
-      if (!taskKeys.contains(name)) throw new IllegalArgumentException(name + ": does not apply to task=" + task.key());
-      shared.put(name, kv.string(name));
+    for (Key key : KEYS.subList(4, KEYS.size())) { // after task, encoder_models, fractions, output
+      if (!kv.given(key)) continue;
+      if (!taskKeys.contains(key.name())) throw new IllegalArgumentException(key.name() + ": does not apply to task=" + task.key());
+      shared.put(key.name(), kv.string(key));
     }
     List<Cell> cells = new ArrayList<>();
     int total = encoders.size() * fractions.size(), done = 0;
@@ -136,9 +137,7 @@ public final class Experiment {
     List<String> args = new ArrayList<>(List.of("model=" + model, "split=test", "output=" + model.resolve("evaluation-test")));
     for (Key k : Evaluate.KEYS) {
       String n = k.name();
-      if (kv.given(n) && !n.equals("output") && !n.equals("model") && !n.equals("split") && !n.equals("batch_size")) {
-        args.add(n + "=" + kv.string(n));
-      }
+      if (kv.has(k) && kv.given(k) && !n.equals("output") && !n.equals("batch_size")) args.add(n + "=" + kv.string(k));
     }
     return Evaluate.run(KeyValues.parse("evaluate", Evaluate.KEYS, args), decoder, log);
   }

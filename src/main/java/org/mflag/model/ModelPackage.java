@@ -14,7 +14,7 @@ import org.mflag.io.Hashing;
 import org.mflag.io.NdArray;
 import org.mflag.io.Npy;
 import org.mflag.nn.Architecture;
-import org.mflag.nn.TensorFlowRuntime;
+import org.mflag.runtime.TensorFlowRuntime;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.SessionFunction;
 import org.yaml.snakeyaml.DumperOptions;

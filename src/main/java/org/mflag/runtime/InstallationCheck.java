@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Supplier;
 
 /**
  * What {@code About / Check Installation} reports: TensorFlow's version and where its natives come
@@ -20,14 +19,8 @@ public final class InstallationCheck {
 
   private InstallationCheck() {}
 
-  /**
-   * The report, one fact per line.
-   *
-   * @param loadTensorFlow loads the natives and returns TensorFlow's version, or throws
-   *     IllegalStateException ({@code org.mflag.nn.TensorFlowRuntime::ensureLoaded}; passed in because
-   *     this package ranks below {@code nn})
-   */
-  public static List<String> run(Path cacheDir, Supplier<String> loadTensorFlow) {
+  /** The report, one fact per line. */
+  public static List<String> run(Path cacheDir) {
     List<String> out = new ArrayList<>();
     out.add("java: " + System.getProperty("java.version") + " (" + System.getProperty("os.name") + " " + System.getProperty("os.arch")
         + "), " + Runtime.getRuntime().availableProcessors() + " cores, max heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
@@ -35,7 +28,7 @@ public final class InstallationCheck {
         + System.getProperty("ENGINE_CACHE_DIR", System.getProperty("user.home") + "/.djl.ai"));
     String version;
     try {
-      version = loadTensorFlow.get();
+      version = TensorFlowRuntime.ensureLoaded();
     } catch (IllegalStateException e) {
       out.add("tensorflow: NOT FOUND: " + e.getMessage());
       return out;

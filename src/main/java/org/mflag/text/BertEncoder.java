@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.mflag.nn.TensorFlowRuntime;
+import org.mflag.runtime.TensorFlowRuntime;
 import org.mflag.nn.Tensors;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;

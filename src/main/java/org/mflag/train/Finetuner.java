@@ -32,7 +32,7 @@ import org.mflag.model.TaskPackage;
 import org.mflag.nn.Architecture;
 import org.mflag.nn.Parameters;
 import org.mflag.nn.TaskNetwork;
-import org.mflag.nn.TensorFlowRuntime;
+import org.mflag.runtime.TensorFlowRuntime;
 import org.scijava.log.Logger;
 
 /**

@@ -8,7 +8,7 @@ import org.mflag.nn.Layers;
 import org.mflag.nn.MFlagNetwork;
 import org.mflag.nn.Mode;
 import org.mflag.nn.Parameters;
-import org.mflag.nn.TensorFlowRuntime;
+import org.mflag.runtime.TensorFlowRuntime;
 import org.mflag.nn.Tensors;
 import org.tensorflow.Graph;
 import org.tensorflow.Operation;

@@ -20,7 +20,7 @@ import org.mflag.loss.MFlagLoss;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
 import org.mflag.nn.Parameters;
-import org.mflag.nn.TensorFlowRuntime;
+import org.mflag.runtime.TensorFlowRuntime;
 import org.mflag.nn.WeightsImport;
 import org.mflag.text.Report;
 import org.mflag.text.ReportEmbedder;

@@ -3,7 +3,7 @@ package org.mflag.loss;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
-import org.mflag.nn.TensorFlowRuntime;
+import org.mflag.runtime.TensorFlowRuntime;
 import org.mflag.nn.Tensors;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;

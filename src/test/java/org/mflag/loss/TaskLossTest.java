@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.mflag.data.Box;
-import org.mflag.nn.TensorFlowRuntime;
+import org.mflag.runtime.TensorFlowRuntime;
 import org.mflag.nn.Tensors;
 import org.mflag.nn.YoloLayout;
 import org.tensorflow.Graph;

@@ -1,5 +1,6 @@
 package org.mflag.nn;
 
+import org.mflag.runtime.TensorFlowRuntime;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

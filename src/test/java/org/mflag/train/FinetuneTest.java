@@ -27,7 +27,7 @@ import org.mflag.data.TaskData;
 import org.mflag.data.TaskDataset;
 import org.mflag.eval.MetricsReport;
 import org.mflag.imageio.ImageFileDecoder;
-import org.mflag.infer.Evaluation;
+import org.mflag.infer.Scorer;
 import org.mflag.infer.Evaluate;
 import org.mflag.io.NdArray;
 import org.mflag.model.ModelPackage;
@@ -85,7 +85,7 @@ class FinetuneTest {
       Map<String, float[]> encoder = ModelPackage.open(pretrained).weights();
       for (String name : init.keySet()) if (TaskNetwork.isEncoderParameter(name)) init.put(name, encoder.get(name));
       g.load(init, "initial weights");
-      return Evaluation.of(task, test.samples(), g::predict, td.classes, td.multiLabel, 64, 8, 0.5, 0.5, 0.5);
+      return new Scorer(task, td, 64, 8).score(test.samples(), g::predict, Scorer.Decision.defaults());
     }
   }
 

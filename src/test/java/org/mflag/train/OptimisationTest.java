@@ -6,7 +6,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.mflag.nn.Initializer;
 import org.mflag.nn.Parameters;
-import org.mflag.nn.TensorFlowRuntime;
+import org.mflag.runtime.TensorFlowRuntime;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;

@@ -2,9 +2,8 @@ package org.mflag.fiji.command;
 
 import java.util.Collections;
 import java.util.List;
-import org.mflag.config.CommonKeys;
+import org.mflag.data.DataKeys;
 import org.mflag.config.Key;
-import org.mflag.nn.TensorFlowRuntime;
 import org.mflag.runtime.InstallationCheck;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
@@ -15,15 +14,15 @@ import org.scijava.plugin.Plugin;
 @Plugin(type = Command.class, headless = true, label = "M-FLAG About")
 public class AboutCommand extends KeyCommand {
 
-  @Parameter(label = "Cache folder", persist = false)
-  private String cache_dir = "~/.cache/mflag";
+  @Parameter(persist = false)
+  private String cache_dir;
 
   @Parameter(type = ItemIO.OUTPUT, label = "Report")
   private String report;
 
   @Override
   public List<Key> keys() {
-    return Collections.singletonList(CommonKeys.CACHE_DIR);
+    return Collections.singletonList(DataKeys.CACHE_DIR);
   }
 
   @Override
@@ -34,7 +33,7 @@ public class AboutCommand extends KeyCommand {
   @Override
   public void run() {
     try {
-      report = String.join("\n", InstallationCheck.run(keyValues().path("cache_dir"), TensorFlowRuntime::ensureLoaded));
+      report = String.join("\n", InstallationCheck.run(keyValues().path(DataKeys.CACHE_DIR)));
       for (String line : report.split("\n")) logger().info(line);
     } catch (Exception e) {
       throw failure(e);

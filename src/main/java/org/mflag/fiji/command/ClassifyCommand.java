@@ -24,7 +24,7 @@ public class ClassifyCommand extends KeyCommand {
 
   @Parameter(label = "Image", persist = false)
   private ImagePlus image;
-  @Parameter(label = "Model folder", style = "directory", persist = false)
+  @Parameter(style = "directory", persist = false)
   private File model;
 
   @Parameter(type = ItemIO.OUTPUT, label = "Label of the first slice")
@@ -45,7 +45,7 @@ public class ClassifyCommand extends KeyCommand {
     try {
       KeyValues kv = keyValues();
       if (image == null) throw new IllegalArgumentException("no image: open one first");
-      try (TaskModel net = TaskModel.open(kv.path("model").toAbsolutePath(), Task.CLASSIFICATION)) {
+      try (TaskModel net = TaskModel.open(kv.path(InferenceKeys.MODEL).toAbsolutePath(), Task.CLASSIFICATION)) {
         List<String> classes = net.classes();
         boolean multi = net.modelPackage().multiLabel();
         ResultsTable rt = ImageJResults.results();

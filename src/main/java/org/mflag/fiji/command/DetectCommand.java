@@ -30,14 +30,14 @@ public class DetectCommand extends KeyCommand {
 
   @Parameter(label = "Image", persist = false)
   private ImagePlus image;
-  @Parameter(label = "Model folder", style = "directory", persist = false)
+  @Parameter(style = "directory", persist = false)
   private File model;
-  @Parameter(label = "Add ROIs to", choices = {"roi_manager", "overlay", "none"}, persist = false)
-  private String add_to = "roi_manager";
-  @Parameter(label = "Confidence (auto = the model's, persist = false)")
-  private String confidence = "auto";
-  @Parameter(label = "NMS IoU (auto = the model's, persist = false)")
-  private String nms_iou = "auto";
+  @Parameter(persist = false)
+  private String add_to;
+  @Parameter(persist = false)
+  private String confidence;
+  @Parameter(persist = false)
+  private String nms_iou;
 
   @Parameter(type = ItemIO.OUTPUT, label = "Boxes")
   private int boxes;
@@ -57,9 +57,9 @@ public class DetectCommand extends KeyCommand {
     try {
       KeyValues kv = keyValues();
       if (image == null) throw new IllegalArgumentException("no image: open one first");
-      try (TaskModel net = TaskModel.open(kv.path("model").toAbsolutePath(), Task.DETECTION)) {
-        double conf = InferenceKeys.autoOr(kv.string("confidence"), net.confidence(), "confidence");
-        double nms = InferenceKeys.autoOr(kv.string("nms_iou"), net.nmsIou(), "nms_iou");
+      try (TaskModel net = TaskModel.open(kv.path(InferenceKeys.MODEL).toAbsolutePath(), Task.DETECTION)) {
+        double conf = kv.number(InferenceKeys.CONFIDENCE, net.confidence());
+        double nms = kv.number(InferenceKeys.NMS_IOU, net.nmsIou());
         List<String> classes = net.classes();
         List<Roi> rois = new ArrayList<>();
         ResultsTable rt = ImageJResults.results();
@@ -84,7 +84,7 @@ public class DetectCommand extends KeyCommand {
             boxes++;
           }
         }
-        String note = ImageJResults.add(rois, image, ImageJResults.Target.valueOf(kv.string("add_to").toUpperCase(Locale.ROOT)));
+        String note = ImageJResults.add(rois, image, ImageJResults.Target.valueOf(kv.string(InferenceKeys.ADD_TO).toUpperCase(Locale.ROOT)));
         if (note != null) logger().info(note);
         logger().info(String.format(Locale.ROOT, "%s: %d box(es) at confidence %.2f, NMS IoU %.2f", image.getTitle(), boxes, conf, nms));
         clearProgress();

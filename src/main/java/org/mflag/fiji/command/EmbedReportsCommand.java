@@ -13,18 +13,18 @@ import org.scijava.plugin.Plugin;
 @Plugin(type = Command.class, headless = true, label = "M-FLAG Embed Reports")
 public class EmbedReportsCommand extends KeyCommand {
 
-  @Parameter(label = "Manifest (CSV, persist = false)", style = "open", persist = false)
+  @Parameter(style = "open", persist = false)
   private File manifest;
-  @Parameter(label = "Report column", persist = false)
-  private String text_column = "report";
-  @Parameter(label = "Row id column", persist = false)
-  private String id_column = "id";
-  @Parameter(label = "Language model", persist = false)
-  private String text_model = "bert-base-uncased";
-  @Parameter(label = "Cache folder", persist = false)
-  private String cache_dir = "~/.cache/mflag";
-  @Parameter(label = "Embeddings CSV (optional, persist = false)", required = false, persist = false)
-  private String output = "";
+  @Parameter(persist = false)
+  private String text_column;
+  @Parameter(persist = false)
+  private String id_column;
+  @Parameter(persist = false)
+  private String text_model;
+  @Parameter(persist = false)
+  private String cache_dir;
+  @Parameter(persist = false)
+  private String output;
 
   @Parameter(type = ItemIO.OUTPUT, label = "Reports embedded")
   private long encoded;

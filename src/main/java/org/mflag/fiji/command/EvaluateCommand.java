@@ -18,42 +18,42 @@ import org.scijava.plugin.Plugin;
 @Plugin(type = Command.class, headless = true, label = "M-FLAG Evaluate")
 public class EvaluateCommand extends KeyCommand {
 
-  @Parameter(label = "Model folder", style = "directory", persist = false)
+  @Parameter(style = "directory", persist = false)
   private File model;
-  @Parameter(label = "Manifest (CSV, persist = false)", style = "open", persist = false)
+  @Parameter(style = "open", persist = false)
   private File manifest;
-  @Parameter(label = "Split", choices = {"train", "val", "test", "all"}, persist = false)
-  private String split = "test";
-  @Parameter(label = "Output folder (empty = in the model, persist = false)", required = false, persist = false)
-  private String output = "";
-  @Parameter(label = "Image column", persist = false)
-  private String image_column = "image";
-  @Parameter(label = "Row id column", persist = false)
-  private String id_column = "id";
-  @Parameter(label = "Split column", persist = false)
-  private String split_column = "split";
-  @Parameter(label = "Mask column", persist = false)
-  private String mask_column = "mask";
-  @Parameter(label = "Ignored mask value", required = false, persist = false)
-  private String ignore_value = "";
-  @Parameter(label = "Label column", persist = false)
-  private String label_column = "label";
-  @Parameter(label = "Label columns (multi-label, persist = false)", required = false)
-  private String label_columns = "";
-  @Parameter(label = "Boxes (COCO JSON, persist = false)", required = false)
-  private String boxes = "";
-  @Parameter(label = "Threshold (auto, persist = false)")
-  private String threshold = "auto";
-  @Parameter(label = "Confidence (auto, persist = false)")
-  private String confidence = "auto";
-  @Parameter(label = "NMS IoU (auto, persist = false)")
-  private String nms_iou = "auto";
-  @Parameter(label = "Batch size", min = "1", persist = false)
-  private int batch_size = 16;
-  @Parameter(label = "Loader threads", min = "1", persist = false)
-  private int workers = 2;
-  @Parameter(label = "Bad images", choices = {"skip", "fail"}, persist = false)
-  private String on_bad_input = "skip";
+  @Parameter(persist = false)
+  private String split;
+  @Parameter(persist = false)
+  private String output;
+  @Parameter(persist = false)
+  private String image_column;
+  @Parameter(persist = false)
+  private String id_column;
+  @Parameter(persist = false)
+  private String split_column;
+  @Parameter(persist = false)
+  private String mask_column;
+  @Parameter(persist = false)
+  private String ignore_value;
+  @Parameter(persist = false)
+  private String label_column;
+  @Parameter(persist = false)
+  private String label_columns;
+  @Parameter(persist = false)
+  private String boxes;
+  @Parameter(persist = false)
+  private String threshold;
+  @Parameter(persist = false)
+  private String confidence;
+  @Parameter(persist = false)
+  private String nms_iou;
+  @Parameter(persist = false)
+  private int batch_size;
+  @Parameter(persist = false)
+  private int workers;
+  @Parameter(persist = false)
+  private String on_bad_input;
 
   @Parameter(type = ItemIO.OUTPUT, label = "Metrics")
   private String metrics;

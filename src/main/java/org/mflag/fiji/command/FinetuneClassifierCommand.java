@@ -9,16 +9,16 @@ import org.scijava.plugin.Plugin;
 @Plugin(type = Command.class, headless = true, label = "M-FLAG Fine-tune Classifier")
 public class FinetuneClassifierCommand extends FinetuneCommand {
 
-  @Parameter(label = "Label column", persist = false)
-  private String label_column = "label";
-  @Parameter(label = "Label columns (multi-label, comma-separated, persist = false)", required = false)
-  private String label_columns = "";
-  @Parameter(label = "Classes (empty = found, persist = false)", required = false)
-  private String classes = "";
-  @Parameter(label = "Mode", choices = {"linear", "finetune"}, persist = false)
-  private String mode = "linear";
-  @Parameter(label = "Class weights", choices = {"none", "balanced"}, persist = false)
-  private String class_weights = "none";
+  @Parameter(persist = false)
+  private String label_column;
+  @Parameter(persist = false)
+  private String label_columns;
+  @Parameter(persist = false)
+  private String classes;
+  @Parameter(persist = false)
+  private String mode;
+  @Parameter(persist = false)
+  private String class_weights;
 
   @Override
   protected Task task() {

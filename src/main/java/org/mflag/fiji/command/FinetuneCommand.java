@@ -17,51 +17,51 @@ import org.scijava.plugin.Parameter;
  */
 public abstract class FinetuneCommand extends KeyCommand {
 
-  @Parameter(label = "Manifest (CSV, persist = false)", style = "open", persist = false)
+  @Parameter(style = "open", persist = false)
   protected File manifest;
-  @Parameter(label = "Image column", persist = false)
-  protected String image_column = "image";
-  @Parameter(label = "Row id column", persist = false)
-  protected String id_column = "id";
-  @Parameter(label = "Split column (train/val/test, persist = false)")
-  protected String split_column = "split";
-  @Parameter(label = "Group column for a drawn split (e.g. patient, persist = false)", required = false)
-  protected String group_column = "";
-  @Parameter(label = "Validation share of a drawn split", persist = false)
-  protected double val_fraction = 0.15;
-  @Parameter(label = "Test share of a drawn split", persist = false)
-  protected double test_fraction = 0.15;
-  @Parameter(label = "Pre-trained encoder (folder, or random, persist = false)")
-  protected String encoder_model = "random";
-  @Parameter(label = "Encoder (for random, persist = false)", choices = {"resnet18", "resnet34", "resnet50"})
-  protected String encoder = "resnet50";
-  @Parameter(label = "Output folder", style = "directory", persist = false)
+  @Parameter(persist = false)
+  protected String image_column;
+  @Parameter(persist = false)
+  protected String id_column;
+  @Parameter(persist = false)
+  protected String split_column;
+  @Parameter(persist = false)
+  protected String group_column;
+  @Parameter(persist = false)
+  protected double val_fraction;
+  @Parameter(persist = false)
+  protected double test_fraction;
+  @Parameter(persist = false)
+  protected String encoder_model;
+  @Parameter(persist = false)
+  protected String encoder;
+  @Parameter(style = "directory", persist = false)
   protected File output;
-  @Parameter(label = "Image size (px, multiple of 32, persist = false)", min = "32")
-  protected int image_size = 224;
-  @Parameter(label = "Batch size", min = "2", persist = false)
-  protected int batch_size = 16;
-  @Parameter(label = "Epochs (most, persist = false)", min = "1")
-  protected int epochs = 50;
-  @Parameter(label = "Early-stopping patience (epochs, persist = false)", min = "1")
-  protected int patience = 10;
-  @Parameter(label = "Learning rate (auto, persist = false)")
-  protected String lr = "auto";
-  @Parameter(label = "Weight decay (auto, persist = false)")
-  protected String weight_decay = "auto";
-  @Parameter(label = "Label fraction of the training split", persist = false)
-  protected double fraction = 1.0;
-  @Parameter(label = "Seed", persist = false)
-  protected long seed = 42;
-  @Parameter(label = "Resume from last checkpoint", persist = false)
+  @Parameter(persist = false)
+  protected int image_size;
+  @Parameter(persist = false)
+  protected int batch_size;
+  @Parameter(persist = false)
+  protected int epochs;
+  @Parameter(persist = false)
+  protected int patience;
+  @Parameter(persist = false)
+  protected String lr;
+  @Parameter(persist = false)
+  protected String weight_decay;
+  @Parameter(persist = false)
+  protected double fraction;
+  @Parameter(persist = false)
+  protected long seed;
+  @Parameter(persist = false)
   protected boolean resume;
-  @Parameter(label = "Loader threads", min = "1", persist = false)
-  protected int workers = 2;
-  @Parameter(label = "Bad images", choices = {"skip", "fail"}, persist = false)
-  protected String on_bad_input = "skip";
-  @Parameter(label = "Log every (steps, persist = false)", min = "1")
-  protected int log_every = 10;
-  @Parameter(label = "Stop after step (0 = no limit, persist = false)", min = "0")
+  @Parameter(persist = false)
+  protected int workers;
+  @Parameter(persist = false)
+  protected String on_bad_input;
+  @Parameter(persist = false)
+  protected int log_every;
+  @Parameter(persist = false)
   protected long max_steps;
 
   @Parameter(type = ItemIO.OUTPUT, label = "Model folder")

@@ -10,14 +10,14 @@ import org.scijava.plugin.Plugin;
 @Plugin(type = Command.class, headless = true, label = "M-FLAG Fine-tune Detector")
 public class FinetuneDetectorCommand extends FinetuneCommand {
 
-  @Parameter(label = "Boxes (COCO JSON, persist = false)", style = "open", persist = false)
+  @Parameter(style = "open", persist = false)
   private File boxes;
-  @Parameter(label = "Freeze the encoder", persist = false)
-  private boolean freeze_encoder = true;
-  @Parameter(label = "Confidence", persist = false)
-  private double confidence = 0.5;
-  @Parameter(label = "NMS IoU", persist = false)
-  private double nms_iou = 0.5;
+  @Parameter(persist = false)
+  private boolean freeze_encoder;
+  @Parameter(persist = false)
+  private double confidence;
+  @Parameter(persist = false)
+  private double nms_iou;
 
   @Override
   protected Task task() {

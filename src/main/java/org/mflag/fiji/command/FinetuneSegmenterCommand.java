@@ -9,14 +9,14 @@ import org.scijava.plugin.Plugin;
 @Plugin(type = Command.class, headless = true, label = "M-FLAG Fine-tune Segmenter")
 public class FinetuneSegmenterCommand extends FinetuneCommand {
 
-  @Parameter(label = "Mask column", persist = false)
-  private String mask_column = "mask";
-  @Parameter(label = "Ignored mask value (empty = none, persist = false)", required = false)
-  private String ignore_value = "";
-  @Parameter(label = "Freeze the encoder", persist = false)
-  private boolean freeze_encoder = true;
-  @Parameter(label = "Threshold", persist = false)
-  private double threshold = 0.5;
+  @Parameter(persist = false)
+  private String mask_column;
+  @Parameter(persist = false)
+  private String ignore_value;
+  @Parameter(persist = false)
+  private boolean freeze_encoder;
+  @Parameter(persist = false)
+  private double threshold;
 
   @Override
   protected Task task() {

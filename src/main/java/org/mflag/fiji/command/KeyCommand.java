@@ -20,8 +20,11 @@ import org.scijava.plugin.Parameter;
  * apply everywhere and no key is spelled twice (a test checks that every key has its field). The
  * command itself only calls the core and turns results into ImageJ objects.
  *
- * <p>Parameters are not persisted: a key that is not given means its default, as on the launcher, so a
- * macro or script does not change meaning with what was typed into a dialog before.</p>
+ * <p>Each key's field is declared bare ({@code @Parameter(persist = false) private int image_size;}): its
+ * default, allowed values and description come from the {@link Key} declaration, and the constructor
+ * sets every field to its key's default, so a default is written once. Fields are not persisted: a key
+ * that is not given means its default, as on the launcher, so a macro or script does not change meaning
+ * with what was typed into a dialog before (tests check both for every command).</p>
  *
  * <p>Progress goes to the {@link StatusService} when the context has one, or to a {@link Progress}
  * that the ImageJ 1 bridge sets; training commands also draw a live loss plot when a display is there.
@@ -41,6 +44,34 @@ public abstract class KeyCommand extends ContextCommand {
 
   private Progress progress;
 
+  /** Sets every key's field to the key's declared default. */
+  protected KeyCommand() {
+    for (Key k : keys()) {
+      Field f = field(k.name());
+      try {
+        f.set(this, fieldValue(f.getType(), k));
+      } catch (IllegalAccessException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /** A key's default as a value of the field's type (null for a required key or an empty path). */
+  static Object fieldValue(Class<?> type, Key k) {
+    String d = k.defaultValue();
+    if (type == String.class) return d;
+    if (d == null || d.isEmpty()) {
+      if (type.isPrimitive()) throw new IllegalStateException("field " + k.name() + " is a " + type + " but the key has no default");
+      return null;
+    }
+    if (type == File.class) return new File(d);
+    if (type == int.class) return k.defaultInteger();
+    if (type == long.class) return (long) k.defaultInteger();
+    if (type == double.class) return k.defaultNumber();
+    if (type == boolean.class) return k.defaultBoolean();
+    throw new IllegalStateException("field " + k.name() + ": unsupported type " + type);
+  }
+
   /** The launcher keys this command's fields carry, in order. */
   public abstract List<Key> keys();
 
@@ -55,7 +86,7 @@ public abstract class KeyCommand extends ContextCommand {
   public List<String> keyValueWords() {
     List<String> kv = new ArrayList<>();
     for (Key k : keys()) {
-      Object v = field(k.name());
+      Object v = value(k.name());
       if (v instanceof File) v = ((File) v).getPath();
       if (v != null) kv.add(k.name() + "=" + v);
     }
@@ -66,16 +97,24 @@ public abstract class KeyCommand extends ContextCommand {
     return KeyValues.parse(title(), keys(), keyValueWords());
   }
 
-  private Object field(String name) {
+  /** The current value of a key's field. */
+  public Object value(String name) {
+    try {
+      return field(name).get(this);
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The field of a key (named as the key), in this class or a superclass. */
+  public Field field(String name) {
     for (Class<?> c = getClass(); c != null && c != KeyCommand.class; c = c.getSuperclass()) {
       try {
         Field f = c.getDeclaredField(name);
         f.setAccessible(true);
-        return f.get(this);
+        return f;
       } catch (NoSuchFieldException e) {
         // look in the superclass
-      } catch (IllegalAccessException e) {
-        throw new IllegalStateException(e);
       }
     }
     throw new IllegalStateException(getClass().getSimpleName() + " has no field for key " + name);

@@ -21,59 +21,59 @@ import org.scijava.plugin.Plugin;
  */
 @Plugin(type = Command.class, headless = true, label = "M-FLAG Pretrain")
 public class PretrainCommand extends KeyCommand {
-  @Parameter(label = "Manifest (CSV, persist = false)", style = "open", persist = false)
+  @Parameter(style = "open", persist = false)
   private File manifest;
-  @Parameter(label = "Image column", persist = false)
-  private String image_column = "image";
-  @Parameter(label = "Report column", persist = false)
-  private String text_column = "report";
-  @Parameter(label = "Row id column", persist = false)
-  private String id_column = "id";
-  @Parameter(label = "Output folder", style = "directory", persist = false)
+  @Parameter(persist = false)
+  private String image_column;
+  @Parameter(persist = false)
+  private String text_column;
+  @Parameter(persist = false)
+  private String id_column;
+  @Parameter(style = "directory", persist = false)
   private File output;
-  @Parameter(label = "Encoder", choices = {"resnet18", "resnet34", "resnet50"}, persist = false)
-  private String encoder = "resnet50";
-  @Parameter(label = "Image size (px, persist = false)", min = "32")
-  private int image_size = 224;
-  @Parameter(label = "Batch size", min = "2", persist = false)
-  private int batch_size = 16;
-  @Parameter(label = "Epochs", min = "1", persist = false)
-  private int epochs = 50;
-  @Parameter(label = "Learning rate", persist = false)
-  private double lr = 2e-5;
-  @Parameter(label = "Weight decay", persist = false)
-  private double weight_decay = 0.05;
-  @Parameter(label = "Warm-up steps (auto = 5%, persist = false)")
-  private String warmup_steps = "auto";
-  @Parameter(label = "Schedule", choices = {"cosine", "restarts"}, persist = false)
-  private String schedule = "cosine";
-  @Parameter(label = "Restart period (steps, auto, persist = false)")
-  private String restart_period = "auto";
-  @Parameter(label = "Minimum learning rate", persist = false)
-  private double min_lr = 1e-8;
-  @Parameter(label = "Orthogonality weight (lambda, persist = false)")
-  private double lambda_orth = 1;
-  @Parameter(label = "Orthogonality variant", choices = {"official", "normalized"}, persist = false)
-  private String orth_variant = "official";
-  @Parameter(label = "Seed", persist = false)
-  private long seed = 42;
-  @Parameter(label = "Resume from last checkpoint", persist = false)
+  @Parameter(persist = false)
+  private String encoder;
+  @Parameter(persist = false)
+  private int image_size;
+  @Parameter(persist = false)
+  private int batch_size;
+  @Parameter(persist = false)
+  private int epochs;
+  @Parameter(persist = false)
+  private double lr;
+  @Parameter(persist = false)
+  private double weight_decay;
+  @Parameter(persist = false)
+  private String warmup_steps;
+  @Parameter(persist = false)
+  private String schedule;
+  @Parameter(persist = false)
+  private String restart_period;
+  @Parameter(persist = false)
+  private double min_lr;
+  @Parameter(persist = false)
+  private double lambda_orth;
+  @Parameter(persist = false)
+  private String orth_variant;
+  @Parameter(persist = false)
+  private long seed;
+  @Parameter(persist = false)
   private boolean resume;
-  @Parameter(label = "Checkpoint every (steps, persist = false)", min = "1")
-  private int checkpoint_every = 100;
-  @Parameter(label = "Language model", persist = false)
-  private String text_model = "bert-base-uncased";
-  @Parameter(label = "Initial encoder weights (.npz, persist = false)", required = false, persist = false)
-  private String init_weights = "";
-  @Parameter(label = "Loader threads", min = "1", persist = false)
-  private int workers = 2;
-  @Parameter(label = "Bad pairs", choices = {"skip", "fail"}, persist = false)
-  private String on_bad_input = "skip";
-  @Parameter(label = "Cache folder", persist = false)
-  private String cache_dir = "~/.cache/mflag";
-  @Parameter(label = "Log every (steps, persist = false)", min = "1")
-  private int log_every = 10;
-  @Parameter(label = "Stop after step (0 = all, persist = false)", min = "0")
+  @Parameter(persist = false)
+  private int checkpoint_every;
+  @Parameter(persist = false)
+  private String text_model;
+  @Parameter(persist = false)
+  private String init_weights;
+  @Parameter(persist = false)
+  private int workers;
+  @Parameter(persist = false)
+  private String on_bad_input;
+  @Parameter(persist = false)
+  private String cache_dir;
+  @Parameter(persist = false)
+  private int log_every;
+  @Parameter(persist = false)
   private long max_steps;
 
   @Parameter(type = ItemIO.OUTPUT, label = "Model folder")

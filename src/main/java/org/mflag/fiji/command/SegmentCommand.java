@@ -34,20 +34,20 @@ public class SegmentCommand extends KeyCommand {
 
   @Parameter(label = "Image", persist = false)
   private ImagePlus image;
-  @Parameter(label = "Model folder", style = "directory", persist = false)
+  @Parameter(style = "directory", persist = false)
   private File model;
-  @Parameter(label = "Output", choices = {"mask", "labels"}, persist = false)
-  private String output = "mask";
-  @Parameter(label = "Add ROIs to", choices = {"roi_manager", "overlay", "none"}, persist = false)
-  private String add_to = "roi_manager";
-  @Parameter(label = "Probability map", persist = false)
+  @Parameter(persist = false)
+  private String output;
+  @Parameter(persist = false)
+  private String add_to;
+  @Parameter(persist = false)
   private boolean probability_map;
-  @Parameter(label = "Threshold (auto = the model's)", persist = false)
-  private String threshold = "auto";
-  @Parameter(label = "Scale (auto = whole image; a number tiles)", persist = false)
-  private String scale = "auto";
-  @Parameter(label = "Tile overlap (network pixels, auto = 1/8 tile)", persist = false)
-  private String overlap = "auto";
+  @Parameter(persist = false)
+  private String threshold;
+  @Parameter(persist = false)
+  private String scale;
+  @Parameter(persist = false)
+  private String overlap;
 
   @Parameter(type = ItemIO.OUTPUT, label = "Mask")
   private ImagePlus mask;
@@ -71,11 +71,11 @@ public class SegmentCommand extends KeyCommand {
     try {
       KeyValues kv = keyValues();
       if (image == null) throw new IllegalArgumentException("no image: open one first");
-      try (TaskModel net = TaskModel.open(kv.path("model").toAbsolutePath(), Task.SEGMENTATION)) {
-        double t = InferenceKeys.autoOr(kv.string("threshold"), net.threshold(), "threshold");
-        boolean labels = "labels".equals(kv.string("output"));
-        double sc = InferenceKeys.scale(kv.string("scale"));
-        int ov = (int) InferenceKeys.autoOr(kv.string("overlap"), -1, "overlap");
+      try (TaskModel net = TaskModel.open(kv.path(InferenceKeys.MODEL).toAbsolutePath(), Task.SEGMENTATION)) {
+        double t = kv.number(InferenceKeys.THRESHOLD, net.threshold());
+        boolean labels = "labels".equals(kv.string(InferenceKeys.OUTPUT));
+        double sc = kv.number(InferenceKeys.SCALE, 0);
+        int ov = kv.auto(InferenceKeys.OVERLAP) ? -1 : kv.integer(InferenceKeys.OVERLAP);
         int w = image.getWidth(), h = image.getHeight(), n = image.getStackSize();
         ImageStack masks = new ImageStack(w, h);
         ImageStack probs = new ImageStack(w, h);
@@ -108,7 +108,7 @@ public class SegmentCommand extends KeyCommand {
         mask = ImageJResults.image(image.getShortTitle() + (labels ? "-labels" : "-mask"), image, masks);
         if (labels) mask.getProcessor().setMinAndMax(0, Math.max(1, regions));
         probability = probability_map ? ImageJResults.image(image.getShortTitle() + "-probability", image, probs) : null;
-        String note = ImageJResults.add(rois, image, ImageJResults.Target.valueOf(kv.string("add_to").toUpperCase(Locale.ROOT)));
+        String note = ImageJResults.add(rois, image, ImageJResults.Target.valueOf(kv.string(InferenceKeys.ADD_TO).toUpperCase(Locale.ROOT)));
         if (note != null) logger().info(note);
         logger().info(String.format("%s: %d region(s) in %d slice(s) at threshold %.2f (%s)", image.getTitle(), regions, n, t, model));
         clearProgress();

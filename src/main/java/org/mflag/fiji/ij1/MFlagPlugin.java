@@ -9,10 +9,10 @@ import ij.measure.ResultsTable;
 import ij.plugin.PlugIn;
 import java.awt.GraphicsEnvironment;
 import java.io.File;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.mflag.config.Key;
 import org.mflag.fiji.command.Commands;
 import org.mflag.fiji.command.KeyCommand;
 import org.scijava.Context;
@@ -86,78 +86,89 @@ public class MFlagPlugin implements PlugIn {
     }
   }
 
-  /** The command's inputs from macro options or a dialog; null when the dialog was cancelled. */
-  private static Map<String, Object> inputs(CommandInfo info, String title, List<org.mflag.config.Key> order) {
+  /**
+   * The command's inputs from macro options or a dialog; null when the dialog was cancelled. The dialog is
+   * built from the keys' declarations (type, default, choices) with the keys as field labels, so the macro
+   * recorder writes the launcher's vocabulary.
+   */
+  private static Map<String, Object> inputs(CommandInfo info, String title, List<Key> keys) {
     String options = Macro.getOptions();
-    List<ModuleItem<?>> keys = new ArrayList<>();
+    Map<String, ModuleItem<?>> items = new HashMap<>();
     Map<String, Object> values = new HashMap<>();
     for (ModuleItem<?> item : info.inputs()) {
-      Class<?> t = item.getType();
-      if (t == ImagePlus.class) {
+      if (item.getType() == ImagePlus.class) {
         ImagePlus imp = WindowManager.getCurrentImage();
         if (imp == null) throw new IllegalArgumentException(title + ": no image open");
         values.put(item.getName(), imp);
-      } else if (!t.getName().startsWith("org.scijava")) {
-        keys.add(item);
+      } else {
+        items.put(item.getName(), item);
       }
     }
-    List<String> names = new ArrayList<>();
-    for (org.mflag.config.Key k : order) names.add(k.name());
-    keys.sort(java.util.Comparator.comparingInt(item -> names.indexOf(item.getName())));
     if (options == null) {
       if (GraphicsEnvironment.isHeadless()) throw new IllegalArgumentException(title + ": give the keys as macro options (headless)");
       GenericDialog gd = new GenericDialog(title);
-      for (ModuleItem<?> item : keys) addField(gd, item);
-      gd.addHelp(help(title, order));
+      for (Key k : keys) addField(gd, k);
+      gd.addHelp(help(title, keys));
       gd.showDialog();
       if (gd.wasCanceled()) return null;
-      for (ModuleItem<?> item : keys) values.put(item.getName(), readField(gd, item));
+      for (Key k : keys) values.put(k.name(), convert(items.get(k.name()), k.check(readField(gd, k))));
     } else {
-      for (ModuleItem<?> item : keys) {
-        String v = Macro.getValue(options, item.getName(), null);
-        if (v != null) values.put(item.getName(), convert(item, v.trim()));
+      for (Key k : keys) {
+        String v = Macro.getValue(options, k.name(), null);
+        if (v == null && k.type() == Key.Type.BOOLEAN && isFlag(options, k.name())) v = "true"; // a recorded checked box
+        if (v != null) values.put(k.name(), convert(items.get(k.name()), k.check(v)));
       }
     }
     return values;
   }
 
-  /** The dialog's Help: every key with its meaning and default, as {@code ./mflag COMMAND help} lists them. */
-  private static String help(String title, List<org.mflag.config.Key> keys) {
+  /** Whether {@code name} stands alone among the macro options, as ImageJ 1 records a checked box. */
+  static boolean isFlag(String options, String name) {
+    for (String word : options.trim().split("\\s+")) if (word.equals(name)) return true;
+    return false;
+  }
+
+  /** The dialog's Help: every key with its meaning, allowed values and default, as {@code ./mflag COMMAND help} lists them. */
+  private static String help(String title, List<Key> keys) {
     StringBuilder sb = new StringBuilder("<html><h3>" + title + "</h3><table>");
-    for (org.mflag.config.Key k : keys) {
+    for (Key k : keys) {
       sb.append("<tr><td><b>").append(k.name()).append("</b></td><td>").append(k.description().replace("<", "&lt;"))
-          .append(k.required() ? " (required)" : k.defaultValue().isEmpty() ? "" : " (default " + k.defaultValue() + ")").append("</td></tr>");
+          .append(" (").append(k.allowed().replace("<", "&lt;"))
+          .append(k.required() ? "; required" : k.defaultValue().isEmpty() ? "" : "; default " + k.defaultValue()).append(")</td></tr>");
     }
     return sb.append("</table><p>Macro: <tt>run(\"").append(title).append("\", \"key=value ...\")</tt></p></html>").toString();
   }
 
-  private static void addField(GenericDialog gd, ModuleItem<?> item) {
-    String name = item.getName();
-    Class<?> t = item.getType();
-    Object def = item.getDefaultValue();
-    if (item.getChoices() != null && !item.getChoices().isEmpty()) {
-      List<?> c = item.getChoices();
-      String[] items = new String[c.size()];
-      for (int i = 0; i < items.length; i++) items[i] = String.valueOf(c.get(i));
-      gd.addChoice(name, items, def == null ? items[0] : String.valueOf(def));
-    } else if (t == boolean.class || t == Boolean.class) {
-      gd.addCheckbox(name, Boolean.TRUE.equals(def));
-    } else if (t == File.class) {
-      if ("directory".equals(item.getWidgetStyle())) gd.addDirectoryField(name, def == null ? "" : def.toString(), 40);
-      else gd.addFileField(name, def == null ? "" : def.toString(), 40);
-    } else {
-      gd.addStringField(name, def == null ? "" : def.toString(), 20);
+  private static void addField(GenericDialog gd, Key k) {
+    String def = k.defaultValue() == null ? "" : k.defaultValue();
+    switch (k.type()) {
+      case CHOICE:
+        gd.addChoice(k.name(), k.choices().toArray(new String[0]), def);
+        break;
+      case BOOLEAN:
+        gd.addCheckbox(k.name(), k.defaultBoolean());
+        break;
+      case PATH:
+        if (k.isDirectory()) gd.addDirectoryField(k.name(), def, 40);
+        else gd.addFileField(k.name(), def, 40);
+        break;
+      default:
+        gd.addStringField(k.name(), def, 20);
     }
   }
 
-  private static Object readField(GenericDialog gd, ModuleItem<?> item) {
-    Class<?> t = item.getType();
-    if (item.getChoices() != null && !item.getChoices().isEmpty()) return gd.getNextChoice();
-    if (t == boolean.class || t == Boolean.class) return gd.getNextBoolean();
-    return convert(item, gd.getNextString().trim());
+  private static String readField(GenericDialog gd, Key k) {
+    switch (k.type()) {
+      case CHOICE:
+        return gd.getNextChoice();
+      case BOOLEAN:
+        return Boolean.toString(gd.getNextBoolean());
+      default:
+        return gd.getNextString().trim();
+    }
   }
 
-  /** A macro value as the field's type; the error names the key. */
+  /** A checked value as the field's type. */
   static Object convert(ModuleItem<?> item, String v) {
     Class<?> t = item.getType();
     try {

@@ -1,4 +1,4 @@
-package org.mflag.nn;
+package org.mflag.runtime;
 
 import ai.djl.engine.Engine;
 
