@@ -5,10 +5,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.mflag.config.Key;
+import org.mflag.config.KeyTable;
 import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
 import org.mflag.data.DatasetException;
 import org.mflag.model.ModelPackageException;
+import org.mflag.infer.Evaluate;
+import org.mflag.infer.InferenceKeys;
+import org.mflag.train.FinetuneConfig;
+import org.mflag.train.PretrainConfig;
 import org.mflag.train.TrainingException;
 import org.scijava.log.LogLevel;
 import org.scijava.log.StderrLogService;
@@ -36,6 +41,10 @@ public final class Main {
 
   /** Runs a command line and returns the exit code (0 ok, 1 failed, 2 bad usage). */
   public static int run(String[] argv) {
+    if (argv.length == 2 && isHelp(argv[0]) && argv[1].equals("markdown")) {
+      for (Map.Entry<String, String> t : readmeTables().entrySet()) System.out.println("### " + t.getKey() + "\n\n" + t.getValue());
+      return 0;
+    }
     if (argv.length == 0 || isHelp(argv[0])) {
       System.out.println(usage());
       return argv.length == 0 ? 2 : 0;
@@ -84,17 +93,36 @@ public final class Main {
   static String usage() {
     StringBuilder sb = new StringBuilder("usage: mflag COMMAND key=value ...\n\ncommands:\n");
     for (CliCommand c : COMMANDS.values()) sb.append(String.format("  %-20s %s%n", c.name(), c.summary()));
-    sb.append(String.format("  %-20s %s%n", "help", "this list; 'mflag COMMAND help' lists a command's keys"));
+    sb.append(String.format("  %-20s %s%n", "help", "this list; 'mflag COMMAND help' lists a command's keys; 'mflag help markdown' "
+        + "prints the README's key tables"));
     return sb.toString();
   }
 
   static String help(CliCommand cmd) {
-    StringBuilder sb = new StringBuilder("mflag " + cmd.name() + " key=value ...\n" + cmd.summary() + "\n\nkeys (default):\n");
+    StringBuilder sb = new StringBuilder("mflag " + cmd.name() + " key=value ...\n" + cmd.summary() + "\n\nkeys (default; allowed):\n");
     for (Key k : cmd.keys()) {
       String def = k.required() ? "required" : k.defaultValue().isEmpty() ? "empty" : k.defaultValue();
-      sb.append(String.format("  %-18s %s (%s)%s%n", k.name(), k.description(), def,
-          k.choices().isEmpty() ? "" : "; one of " + k.choices()));
+      sb.append(String.format("  %-18s %s (%s; %s)%n", k.name(), k.description(), def, k.allowed()));
     }
     return sb.toString();
+  }
+
+  /**
+   * The README's key tables, by section title, generated from the key declarations (ReadmeTest checks that
+   * the README holds each one verbatim; {@code mflag help markdown} prints them).
+   */
+  public static Map<String, String> readmeTables() {
+    Map<String, String> t = new LinkedHashMap<>();
+    t.put("pretrain", KeyTable.markdown(PretrainConfig.KEYS));
+    Map<String, List<Key>> finetune = new LinkedHashMap<>();
+    for (Task task : Task.values()) finetune.put(task.modelName(), FinetuneConfig.keys(task));
+    t.put("finetune-segmenter, finetune-classifier, finetune-detector", KeyTable.markdown(finetune));
+    t.put("evaluate", KeyTable.markdown(Evaluate.KEYS));
+    Map<String, List<Key>> inference = new LinkedHashMap<>();
+    inference.put("Segment", InferenceKeys.SEGMENT);
+    inference.put("Detect", InferenceKeys.DETECT);
+    inference.put("Classify", InferenceKeys.CLASSIFY);
+    t.put("M-FLAG Segment, Detect, Classify", KeyTable.markdown(inference));
+    return t;
   }
 }

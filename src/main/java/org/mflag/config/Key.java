@@ -289,7 +289,7 @@ public final class Key {
         sb.append("text");
     }
     if (auto) sb.append(", or auto");
-    if (optional && type != Type.TEXT) sb.append(", or empty");
+    if (allowsEmpty() && type != Type.TEXT) sb.append(", or empty");
     return sb.toString();
   }
 

@@ -24,7 +24,6 @@ import org.mflag.data.TaskDataset.Sample;
 import org.mflag.eval.MetricsReport;
 import org.mflag.infer.Scorer;
 import org.mflag.io.Archives;
-import org.mflag.io.NdArray;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
 import org.mflag.model.TaskGraph;
@@ -153,7 +152,7 @@ public final class Finetuner {
   }
 
   /** Fine-tuning as the loop sees it. */
-  private final class Run implements Trainable<TaskBatches.Batch> {
+  private final class Run extends SessionTrainable<TaskBatches.Batch> {
     private final Graphs graphs;
     private final Labelled data;
     private final ModelPackage pretrained;
@@ -163,6 +162,7 @@ public final class Finetuner {
     private final Checkpoints best = new Checkpoints(TrainingLoop.checkpointDir(cfg.output()).resolve("best"), 1);
 
     Run(Graphs graphs, Labelled data, ModelPackage pretrained, String tfVersion) {
+      super(graphs.train.parameters(), graphs.train.session());
       this.graphs = graphs;
       this.data = data;
       this.pretrained = pretrained;
@@ -208,20 +208,9 @@ public final class Finetuner {
 
     @Override
     public void initialise() throws ModelPackageException {
-      Parameters params = graphs.train.parameters();
-      Map<String, float[]> init = params.initialValues(cfg.seed());
-      if (pretrained != null) init.putAll(encoderWeights(pretrained, params));
-      params.assign(graphs.train.session(), init, "initialisation");
-    }
-
-    @Override
-    public Map<String, NdArray> snapshot() {
-      return graphs.train.parameters().snapshot(graphs.train.session());
-    }
-
-    @Override
-    public void restore(Map<String, NdArray> arrays, String source) {
-      graphs.train.parameters().assign(graphs.train.session(), Parameters.values(arrays), source);
+      Map<String, float[]> init = parameters().initialValues(cfg.seed());
+      if (pretrained != null) init.putAll(encoderWeights(pretrained, parameters()));
+      parameters().assign(session(), init, "initialisation");
     }
 
     @Override
@@ -279,8 +268,7 @@ public final class Finetuner {
 
     /** The validation split scored with the training graph's current weights. */
     private MetricsReport validate() {
-      FinetuneGraph g = graphs.train;
-      graphs.infer.load(g.parameters().read(g.session(), Parameters.Kind.TRAINABLE, Parameters.Kind.FROZEN, Parameters.Kind.BUFFER),
+      graphs.infer.load(parameters().read(session(), Parameters.Kind.TRAINABLE, Parameters.Kind.FROZEN, Parameters.Kind.BUFFER),
           "training graph");
       return score(graphs.infer);
     }

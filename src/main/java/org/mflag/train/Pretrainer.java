@@ -15,7 +15,6 @@ import org.mflag.data.PairBatches;
 import org.mflag.data.PairDataset;
 import org.mflag.data.PreprocessedCache;
 import org.mflag.data.Preprocessing;
-import org.mflag.io.NdArray;
 import org.mflag.loss.MFlagLoss;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
@@ -98,7 +97,7 @@ public final class Pretrainer {
   }
 
   /** Pre-training as the loop sees it. */
-  private final class Run implements Trainable<PairBatches.Batch> {
+  private final class Run extends SessionTrainable<PairBatches.Batch> {
     private final PretrainGraph graph;
     private final Corpus corpus;
     private final ReportVectors text;
@@ -107,6 +106,7 @@ public final class Pretrainer {
     private final String tfVersion;
 
     Run(PretrainGraph graph, Corpus corpus, String tfVersion) {
+      super(graph.parameters(), graph.session());
       this.graph = graph;
       this.corpus = corpus;
       this.text = corpus.text;
@@ -155,23 +155,12 @@ public final class Pretrainer {
 
     @Override
     public void initialise() throws IOException {
-      Parameters params = graph.parameters();
-      Map<String, float[]> values = params.initialValues(cfg.seed());
+      Map<String, float[]> values = parameters().initialValues(cfg.seed());
       if (cfg.initWeights() != null) {
-        values.putAll(WeightsImport.encoder(cfg.initWeights(), params));
+        values.putAll(WeightsImport.encoder(cfg.initWeights(), parameters()));
         log.info("encoder initialised from " + cfg.initWeights());
       }
-      params.assign(graph.session(), values, "initialisation");
-    }
-
-    @Override
-    public Map<String, NdArray> snapshot() {
-      return graph.parameters().snapshot(graph.session());
-    }
-
-    @Override
-    public void restore(Map<String, NdArray> arrays, String source) {
-      graph.parameters().assign(graph.session(), Parameters.values(arrays), source);
+      parameters().assign(session(), values, "initialisation");
     }
 
     @Override

@@ -1,10 +1,13 @@
 package org.mflag.fiji;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
+import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +24,7 @@ import org.scijava.command.CommandInfo;
 import org.scijava.command.CommandModule;
 import org.scijava.command.CommandService;
 import org.scijava.module.ModuleItem;
+import org.scijava.plugin.Parameter;
 
 class CommandsTest {
 
@@ -52,6 +56,59 @@ class CommandsTest {
         assertTrue(config.contains("\"" + info.getLabel() + "\", org.mflag.fiji.ij1.MFlagPlugin(\"" + c.getKey() + "\")"),
             info.getLabel() + " in plugins.config");
       }
+    }
+  }
+
+  /**
+   * One declaration per key: every command field starts at its key's declared default, has a type that
+   * holds the key's values, and is not persisted (SciJava reads {@code persist} from the annotation; a
+   * persisted field would give a macro that leaves the key out the value of an earlier dialog).
+   */
+  @Test
+  void everyFieldStartsAtItsKeysDefaultAndNothingIsPersisted() throws Exception {
+    try (Context ctx = new Context(CommandService.class)) {
+      for (java.util.Map.Entry<String, Class<? extends KeyCommand>> c : Commands.all().entrySet()) {
+        KeyCommand cmd = c.getValue().getDeclaredConstructor().newInstance();
+        for (Key k : cmd.keys()) {
+          String where = c.getKey() + "." + k.name();
+          Field f = cmd.field(k.name());
+          Object v = cmd.value(k.name());
+          if (k.required() || k.defaultValue().isEmpty() && f.getType() == File.class) {
+            assertNull(v, where + " starts empty");
+          } else if (v instanceof File) {
+            assertEquals(k.defaultValue(), ((File) v).getPath(), where);
+          } else if (v instanceof Number) {
+            assertEquals(Double.parseDouble(k.defaultValue()), ((Number) v).doubleValue(), 0.0, where);
+          } else {
+            assertEquals(k.defaultValue(), String.valueOf(v), where);
+          }
+          assertTrue(fieldFits(f.getType(), k), where + ": a " + f.getType().getSimpleName() + " field cannot hold " + k.allowed());
+          Parameter p = f.getAnnotation(Parameter.class);
+          assertNotNull(p, where + " is a @Parameter");
+          assertFalse(p.persist(), where + " must not be persisted");
+          if (f.getType() == File.class) assertEquals(k.isDirectory() ? "directory" : "open", p.style(), where + " chooser");
+        }
+        for (ModuleItem<?> item : ctx.service(CommandService.class).getCommand(c.getValue()).inputs()) {
+          if (!item.getType().getName().startsWith("org.scijava")) assertFalse(item.isPersisted(), c.getKey() + "." + item.getName());
+        }
+      }
+    }
+  }
+
+  private static boolean fieldFits(Class<?> t, Key k) {
+    if (t == String.class) return true;
+    if (k.allowsAuto()) return false;
+    switch (k.type()) {
+      case INTEGER:
+        return t == int.class || t == long.class;
+      case NUMBER:
+        return t == double.class;
+      case BOOLEAN:
+        return t == boolean.class;
+      case PATH:
+        return t == File.class;
+      default:
+        return false;
     }
   }
 

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mflag.TestData;
 import org.mflag.config.Task;
+import org.mflag.fiji.convert.ImageJResults;
+import org.mflag.infer.TaskModel;
 
 /**
  * A real, headless ImageJ 1 with the plugin installed as the README says (a jar holding
@@ -108,6 +110,32 @@ class ImageJ1MacroTest {
     // a detector is not a classifier: the message names the model's task
     String bad = IJ.runMacro("run(\"M-FLAG Classify\", \"model=[" + detector + "]\"); return \"ran\";");
     assertTrue(bad == null || bad.equals("[aborted]"), "the macro stops at the failed command, got " + bad);
+  }
+
+  /**
+   * A key the macro leaves out means its default, whatever an earlier run was given: the bridge runs M-FLAG
+   * Detect with a low confidence, then without the key, and the second run must find what the model's own
+   * confidence finds (a persisted field would reuse 0.001 and find every box again).
+   */
+  @Test
+  void aKeyLeftOutMeansItsDefaultNotTheValueOfTheRunBefore() throws Exception {
+    Path xray = TestData.manifest().resolveSibling("images").resolve("16660_3_1.png");
+    ImagePlus imp = IJ.openImage(xray.toString());
+    int expected;
+    try (TaskModel net = TaskModel.open(detector, Task.DETECTION)) {
+      expected = net.boxes(ImageJResults.slice(imp, 1), net.confidence(), net.nmsIou()).size();
+    }
+    Interpreter.batchMode = true;
+    String low = "run(\"M-FLAG Detect\", \"model=[" + detector + "] add_to=none confidence=0.001\"); return \"\" + nResults;";
+    String plain = "run(\"M-FLAG Detect\", \"model=[" + detector + "] add_to=none\"); return \"\" + nResults;";
+    ResultsTable.getResultsTable().reset();
+    WindowManager.setTempCurrentImage(imp);
+    int many = Integer.parseInt(IJ.runMacro(low));
+    ResultsTable.getResultsTable().reset();
+    WindowManager.setTempCurrentImage(imp);
+    int atDefault = Integer.parseInt(IJ.runMacro(plain));
+    assertTrue(many > expected, "confidence=0.001 finds more boxes (" + many + ") than the model's confidence (" + expected + ")");
+    assertEquals(expected, atDefault, "without confidence= the model's confidence applies, not the 0.001 of the run before");
   }
 
   @Test

@@ -1,11 +1,11 @@
 package org.mflag.fiji.command;
 
-import java.io.File;
 import java.util.List;
 import org.mflag.config.Key;
 import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.train.PretrainConfig;
 import org.mflag.train.Pretrainer;
+import org.mflag.train.TrainingListener;
 import org.mflag.train.TrainingResult;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
@@ -20,29 +20,9 @@ import org.scijava.plugin.Plugin;
  * same {@link PretrainConfig#fromKeyValues} checks. Nothing here touches AWT, so it runs headless.
  */
 @Plugin(type = Command.class, headless = true, label = "M-FLAG Pretrain")
-public class PretrainCommand extends KeyCommand {
-  @Parameter(style = "open", persist = false)
-  private File manifest;
-  @Parameter(persist = false)
-  private String image_column;
+public class PretrainCommand extends TrainingCommand {
   @Parameter(persist = false)
   private String text_column;
-  @Parameter(persist = false)
-  private String id_column;
-  @Parameter(style = "directory", persist = false)
-  private File output;
-  @Parameter(persist = false)
-  private String encoder;
-  @Parameter(persist = false)
-  private int image_size;
-  @Parameter(persist = false)
-  private int batch_size;
-  @Parameter(persist = false)
-  private int epochs;
-  @Parameter(persist = false)
-  private double lr;
-  @Parameter(persist = false)
-  private double weight_decay;
   @Parameter(persist = false)
   private String warmup_steps;
   @Parameter(persist = false)
@@ -56,28 +36,14 @@ public class PretrainCommand extends KeyCommand {
   @Parameter(persist = false)
   private String orth_variant;
   @Parameter(persist = false)
-  private long seed;
-  @Parameter(persist = false)
-  private boolean resume;
-  @Parameter(persist = false)
   private int checkpoint_every;
   @Parameter(persist = false)
   private String text_model;
   @Parameter(persist = false)
   private String init_weights;
   @Parameter(persist = false)
-  private int workers;
-  @Parameter(persist = false)
-  private String on_bad_input;
-  @Parameter(persist = false)
   private String cache_dir;
-  @Parameter(persist = false)
-  private int log_every;
-  @Parameter(persist = false)
-  private long max_steps;
 
-  @Parameter(type = ItemIO.OUTPUT, label = "Model folder")
-  private File model;
   @Parameter(type = ItemIO.OUTPUT, label = "Final loss")
   private double final_loss;
 
@@ -92,31 +58,16 @@ public class PretrainCommand extends KeyCommand {
   }
 
   @Override
-  public void run() {
-    try {
-      PretrainConfig cfg = PretrainConfig.fromKeyValues(keyValues());
-      TrainingResult r = new Pretrainer(cfg, new ImageFileDecoder(), logger()).run(trainingProgress(), this::isCanceled);
-      model = r.outcome == TrainingResult.Outcome.COMPLETED ? cfg.output().toFile() : null;
-      final_loss = r.lastLoss;
-      clearProgress();
-    } catch (Exception e) {
-      throw failure(e);
-    }
+  protected TrainingResult train(TrainingListener listener) throws Exception {
+    return new Pretrainer(PretrainConfig.fromKeyValues(keyValues()), new ImageFileDecoder(), logger()).run(listener, this::isCanceled);
   }
 
-  public File getModel() {
-    return model;
+  @Override
+  protected void finished(TrainingResult r) {
+    final_loss = r.lastLoss;
   }
 
   public double getFinalLoss() {
     return final_loss;
-  }
-
-  public void setManifest(File manifest) {
-    this.manifest = manifest;
-  }
-
-  public void setOutput(File output) {
-    this.output = output;
   }
 }

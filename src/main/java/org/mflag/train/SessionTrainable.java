@@ -1,0 +1,41 @@
+package org.mflag.train;
+
+import java.util.Map;
+import org.mflag.io.NdArray;
+import org.mflag.nn.Parameters;
+import org.tensorflow.Session;
+
+/**
+ * A {@link Trainable} whose state lives in a TensorFlow session: its checkpoints are every variable of
+ * its {@link Parameters} (weights, batch-norm statistics, AdamW slots and step), by name.
+ *
+ * @param <B> the batch type
+ */
+abstract class SessionTrainable<B> implements Trainable<B> {
+
+  private final Parameters parameters;
+  private final Session session;
+
+  SessionTrainable(Parameters parameters, Session session) {
+    this.parameters = parameters;
+    this.session = session;
+  }
+
+  Parameters parameters() {
+    return parameters;
+  }
+
+  Session session() {
+    return session;
+  }
+
+  @Override
+  public Map<String, NdArray> snapshot() {
+    return parameters.snapshot(session);
+  }
+
+  @Override
+  public void restore(Map<String, NdArray> arrays, String source) {
+    parameters.assign(session, Parameters.values(arrays), source);
+  }
+}
