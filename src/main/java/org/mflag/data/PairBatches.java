@@ -6,9 +6,9 @@ import java.util.SplittableRandom;
  * Pre-training batches of image-report pairs: the order of an epoch is a permutation drawn from (seed,
  * epoch) and each image's augmentation from (seed, epoch, position), so a batch depends only on its
  * global step. The last incomplete batch of an epoch is dropped (batch norm and the orthogonality loss
- * need full batches). A {@link BatchLoader.Source} for the {@link BatchLoader}.
+ * need full batches).
  */
-public final class PairBatches implements BatchLoader.Source<PairBatches.Batch> {
+public final class PairBatches implements Batches<PairBatches.Batch> {
 
   /** A batch: images [B, size, size, 1] normalised, and the dataset indices of its pairs. */
   public static final class Batch {
@@ -44,6 +44,12 @@ public final class PairBatches implements BatchLoader.Source<PairBatches.Batch> 
     this.seed = seed;
   }
 
+  @Override
+  public int batchSize() {
+    return batchSize;
+  }
+
+  @Override
   public int stepsPerEpoch() {
     return data.size() / batchSize;
   }

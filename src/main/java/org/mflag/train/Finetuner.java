@@ -157,33 +157,16 @@ public final class Finetuner {
     private final Labelled data;
     private final ModelPackage pretrained;
     private final String tfVersion;
-    private final TaskBatches batches;
     private final EarlyStopping selection;
     private final Checkpoints best = new Checkpoints(TrainingLoop.checkpointDir(cfg.output()).resolve("best"), 1);
 
     Run(Graphs graphs, Labelled data, ModelPackage pretrained, String tfVersion) {
-      super(graphs.train.parameters(), graphs.train.session());
+      super(graphs.train.parameters(), graphs.train.session(), new TaskBatches(graphs.spec, data.train, cfg.seed()));
       this.graphs = graphs;
       this.data = data;
       this.pretrained = pretrained;
       this.tfVersion = tfVersion;
-      this.batches = new TaskBatches(graphs.spec, data.train, cfg.seed());
       this.selection = new EarlyStopping(cfg.task().primaryMetric(), cfg.patience());
-    }
-
-    @Override
-    public TaskBatches.Batch batch(long step) {
-      return batches.batch(step);
-    }
-
-    @Override
-    public int batchSize() {
-      return graphs.spec.batch;
-    }
-
-    @Override
-    public int stepsPerEpoch() {
-      return batches.stepsPerEpoch();
     }
 
     @Override

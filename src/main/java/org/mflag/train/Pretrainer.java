@@ -101,33 +101,16 @@ public final class Pretrainer {
     private final PretrainGraph graph;
     private final Corpus corpus;
     private final ReportVectors text;
-    private final PairBatches batches;
     private final LearningRateSchedule schedule;
     private final String tfVersion;
 
     Run(PretrainGraph graph, Corpus corpus, String tfVersion) {
-      super(graph.parameters(), graph.session());
+      super(graph.parameters(), graph.session(), new PairBatches(corpus.data, cfg.batchSize(), cfg.imageSize(), cfg.seed()));
       this.graph = graph;
       this.corpus = corpus;
       this.text = corpus.text;
       this.tfVersion = tfVersion;
-      this.batches = new PairBatches(corpus.data, cfg.batchSize(), cfg.imageSize(), cfg.seed());
-      this.schedule = cfg.schedule((long) batches.stepsPerEpoch() * cfg.epochs(), batches.stepsPerEpoch());
-    }
-
-    @Override
-    public PairBatches.Batch batch(long step) {
-      return batches.batch(step);
-    }
-
-    @Override
-    public int batchSize() {
-      return cfg.batchSize();
-    }
-
-    @Override
-    public int stepsPerEpoch() {
-      return batches.stepsPerEpoch();
+      this.schedule = cfg.schedule((long) stepsPerEpoch() * cfg.epochs(), stepsPerEpoch());
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import org.mflag.config.Task;
 import org.mflag.data.Augmentation;
 import org.mflag.data.BatchLoader;
+import org.mflag.data.Batches;
 import org.mflag.data.Box;
 import org.mflag.data.Preprocessing;
 import org.mflag.data.TaskDataset;
@@ -19,7 +20,7 @@ import org.mflag.nn.YoloLayout;
  * augmentation from (seed, epoch, position), as in pre-training, so a batch depends on its step alone
  * and the {@link BatchLoader} builds it ahead on its threads. The last incomplete batch is dropped.
  */
-final class TaskBatches implements BatchLoader.Source<TaskBatches.Batch> {
+final class TaskBatches implements Batches<TaskBatches.Batch> {
 
   /** Images [B, S, S, 1] normalised, and the targets in the order {@link FinetuneGraph} feeds them. */
   static final class Batch {
@@ -44,7 +45,13 @@ final class TaskBatches implements BatchLoader.Source<TaskBatches.Batch> {
     this.layout = spec.task == Task.DETECTION ? new YoloLayout(spec.size) : null;
   }
 
-  int stepsPerEpoch() {
+  @Override
+  public int batchSize() {
+    return spec.batch;
+  }
+
+  @Override
+  public int stepsPerEpoch() {
     return train.size() / spec.batch;
   }
 
