@@ -92,7 +92,7 @@ class KeysTest {
     String readme = new String(Files.readAllBytes(Path.of("README.md")), StandardCharsets.UTF_8);
     for (Map.Entry<String, String> t : Main.readmeTables().entrySet()) {
       assertTrue(readme.contains(t.getValue()), "README.md lacks the current key table of " + t.getKey()
-          + " (./mflag help markdown prints it):\n" + t.getValue());
+          + " (scripts/update-readme-keys.py puts it there):\n" + t.getValue());
     }
   }
 }

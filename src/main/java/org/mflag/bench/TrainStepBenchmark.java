@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.mflag.loss.MFlagLoss;
 import org.mflag.nn.Architecture;
 import org.mflag.train.PretrainGraph;
 import org.tensorflow.GraphOperation;
@@ -64,7 +63,7 @@ final class TrainStepBenchmark {
     r.batch = batch;
     r.imageSize = size;
     r.steps = steps;
-    try (PretrainGraph g = new PretrainGraph(arch, batch, size, 768, new MFlagLoss(1f, MFlagLoss.OrthVariant.OFFICIAL), 0.05)) {
+    try (PretrainGraph g = new PretrainGraph(PretrainGraph.Spec.of(arch, batch, size, 768))) {
       g.parameters().assign(g.session(), g.parameters().initialValues(1), "init");
       FlopCount flops = FlopCount.of(g.stepRoots(), batch);
       r.flopsPerStep = flops.total();

@@ -28,7 +28,7 @@ public final class Main {
 
   static {
     for (CliCommand c : new CliCommand[] {new PretrainCli(), new FinetuneCli(Task.SEGMENTATION), new FinetuneCli(Task.CLASSIFICATION),
-        new FinetuneCli(Task.DETECTION), new EvaluateCli(), new ExperimentCli(), new EmbedReportsCli(), new BenchCli()}) {
+        new FinetuneCli(Task.DETECTION), new EvaluateCli(), new ExperimentCli(), new EmbedReportsCli(), new BenchCli(), new AboutCli()}) {
       COMMANDS.put(c.name(), c);
     }
   }

@@ -39,6 +39,8 @@ public final class Key {
   private final boolean optional;
   private final boolean operational;
   private final boolean directory;
+  private final java.util.regex.Pattern pattern;
+  private final String patternText;
 
   private Key(Builder b) {
     name = b.name;
@@ -54,6 +56,8 @@ public final class Key {
     optional = b.optional;
     operational = b.operational;
     directory = b.directory;
+    pattern = b.pattern;
+    patternText = b.patternText;
   }
 
   /** Free text (a column name, a model name); {@code defaultValue} null means required. */
@@ -139,6 +143,14 @@ public final class Key {
   public Key operational() {
     Builder b = copy();
     b.operational = true;
+    return b.build();
+  }
+
+  /** A text key whose values must match {@code regex} (whole, without case); {@code allowed} says so in words. */
+  public Key matching(String regex, String allowed) {
+    Builder b = copy();
+    b.pattern = java.util.regex.Pattern.compile(regex, java.util.regex.Pattern.CASE_INSENSITIVE);
+    b.patternText = allowed;
     return b.build();
   }
 
@@ -261,7 +273,8 @@ public final class Key {
         if (!choices.contains(v.toLowerCase(Locale.ROOT))) throw bad(v, "allowed values are " + choices);
         return v.toLowerCase(Locale.ROOT);
       default:
-        return v;
+        if (pattern != null && !pattern.matcher(v).matches()) throw bad(v, "allowed values are " + patternText);
+        return pattern != null ? v.toLowerCase(Locale.ROOT) : v;
     }
   }
 
@@ -286,7 +299,7 @@ public final class Key {
         sb.append(directory ? "folder" : "file");
         break;
       default:
-        sb.append("text");
+        sb.append(pattern != null ? patternText : "text");
     }
     if (auto) sb.append(", or auto");
     if (allowsEmpty() && type != Type.TEXT) sb.append(", or empty");
@@ -361,6 +374,8 @@ public final class Key {
     b.optional = optional;
     b.operational = operational;
     b.directory = directory;
+    b.pattern = pattern;
+    b.patternText = patternText;
     return b;
   }
 
@@ -383,6 +398,8 @@ public final class Key {
     boolean optional;
     boolean operational;
     boolean directory;
+    java.util.regex.Pattern pattern;
+    String patternText;
 
     Builder(String name, Type type, String defaultValue, String description) {
       this.name = name;

@@ -24,6 +24,7 @@ import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
 import org.mflag.model.SavedModelPredictor;
 import org.mflag.model.TaskGraph;
+import org.mflag.runtime.Devices;
 import org.scijava.log.Logger;
 
 /**
@@ -47,13 +48,15 @@ public final class Evaluate {
       DataKeys.MASK_COLUMN, DataKeys.IGNORE_VALUE, DataKeys.LABEL_COLUMN, DataKeys.LABEL_COLUMNS,
       DataKeys.BOXES.withDefault("").describedAs("detection: COCO JSON file with the true boxes (required to evaluate a detector)"),
       InferenceKeys.modelsValue(InferenceKeys.THRESHOLD), InferenceKeys.modelsValue(InferenceKeys.CONFIDENCE),
-      InferenceKeys.modelsValue(InferenceKeys.NMS_IOU), BATCH_SIZE, DataKeys.WORKERS, DataKeys.ON_BAD_INPUT));
+      InferenceKeys.modelsValue(InferenceKeys.NMS_IOU), BATCH_SIZE, Devices.DEVICE, DataKeys.WORKERS, DataKeys.ON_BAD_INPUT));
 
   private Evaluate() {}
 
   /** Evaluates and writes {@code metrics.json} and {@code metrics.csv}; returns the metrics. */
   public static MetricsReport run(KeyValues kv, ImageDecoder decoder, Logger log)
       throws ModelPackageException, DatasetException, IOException {
+    Devices.Plan devices = Devices.resolve(kv.string(Devices.DEVICE));
+    log.info("device: " + devices.describe());
     ModelPackage p = ModelPackage.open(kv.path(MODEL));
     Task task;
     try {
@@ -85,7 +88,7 @@ public final class Evaluate {
     if (data.samples().isEmpty()) throw new DatasetException("manifest " + m.file() + ": no usable rows in split '" + which + "'");
     Scorer.Decision decision = decision(kv, p);
     MetricsReport e;
-    try (SavedModelPredictor predictor = p.savedModelPredictor()) {
+    try (SavedModelPredictor predictor = p.savedModelPredictor(devices)) {
       String out = TaskGraph.outputName(task);
       e = new Scorer(task, td, size, kv.integer(BATCH_SIZE)).score(data.samples(), (images, n) -> predictor.predict(images, n, out),
           decision);

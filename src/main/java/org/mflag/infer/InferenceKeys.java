@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import org.mflag.config.Key;
+import org.mflag.runtime.Devices;
 
 /**
  * The keys of applying a fine-tuned model: the decision thresholds (which fine-tuning records in the
@@ -33,10 +34,10 @@ public final class InferenceKeys {
       "least overlap of neighbouring tiles in network pixels (with scale); auto = an eighth of the network input").atLeast(0).orAuto();
 
   public static final List<Key> SEGMENT = Collections.unmodifiableList(Arrays.asList(MODEL, OUTPUT, ADD_TO, PROBABILITY_MAP,
-      modelsValue(THRESHOLD), SCALE, OVERLAP));
+      modelsValue(THRESHOLD), SCALE, OVERLAP, Devices.DEVICE));
   public static final List<Key> DETECT = Collections.unmodifiableList(Arrays.asList(MODEL, ADD_TO, modelsValue(CONFIDENCE),
-      modelsValue(NMS_IOU)));
-  public static final List<Key> CLASSIFY = Collections.unmodifiableList(Arrays.asList(MODEL));
+      modelsValue(NMS_IOU), Devices.DEVICE));
+  public static final List<Key> CLASSIFY = Collections.unmodifiableList(Arrays.asList(MODEL, Devices.DEVICE));
 
   private InferenceKeys() {}
 

@@ -9,6 +9,7 @@ import org.mflag.data.Preprocessing;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
 import org.mflag.model.SavedModelPredictor;
+import org.mflag.runtime.Devices;
 import org.mflag.model.TaskGraph;
 
 /**
@@ -39,6 +40,11 @@ public final class TaskModel implements AutoCloseable {
 
   /** Opens a package and checks that it was fine-tuned for {@code expected} (null: any task). */
   public static TaskModel open(java.nio.file.Path dir, Task expected) throws ModelPackageException {
+    return open(dir, expected, null);
+  }
+
+  /** As {@link #open(java.nio.file.Path, Task)}, computing on {@code devices} (DJL's default device when null). */
+  public static TaskModel open(java.nio.file.Path dir, Task expected, Devices.Plan devices) throws ModelPackageException {
     ModelPackage p = ModelPackage.open(dir);
     Task task;
     try {
@@ -51,7 +57,7 @@ public final class TaskModel implements AutoCloseable {
       throw new ModelPackageException(dir + ": a " + task.key() + " model, not a " + expected.key() + " model (written by finetune-"
           + task.modelName() + ")");
     }
-    return new TaskModel(p, task, p.savedModelPredictor());
+    return new TaskModel(p, task, p.savedModelPredictor(devices));
   }
 
   public ModelPackage modelPackage() {

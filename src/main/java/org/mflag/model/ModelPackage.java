@@ -14,6 +14,7 @@ import org.mflag.io.Hashing;
 import org.mflag.io.NdArray;
 import org.mflag.io.Npy;
 import org.mflag.nn.Architecture;
+import org.mflag.runtime.Devices;
 import org.mflag.runtime.TensorFlowRuntime;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.SessionFunction;
@@ -404,8 +405,13 @@ public final class ModelPackage {
 
   /** Opens the package's SavedModel through DJL's TensorFlow engine (any task). */
   public SavedModelPredictor savedModelPredictor() throws ModelPackageException {
+    return savedModelPredictor(null);
+  }
+
+  /** As {@link #savedModelPredictor()}, computing on {@code devices} (DJL's default device when null). */
+  public SavedModelPredictor savedModelPredictor(Devices.Plan devices) throws ModelPackageException {
     TensorFlowRuntime.ensureLoaded();
-    return SavedModelPredictor.load(savedModelDir(), imageSize());
+    return SavedModelPredictor.load(savedModelDir(), imageSize(), devices);
   }
 
   /** The classes of a fine-tuned package ({@code config.mflag.classes}), empty for an encoder. */

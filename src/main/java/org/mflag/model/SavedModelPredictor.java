@@ -12,6 +12,7 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.nio.file.Path;
+import org.mflag.runtime.Devices;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -24,18 +25,27 @@ public final class SavedModelPredictor implements AutoCloseable {
   private final ZooModel<NDList, NDList> model;
   private final Predictor<NDList, NDList> predictor;
   private final int size;
+  private final ai.djl.Device device;
 
-  private SavedModelPredictor(ZooModel<NDList, NDList> model, int size) {
+  private SavedModelPredictor(ZooModel<NDList, NDList> model, int size, ai.djl.Device device) {
     this.model = model;
     this.predictor = model.newPredictor();
     this.size = size;
+    this.device = device;
   }
 
   static SavedModelPredictor load(Path savedModel, int size) throws ModelPackageException {
+    return load(savedModel, size, null);
+  }
+
+  /** Loads through DJL on {@code devices} (DJL's default device when null). */
+  static SavedModelPredictor load(Path savedModel, int size, Devices.Plan devices) throws ModelPackageException {
+    ai.djl.Device device = devices == null ? null : devices.usesGpu() ? ai.djl.Device.gpu(devices.gpuIndex()) : ai.djl.Device.cpu();
     try {
-      Criteria<NDList, NDList> c = Criteria.builder().setTypes(NDList.class, NDList.class)
-          .optModelPath(savedModel).optEngine("TensorFlow").build();
-      return new SavedModelPredictor(c.loadModel(), size);
+      Criteria.Builder<NDList, NDList> b = Criteria.builder().setTypes(NDList.class, NDList.class)
+          .optModelPath(savedModel).optEngine("TensorFlow");
+      if (device != null) b.optDevice(device);
+      return new SavedModelPredictor(b.build().loadModel(), size, device);
     } catch (IOException | ModelNotFoundException | MalformedModelException e) {
       throw new ModelPackageException("SavedModel " + savedModel + " cannot be loaded by DJL: " + e.getMessage(), e);
     }
@@ -43,7 +53,7 @@ public final class SavedModelPredictor implements AutoCloseable {
 
   /** The outputs for n normalised images [n, size, size, 1], by output name (DJL may append ":0"). */
   public Map<String, float[]> predict(float[] images, int n) {
-    try (NDManager m = NDManager.newBaseManager("TensorFlow")) {
+    try (NDManager m = device == null ? NDManager.newBaseManager("TensorFlow") : NDManager.newBaseManager(device, "TensorFlow")) {
       NDArray x = m.create(images, new Shape(n, size, size, 1));
       x.setName(EncoderGraph.INPUT_IMAGE);
       Map<String, float[]> out = new LinkedHashMap<>();

@@ -9,6 +9,7 @@ import org.mflag.nn.Mode;
 import org.mflag.nn.Parameters;
 import org.mflag.config.Task;
 import org.mflag.nn.TaskNetwork;
+import org.mflag.runtime.Devices;
 import org.mflag.runtime.TensorFlowRuntime;
 import org.mflag.nn.Tensors;
 import org.tensorflow.Graph;
@@ -37,8 +38,49 @@ public final class TaskGraph implements AutoCloseable {
   private final Task task;
   private final int size;
 
+  /** What the inference graph is: task, encoder, input size, classes (and whether multi-label), and where it computes. */
+  public static final class Spec {
+    final Task task;
+    final Architecture arch;
+    final int size;
+    int classes = 1;
+    boolean multiLabel;
+    Devices.Plan devices;
+
+    private Spec(Task task, Architecture arch, int size) {
+      this.task = task;
+      this.arch = arch;
+      this.size = size;
+    }
+
+    public static Spec of(Task task, Architecture arch, int size) {
+      return new Spec(task, arch, size);
+    }
+
+    public Spec optClasses(int n, boolean multi) {
+      classes = n;
+      multiLabel = multi;
+      return this;
+    }
+
+    /** Where the session computes; TensorFlow's default placement when not given. */
+    public Spec optDevices(Devices.Plan v) {
+      devices = v;
+      return this;
+    }
+  }
+
   public TaskGraph(Task task, Architecture arch, int size, int classes, boolean multiLabel) {
+    this(Spec.of(task, arch, size).optClasses(classes, multiLabel));
+  }
+
+  public TaskGraph(Spec spec) {
     TensorFlowRuntime.ensureLoaded();
+    Task task = spec.task;
+    Architecture arch = spec.arch;
+    int size = spec.size;
+    int classes = spec.classes;
+    boolean multiLabel = spec.multiLabel;
     this.task = task;
     this.size = size;
     graph = new Graph();
@@ -49,7 +91,7 @@ public final class TaskGraph implements AutoCloseable {
     Operand<TFloat32> raw = TaskNetwork.build(task, l, l, arch, image, size, classes);
     output = tf.withName(outputName(task)).identity(TaskNetwork.predictions(tf, task, raw, size, classes, multiLabel));
     params.seal();
-    session = new Session(graph);
+    session = spec.devices == null ? new Session(graph) : spec.devices.open(graph);
   }
 
   /** The package output of a task: {@code probability}, {@code class_probability} or {@code detections}. */

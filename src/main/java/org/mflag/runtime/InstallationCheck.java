@@ -34,12 +34,41 @@ public final class InstallationCheck {
       return out;
     }
     Engine engine = Engine.getEngine("TensorFlow");
-    out.add("tensorflow: " + version + " through DJL " + Engine.getDjlVersion() + ", " + engine.getGpuCount() + " GPU(s)");
+    List<Integer> gpus = Devices.usableGpus();
+    out.add("tensorflow: " + version + " through DJL " + Engine.getDjlVersion() + "; GPUs TensorFlow computes on: "
+        + (gpus.isEmpty() ? "none (" + Devices.whyNoGpu() + ")" : gpus) + "; DJL counts " + engine.getGpuCount());
+    out.add("device=auto would use: " + Devices.resolve("auto").describe());
+    out.addAll(loadedGpuLibraries());
     List<Device> devices = new ArrayList<>();
     devices.add(Device.cpu());
-    for (int i = 0; i < engine.getGpuCount(); i++) devices.add(Device.gpu(i));
+    for (int i : gpus) devices.add(Device.gpu(i));
     for (Device d : devices) out.add(time(d));
     out.add("cache: " + cacheDir + " (report embeddings, unpacked language model, preprocessed images)");
+    return out;
+  }
+
+  /**
+   * The CUDA, cuDNN and cuBLAS libraries this process has loaded, and from where (Linux: {@code /proc/self/maps}),
+   * so that "GPU" can be traced to the files that provide it.
+   */
+  static List<String> loadedGpuLibraries() {
+    java.nio.file.Path maps = java.nio.file.Path.of("/proc/self/maps");
+    if (!java.nio.file.Files.isReadable(maps)) return List.of("cuda libraries loaded: unknown (no /proc/self/maps)");
+    java.util.Set<String> libs = new java.util.TreeSet<>();
+    try {
+      for (String line : java.nio.file.Files.readAllLines(maps)) {
+        int slash = line.indexOf('/');
+        if (slash < 0) continue;
+        String path = line.substring(slash);
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        if (name.matches("lib(cuda|cudart|cudnn|cublas|cublasLt|cufft|cusolver|cusparse|nvrtc|nccl)[^/]*\\.so.*")) libs.add(path);
+      }
+    } catch (java.io.IOException e) {
+      return List.of("cuda libraries loaded: unknown (" + e.getMessage() + ")");
+    }
+    if (libs.isEmpty()) return List.of("cuda libraries loaded: none");
+    List<String> out = new ArrayList<>();
+    for (String l : libs) out.add("cuda library loaded: " + l);
     return out;
   }
 

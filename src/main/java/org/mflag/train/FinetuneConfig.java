@@ -13,6 +13,7 @@ import org.mflag.data.DataKeys;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.infer.Scorer;
 import org.mflag.nn.Architecture;
+import org.mflag.runtime.Devices;
 
 /**
  * A fine-tuning run of one downstream task, immutable and checked when built: every key is validated by
@@ -67,7 +68,7 @@ public final class FinetuneConfig {
       default:
         throw new IllegalArgumentException(task.toString());
     }
-    k.addAll(Arrays.asList(TrainingKeys.SEED, TrainingKeys.RESUME, DataKeys.WORKERS, DataKeys.ON_BAD_INPUT, TrainingKeys.LOG_EVERY,
+    k.addAll(Arrays.asList(TrainingKeys.SEED, TrainingKeys.RESUME, Devices.DEVICE, DataKeys.WORKERS, DataKeys.ON_BAD_INPUT, TrainingKeys.LOG_EVERY,
         TrainingKeys.MAX_STEPS));
     return Collections.unmodifiableList(k);
   }
@@ -232,6 +233,11 @@ public final class FinetuneConfig {
 
   public boolean resume() {
     return kv.bool(TrainingKeys.RESUME);
+  }
+
+  /** The {@code device} key's value (resolved by {@link Devices#resolve} when the run starts). */
+  public String device() {
+    return kv.string(Devices.DEVICE);
   }
 
   public int workers() {

@@ -85,7 +85,7 @@ final class FinetuneGraph implements AutoCloseable {
     before.add(tf.identity(loss));
     train = new AdamW(0.9f, 0.999f, 1e-8f, (float) spec.weightDecay).minimize(params, loss, lr, before);
     params.seal();
-    session = new Session(graph);
+    session = spec.devices == null ? new Session(graph) : spec.devices.open(graph);
   }
 
   static List<long[]> shapes(Task task, int b, int s, int c, int maxBoxes) {

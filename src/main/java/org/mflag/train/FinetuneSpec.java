@@ -3,6 +3,7 @@ package org.mflag.train;
 import java.util.Arrays;
 import org.mflag.config.Task;
 import org.mflag.nn.Architecture;
+import org.mflag.runtime.Devices;
 
 /**
  * What shapes a fine-tuning graph and its batches: task, encoder, input size, batch, classes, most boxes
@@ -22,6 +23,8 @@ final class FinetuneSpec {
   final boolean freezeEncoder;
   final float[] classWeights;
   final double weightDecay;
+  /** Where the sessions compute; TensorFlow's default placement when null. */
+  final Devices.Plan devices;
 
   private FinetuneSpec(Builder b) {
     task = b.task;
@@ -34,6 +37,7 @@ final class FinetuneSpec {
     freezeEncoder = b.freezeEncoder;
     classWeights = b.classWeights != null ? b.classWeights.clone() : ones(b.classes);
     weightDecay = b.weightDecay;
+    devices = b.devices;
   }
 
   static Builder builder(Task task, Architecture arch, int size, int batch) {
@@ -57,6 +61,7 @@ final class FinetuneSpec {
     private boolean freezeEncoder;
     private float[] classWeights;
     private double weightDecay;
+    private Devices.Plan devices;
 
     private Builder(Task task, Architecture arch, int size, int batch) {
       this.task = task;
@@ -88,6 +93,11 @@ final class FinetuneSpec {
 
     Builder optWeightDecay(double v) {
       weightDecay = v;
+      return this;
+    }
+
+    Builder optDevices(Devices.Plan v) {
+      devices = v;
       return this;
     }
 

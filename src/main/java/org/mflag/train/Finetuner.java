@@ -31,6 +31,7 @@ import org.mflag.model.TaskPackage;
 import org.mflag.nn.Architecture;
 import org.mflag.nn.Parameters;
 import org.mflag.nn.TaskNetwork;
+import org.mflag.runtime.Devices;
 import org.mflag.runtime.TensorFlowRuntime;
 import org.scijava.log.Logger;
 
@@ -59,6 +60,8 @@ public final class Finetuner {
     TrainingLoop loop = new TrainingLoop(TrainingLoop.Options.in(cfg.output(), cfg.fingerprint()).optResume(cfg.resume())
         .optLogEvery(cfg.logEvery()).optMaxSteps(cfg.maxSteps()).optWorkers(cfg.workers()), log);
     String tfVersion = TensorFlowRuntime.ensureLoaded();
+    Devices.Plan devices = Devices.resolve(cfg.device());
+    log.info("device: " + devices.describe());
     log.info(FinetuneConfig.command(cfg.task()) + " " + cfg.toKeyValues());
     Labelled d = read();
     ModelPackage pretrained = cfg.encoderModel() == null ? null : ModelPackage.open(cfg.encoderModel());
@@ -67,9 +70,10 @@ public final class Finetuner {
       throw new IllegalArgumentException("encoder=" + cfg.encoder().key() + " but encoder_model " + cfg.encoderModel() + " holds a "
           + arch.key());
     }
-    FinetuneSpec spec = spec(d, arch);
+    FinetuneSpec spec = spec(d, arch, devices);
     try (FinetuneGraph g = new FinetuneGraph(spec);
-        TaskGraph v = new TaskGraph(cfg.task(), arch, spec.size, spec.classes, spec.multiLabel)) {
+        TaskGraph v = new TaskGraph(TaskGraph.Spec.of(cfg.task(), arch, spec.size).optClasses(spec.classes, spec.multiLabel)
+            .optDevices(devices))) {
       log.info(String.format("%s %s: %,d trainable parameters, encoder %s (%s)", arch.key(), cfg.task().modelName(),
           g.parameters().count(Parameters.Kind.TRAINABLE), spec.freezeEncoder ? "frozen" : "trained",
           pretrained == null ? "random init" : cfg.encoderModel()));
@@ -118,11 +122,11 @@ public final class Finetuner {
     return d;
   }
 
-  private FinetuneSpec spec(Labelled d, Architecture arch) {
+  private FinetuneSpec spec(Labelled d, Architecture arch, Devices.Plan devices) {
     int batch = Math.min(cfg.batchSize(), d.train.size());
     int classes = d.task.classes.size();
     FinetuneSpec.Builder b = FinetuneSpec.builder(cfg.task(), arch, cfg.imageSize(), batch).optClasses(classes, d.task.multiLabel)
-        .optFreezeEncoder(cfg.freezeEncoder()).optWeightDecay(cfg.weightDecay());
+        .optFreezeEncoder(cfg.freezeEncoder()).optWeightDecay(cfg.weightDecay()).optDevices(devices);
     if (cfg.task() == Task.DETECTION) {
       int maxBoxes = 1;
       for (Sample s : d.all) maxBoxes = Math.max(maxBoxes, s.boxes.size());

@@ -12,6 +12,7 @@ import org.mflag.data.BadInputPolicy;
 import org.mflag.data.DataKeys;
 import org.mflag.loss.MFlagLoss;
 import org.mflag.nn.Architecture;
+import org.mflag.runtime.Devices;
 import org.mflag.text.TextModels;
 
 /**
@@ -49,7 +50,7 @@ public final class PretrainConfig {
       DataKeys.TEXT_COLUMN.describedAs("column with the report text (the paper uses impression + findings)"), DataKeys.ID_COLUMN, OUTPUT,
       TrainingKeys.ENCODER, IMAGE_SIZE, BATCH_SIZE, TrainingKeys.EPOCHS, TrainingKeys.LR, TrainingKeys.WEIGHT_DECAY, WARMUP_STEPS,
       SCHEDULE, RESTART_PERIOD, MIN_LR, LAMBDA_ORTH, ORTH_VARIANT, TrainingKeys.SEED, TrainingKeys.RESUME, CHECKPOINT_EVERY,
-      TEXT_MODEL, INIT_WEIGHTS, DataKeys.WORKERS, DataKeys.ON_BAD_INPUT, DataKeys.CACHE_DIR, TrainingKeys.LOG_EVERY,
+      TEXT_MODEL, INIT_WEIGHTS, Devices.DEVICE, DataKeys.WORKERS, DataKeys.ON_BAD_INPUT, DataKeys.CACHE_DIR, TrainingKeys.LOG_EVERY,
       TrainingKeys.MAX_STEPS));
 
   private final Path manifest;
@@ -74,6 +75,7 @@ public final class PretrainConfig {
   private final int checkpointEvery;
   private final String textModel;
   private final Path initWeights;
+  private final String device;
   private final int workers;
   private final BadInputPolicy onBadInput;
   private final Path cacheDir;
@@ -103,6 +105,7 @@ public final class PretrainConfig {
     checkpointEvery = b.checkpointEvery;
     textModel = b.textModel;
     initWeights = b.initWeights;
+    device = b.device;
     workers = b.workers;
     onBadInput = b.onBadInput;
     cacheDir = b.cacheDir;
@@ -137,6 +140,7 @@ public final class PretrainConfig {
         .optCheckpointEvery(kv.integer(CHECKPOINT_EVERY))
         .optTextModel(kv.string(TEXT_MODEL))
         .optInitWeights(kv.path(INIT_WEIGHTS))
+        .optDevice(kv.string(Devices.DEVICE))
         .optWorkers(kv.integer(DataKeys.WORKERS))
         .optOnBadInput(BadInputPolicy.fromKey(kv.string(DataKeys.ON_BAD_INPUT)))
         .optCacheDir(kv.path(DataKeys.CACHE_DIR))
@@ -172,6 +176,7 @@ public final class PretrainConfig {
     m.put("checkpoint_every", Integer.toString(checkpointEvery));
     m.put("text_model", textModel);
     m.put("init_weights", initWeights == null ? "" : initWeights.toString());
+    m.put("device", device);
     m.put("workers", Integer.toString(workers));
     m.put("on_bad_input", onBadInput.key());
     m.put("cache_dir", cacheDir.toString());
@@ -218,6 +223,7 @@ public final class PretrainConfig {
   public int checkpointEvery() { return checkpointEvery; }
   public String textModel() { return textModel; }
   public Path initWeights() { return initWeights; }
+  public String device() { return device; }
   public int workers() { return workers; }
   public BadInputPolicy onBadInput() { return onBadInput; }
   public Path cacheDir() { return cacheDir; }
@@ -248,6 +254,7 @@ public final class PretrainConfig {
     private int checkpointEvery = CHECKPOINT_EVERY.defaultInteger();
     private String textModel = TEXT_MODEL.defaultValue();
     private Path initWeights;
+    private String device = Devices.DEVICE.defaultValue();
     private int workers = DataKeys.WORKERS.defaultInteger();
     private BadInputPolicy onBadInput = BadInputPolicy.fromKey(DataKeys.ON_BAD_INPUT.defaultValue());
     private Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "mflag");
@@ -278,6 +285,7 @@ public final class PretrainConfig {
     public Builder optCheckpointEvery(int v) { checkpointEvery = v; return this; }
     public Builder optTextModel(String v) { textModel = v; return this; }
     public Builder optInitWeights(Path v) { initWeights = v; return this; }
+    public Builder optDevice(String v) { device = v; return this; }
     public Builder optWorkers(int v) { workers = v; return this; }
     public Builder optOnBadInput(BadInputPolicy v) { onBadInput = v; return this; }
     public Builder optCacheDir(Path v) { cacheDir = v; return this; }
@@ -304,6 +312,7 @@ public final class PretrainConfig {
       DataKeys.IMAGE_COLUMN.checkValue(imageColumn);
       DataKeys.TEXT_COLUMN.checkValue(textColumn);
       DataKeys.ID_COLUMN.checkValue(idColumn);
+      Devices.DEVICE.checkValue(device);
       if (minLr > lr) throw new IllegalArgumentException("min_lr=" + minLr + ": must not exceed lr=" + lr);
       return new PretrainConfig(this);
     }

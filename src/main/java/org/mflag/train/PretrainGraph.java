@@ -8,6 +8,7 @@ import org.mflag.nn.Layers;
 import org.mflag.nn.MFlagNetwork;
 import org.mflag.nn.Mode;
 import org.mflag.nn.Parameters;
+import org.mflag.runtime.Devices;
 import org.mflag.runtime.TensorFlowRuntime;
 import org.mflag.nn.Tensors;
 import org.tensorflow.Graph;
@@ -42,11 +43,51 @@ public final class PretrainGraph implements AutoCloseable {
   private final int size;
   private final int textDim;
 
-  public PretrainGraph(Architecture arch, int batch, int size, int textDim, MFlagLoss lossFn, double weightDecay) {
+  /** What shapes the step: encoder, batch, input size, text dimension; the loss, weight decay and device. */
+  public static final class Spec {
+    final Architecture arch;
+    final int batch;
+    final int size;
+    final int textDim;
+    MFlagLoss loss = new MFlagLoss(1f, MFlagLoss.OrthVariant.OFFICIAL);
+    double weightDecay = 0.05;
+    Devices.Plan devices;
+
+    private Spec(Architecture arch, int batch, int size, int textDim) {
+      this.arch = arch;
+      this.batch = batch;
+      this.size = size;
+      this.textDim = textDim;
+    }
+
+    public static Spec of(Architecture arch, int batch, int size, int textDim) {
+      return new Spec(arch, batch, size, textDim);
+    }
+
+    public Spec optLoss(MFlagLoss v) {
+      loss = v;
+      return this;
+    }
+
+    public Spec optWeightDecay(double v) {
+      weightDecay = v;
+      return this;
+    }
+
+    /** Where the session computes; TensorFlow's default placement when not given. */
+    public Spec optDevices(Devices.Plan v) {
+      devices = v;
+      return this;
+    }
+  }
+
+  public PretrainGraph(Spec spec) {
     TensorFlowRuntime.ensureLoaded();
-    this.batch = batch;
-    this.size = size;
-    this.textDim = textDim;
+    Architecture arch = spec.arch;
+    MFlagLoss lossFn = spec.loss;
+    this.batch = spec.batch;
+    this.size = spec.size;
+    this.textDim = spec.textDim;
     graph = new Graph();
     Ops tf = Ops.create(graph);
     params = new Parameters(tf);
@@ -60,9 +101,9 @@ public final class PretrainGraph implements AutoCloseable {
     List<Op> before = new ArrayList<>(l.updates());
     before.add(tf.identity(loss.align));
     before.add(tf.identity(loss.orth));
-    train = new AdamW(0.9f, 0.999f, 1e-8f, (float) weightDecay).minimize(params, loss.total, lr, before);
+    train = new AdamW(0.9f, 0.999f, 1e-8f, (float) spec.weightDecay).minimize(params, loss.total, lr, before);
     params.seal();
-    session = new Session(graph);
+    session = spec.devices == null ? new Session(graph) : spec.devices.open(graph);
   }
 
   public Parameters parameters() {

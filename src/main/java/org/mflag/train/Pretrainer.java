@@ -19,6 +19,7 @@ import org.mflag.loss.MFlagLoss;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
 import org.mflag.nn.Parameters;
+import org.mflag.runtime.Devices;
 import org.mflag.runtime.TensorFlowRuntime;
 import org.mflag.nn.WeightsImport;
 import org.mflag.text.Report;
@@ -55,6 +56,8 @@ public final class Pretrainer {
         .optCheckpointEvery(cfg.checkpointEvery()).optLogEvery(cfg.logEvery()).optMaxSteps(cfg.maxSteps())
         .optWorkers(cfg.workers()), log);
     String tfVersion = TensorFlowRuntime.ensureLoaded();
+    Devices.Plan devices = Devices.resolve(cfg.device());
+    log.info("device: " + devices.describe());
     log.info("pretrain " + cfg.toKeyValues());
 
     Manifest manifest = Manifest.read(cfg.manifest(), cfg.idColumn(), cfg.imageColumn());
@@ -73,8 +76,8 @@ public final class Pretrainer {
     }
     Corpus corpus = new Corpus(manifest, data, embedReports(data), skipNote);
     ReportVectors text = corpus.text;
-    try (PretrainGraph graph = new PretrainGraph(cfg.encoder(), cfg.batchSize(), cfg.imageSize(), text.dimension,
-        new MFlagLoss(cfg.lambdaOrth(), cfg.orthVariant()), cfg.weightDecay())) {
+    try (PretrainGraph graph = new PretrainGraph(PretrainGraph.Spec.of(cfg.encoder(), cfg.batchSize(), cfg.imageSize(), text.dimension)
+        .optLoss(new MFlagLoss(cfg.lambdaOrth(), cfg.orthVariant())).optWeightDecay(cfg.weightDecay()).optDevices(devices))) {
       log.info(String.format("%s: %,d trainable parameters (encoder and projectors); language model frozen (%s, %d-d)",
           cfg.encoder().key(), graph.parameters().count(Parameters.Kind.TRAINABLE), text.modelId, text.dimension));
       return loop.run(new Run(graph, corpus, tfVersion), manifest, listener, canceled);

@@ -10,6 +10,7 @@ import org.mflag.config.Task;
 import org.mflag.fiji.convert.ImageJResults;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.infer.TaskModel;
+import org.mflag.runtime.Devices;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
@@ -26,6 +27,8 @@ public class ClassifyCommand extends KeyCommand {
   private ImagePlus image;
   @Parameter(style = "directory", persist = false)
   private File model;
+  @Parameter(persist = false)
+  private String device;
 
   @Parameter(type = ItemIO.OUTPUT, label = "Label of the first slice")
   private String label;
@@ -45,7 +48,8 @@ public class ClassifyCommand extends KeyCommand {
     try {
       KeyValues kv = keyValues();
       if (image == null) throw new IllegalArgumentException("no image: open one first");
-      try (TaskModel net = TaskModel.open(kv.path(InferenceKeys.MODEL).toAbsolutePath(), Task.CLASSIFICATION)) {
+      try (TaskModel net = TaskModel.open(kv.path(InferenceKeys.MODEL).toAbsolutePath(), Task.CLASSIFICATION,
+          Devices.resolve(kv.string(Devices.DEVICE)))) {
         List<String> classes = net.classes();
         boolean multi = net.modelPackage().multiLabel();
         ResultsTable rt = ImageJResults.results();

@@ -15,6 +15,7 @@ import org.mflag.data.Box;
 import org.mflag.fiji.convert.ImageJResults;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.infer.TaskModel;
+import org.mflag.runtime.Devices;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
@@ -32,6 +33,8 @@ public class DetectCommand extends KeyCommand {
   private ImagePlus image;
   @Parameter(style = "directory", persist = false)
   private File model;
+  @Parameter(persist = false)
+  private String device;
   @Parameter(persist = false)
   private String add_to;
   @Parameter(persist = false)
@@ -57,7 +60,8 @@ public class DetectCommand extends KeyCommand {
     try {
       KeyValues kv = keyValues();
       if (image == null) throw new IllegalArgumentException("no image: open one first");
-      try (TaskModel net = TaskModel.open(kv.path(InferenceKeys.MODEL).toAbsolutePath(), Task.DETECTION)) {
+      try (TaskModel net = TaskModel.open(kv.path(InferenceKeys.MODEL).toAbsolutePath(), Task.DETECTION,
+          Devices.resolve(kv.string(Devices.DEVICE)))) {
         double conf = kv.number(InferenceKeys.CONFIDENCE, net.confidence());
         double nms = kv.number(InferenceKeys.NMS_IOU, net.nmsIou());
         List<String> classes = net.classes();

@@ -51,6 +51,8 @@ public class EvaluateCommand extends KeyCommand {
   @Parameter(persist = false)
   private int batch_size;
   @Parameter(persist = false)
+  private String device;
+  @Parameter(persist = false)
   private int workers;
   @Parameter(persist = false)
   private String on_bad_input;

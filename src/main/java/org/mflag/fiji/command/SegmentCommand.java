@@ -17,6 +17,7 @@ import org.mflag.fiji.convert.ImageJResults;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.infer.Regions;
 import org.mflag.infer.TaskModel;
+import org.mflag.runtime.Devices;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
@@ -36,6 +37,8 @@ public class SegmentCommand extends KeyCommand {
   private ImagePlus image;
   @Parameter(style = "directory", persist = false)
   private File model;
+  @Parameter(persist = false)
+  private String device;
   @Parameter(persist = false)
   private String output;
   @Parameter(persist = false)
@@ -71,7 +74,8 @@ public class SegmentCommand extends KeyCommand {
     try {
       KeyValues kv = keyValues();
       if (image == null) throw new IllegalArgumentException("no image: open one first");
-      try (TaskModel net = TaskModel.open(kv.path(InferenceKeys.MODEL).toAbsolutePath(), Task.SEGMENTATION)) {
+      try (TaskModel net = TaskModel.open(kv.path(InferenceKeys.MODEL).toAbsolutePath(), Task.SEGMENTATION,
+          Devices.resolve(kv.string(Devices.DEVICE)))) {
         double t = kv.number(InferenceKeys.THRESHOLD, net.threshold());
         boolean labels = "labels".equals(kv.string(InferenceKeys.OUTPUT));
         double sc = kv.number(InferenceKeys.SCALE, 0);

@@ -1,0 +1,26 @@
+#!/usr/bin/env python3
+"""Replaces the README's key tables with the ones the key declarations give (./mflag help markdown).
+
+Each table in README.md that starts with a row for the same first key as a generated table, and has the
+same header, is replaced by it. Run after changing a key; KeysTest fails until the README is current."""
+import re, subprocess, sys, pathlib
+
+root = pathlib.Path(__file__).resolve().parent.parent
+out = subprocess.run([str(root / "mflag"), "help", "markdown"], capture_output=True, text=True, check=True).stdout
+tables = [m.group(2).rstrip("\n") + "\n" for m in re.finditer(r"### (.*?)\n\n(.*?)(?=\n### |\Z)", out, flags=re.S)]
+readme = (root / "README.md").read_text()
+lines = readme.split("\n")
+for t in tables:
+    head = t.split("\n")[:3]  # header, rule, first row
+    first_key = head[2].split("|")[1].strip()
+    for i in range(len(lines) - 2):
+        if lines[i] == head[0] and lines[i + 1] == head[1] and lines[i + 2].split("|")[1].strip() == first_key:
+            j = i
+            while j < len(lines) and lines[j].startswith("|"):
+                j += 1
+            lines[i:j] = t.rstrip("\n").split("\n")
+            break
+    else:
+        sys.exit("no table in README.md for:\n" + t)
+(root / "README.md").write_text("\n".join(lines))
+print("README.md: %d key tables updated" % len(tables))

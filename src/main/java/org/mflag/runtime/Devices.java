@@ -1,0 +1,193 @@
+package org.mflag.runtime;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import org.mflag.config.Key;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GPUOptions;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Where a run's TensorFlow sessions compute: the {@code device} key, resolved once at the start of a
+ * command (before any data is read) into a {@link Plan} whose sessions are configured for it.
+ *
+ * <p>Which GPUs TensorFlow can use is asked of TensorFlow itself: a one-op graph pinned to
+ * {@code /device:GPU:i} with soft placement off runs or fails, so a GPU is reported only when
+ * TensorFlow really computes on it (a driver without the CUDA 12 / cuDNN 8.9 runtime libraries that
+ * TensorFlow 2.16.1 loads gives no usable GPU, and the plan says why). {@code auto} takes a usable
+ * GPU and says so; {@code gpu} fails with the reason when there is none.</p>
+ *
+ * <p>A run computes on GPU 0, where TensorFlow places every op that has a GPU kernel (the gradient
+ * ops that {@code Graph.addGradients} adds carry no device, so pinning a graph to another GPU would
+ * leave its backward pass on GPU 0; and TensorFlow fixes the visible GPUs once per process). Another
+ * card is chosen by making it GPU 0: {@code CUDA_VISIBLE_DEVICES=N} before the JVM starts, which
+ * the launcher sets for {@code device=gpu:N}.</p>
+ */
+public final class Devices {
+
+  /** The {@code device} key of every command that trains or infers. */
+  public static final Key DEVICE = Key.text("device", "auto", "where TensorFlow computes: auto (a GPU TensorFlow can use, else "
+      + "the CPU), cpu, gpu (the first usable GPU; fails without one), or gpu:N (that GPU)")
+      .matching("auto|cpu|gpu|gpu:\\d+(,\\d+)*", "auto, cpu, gpu, gpu:N").operational();
+
+  /** Devices probed at most (TensorFlow numbers them from 0). */
+  private static final int MAX_GPUS = 16;
+
+  private static volatile List<Integer> usable;
+
+  private Devices() {}
+
+  /** The devices of one run: the CPU, or one GPU by TensorFlow's index. */
+  public static final class Plan {
+    private final int gpu;
+    private final String why;
+
+    private Plan(int gpu, String why) {
+      this.gpu = gpu;
+      this.why = why;
+    }
+
+    /** The CPU: TensorFlow sees no GPU in these sessions. */
+    public static Plan cpu(String why) {
+      return new Plan(-1, why);
+    }
+
+    public boolean usesGpu() {
+      return gpu >= 0;
+    }
+
+    /** TensorFlow's index of the GPU, or -1 for the CPU. */
+    public int gpuIndex() {
+      return gpu;
+    }
+
+    /** "gpu:0 (...)" or "cpu (...)": the first log line of a run. */
+    public String describe() {
+      return (gpu >= 0 ? "gpu:" + gpu : "cpu") + " (" + why + ")";
+    }
+
+    /**
+     * The session configuration: the CPU alone (no GPU device in the session), or TensorFlow's placement on
+     * GPU 0 with memory that grows as needed, so that other programs (Fiji's viewers, a second run) keep theirs.
+     */
+    public ConfigProto config() {
+      ConfigProto.Builder c = ConfigProto.newBuilder().setAllowSoftPlacement(true).setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true));
+      return gpu < 0 ? c.putDeviceCount("GPU", 0).build() : c.build();
+    }
+
+    /** A session on this plan's device. */
+    public Session open(Graph graph) {
+      return new Session(graph, config());
+    }
+  }
+
+  /**
+   * Resolves a {@code device} value (checked by {@link #DEVICE}); TensorFlow must be loadable.
+   *
+   * @throws IllegalArgumentException for {@code gpu} or {@code gpu:N} when that GPU cannot be used, naming the reason
+   */
+  public static Plan resolve(String value) {
+    String v = DEVICE.check(value);
+    if (v.equals("cpu")) return Plan.cpu("device=cpu");
+    List<Integer> gpus = usableGpus();
+    if (v.equals("auto")) {
+      if (gpus.isEmpty()) return Plan.cpu("device=auto: no usable GPU: " + whyNoGpu());
+      return new Plan(0, "device=auto: " + count(gpus) + " usable" + (gpus.size() > 1 ? ", one device per run" : ""));
+    }
+    if (gpus.isEmpty()) throw new IllegalArgumentException("device=" + value + ": no usable GPU: " + whyNoGpu());
+    if (v.equals("gpu")) return new Plan(0, "device=gpu: " + count(gpus) + " usable" + (gpus.size() > 1 ? ", one device per run" : ""));
+    String[] ids = v.substring(4).split(",");
+    if (ids.length > 1) {
+      throw new IllegalArgumentException("device=" + value + ": one GPU per run for now (several devices in one run are not "
+          + "implemented yet); give one, e.g. device=gpu:" + ids[0]);
+    }
+    int id = Integer.parseInt(ids[0]);
+    if (!gpus.contains(id)) throw new IllegalArgumentException("device=" + value + ": TensorFlow cannot use GPU " + id + "; usable: " + gpus);
+    if (id != 0) {
+      throw new IllegalArgumentException("device=" + value + ": a run computes on GPU 0; make card " + id + " GPU 0 with "
+          + "CUDA_VISIBLE_DEVICES=" + id + " before starting (./mflag does this for device=gpu:" + id + ")");
+    }
+    return new Plan(0, "device=" + v);
+  }
+
+  private static String count(List<Integer> gpus) {
+    return gpus.size() + " GPU" + (gpus.size() == 1 ? "" : "s") + " " + gpus;
+  }
+
+  /** The GPU indices TensorFlow can compute on (probed once per process). */
+  public static List<Integer> usableGpus() {
+    List<Integer> u = usable;
+    if (u == null) {
+      synchronized (Devices.class) {
+        if (usable == null) usable = probe();
+        u = usable;
+      }
+    }
+    return u;
+  }
+
+  private static List<Integer> probe() {
+    TensorFlowRuntime.ensureLoaded();
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i < MAX_GPUS; i++) {
+      if (!runsOn("/device:GPU:" + i)) break;
+      out.add(i);
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  /** Whether a one-op graph pinned to {@code device} runs there (soft placement off: no silent fallback). */
+  static boolean runsOn(String device) {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      tf.withDevice(org.tensorflow.DeviceSpec.newBuilder().deviceType(device.contains("GPU") ? org.tensorflow.DeviceSpec.DeviceType.GPU
+          : org.tensorflow.DeviceSpec.DeviceType.CPU).deviceIndex(Integer.parseInt(device.substring(device.lastIndexOf(':') + 1))).build())
+          .withName("probe").math.add(tf.constant(1f), tf.constant(1f));
+      try (Session s = new Session(g, ConfigProto.newBuilder().setAllowSoftPlacement(false)
+          .setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true)).build());
+          org.tensorflow.Result r = s.runner().fetch("probe").run()) {
+        return r.get(0) instanceof TFloat32;
+      }
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Why TensorFlow has no GPU here, as far as files on this machine tell. */
+  public static String whyNoGpu() {
+    if (!Files.exists(Path.of("/proc/driver/nvidia/version")) && !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win")) {
+      return "no NVIDIA driver (no /proc/driver/nvidia/version)";
+    }
+    List<String> missing = new ArrayList<>();
+    for (String lib : new String[] {"libcudart.so.12", "libcublas.so.12", "libcudnn.so.8"}) {
+      if (findLibrary(lib) == null) missing.add(lib);
+    }
+    if (!missing.isEmpty()) {
+      return "an NVIDIA driver is installed, but TensorFlow 2.16.1's CUDA 12 / cuDNN 8.9 runtime libraries are not on "
+          + "LD_LIBRARY_PATH (" + String.join(", ", missing) + " not found): run ./mflag install-cuda";
+    }
+    return "TensorFlow found no GPU it can use (TF_CPP_MIN_LOG_LEVEL=0 shows its reasons)";
+  }
+
+  /** The first folder of LD_LIBRARY_PATH (or the usual system folders) that holds {@code name}, or null. */
+  static Path findLibrary(String name) {
+    List<String> dirs = new ArrayList<>();
+    String ld = System.getenv("LD_LIBRARY_PATH");
+    if (ld != null) Collections.addAll(dirs, ld.split(File.pathSeparator));
+    Collections.addAll(dirs, "/usr/lib/x86_64-linux-gnu", "/usr/local/cuda/lib64", "/usr/lib64", "/usr/lib");
+    for (String d : dirs) {
+      if (d.isEmpty()) continue;
+      Path p = Path.of(d, name);
+      if (Files.exists(p)) return p;
+    }
+    return null;
+  }
+}
