@@ -26,15 +26,45 @@ public final class Layers {
   public static final float BN_EPSILON = 1e-5f;
   public static final float BN_MOMENTUM = 0.1f;
 
+  /** A batch-norm statistic of one replica, for the running average that the replicas update together. */
+  public static final class Statistic {
+    public final Variable<TFloat32> running;
+    public final Operand<TFloat32> batch;
+
+    Statistic(Variable<TFloat32> running, Operand<TFloat32> batch) {
+      this.running = running;
+      this.batch = batch;
+    }
+  }
+
   private final Parameters params;
   private final Ops tf;
   private final Mode mode;
+  private final boolean replica;
+  private final boolean sharesVariables;
   private final List<Op> updates = new ArrayList<>();
+  private final List<Statistic> statistics = new ArrayList<>();
 
   public Layers(Parameters params, Mode mode) {
+    this(params, mode, params.tf(), false, false);
+  }
+
+  private Layers(Parameters params, Mode mode, Ops tf, boolean replica, boolean sharesVariables) {
     this.params = params;
-    this.tf = params.tf();
+    this.tf = tf;
     this.mode = mode;
+    this.replica = replica;
+    this.sharesVariables = sharesVariables;
+  }
+
+  /**
+   * One data-parallel replica in training mode: its ops are built with {@code scopedTf} (a name scope and a
+   * device), the first replica creates the variables and the others use the same ones, and batch norm
+   * normalises with the replica's own batch statistics, which are handed to the caller
+   * ({@link #statistics()}) to update the running averages once for all replicas.
+   */
+  public static Layers replica(Parameters params, Ops scopedTf, boolean first) {
+    return new Layers(params, Mode.TRAIN, scopedTf, true, !first);
   }
 
   public Ops tf() {
@@ -49,14 +79,48 @@ public final class Layers {
     return params;
   }
 
-  /** Batch-norm moving-average updates collected so far (empty in inference mode). */
+  /** Batch-norm moving-average updates collected so far (empty in inference mode and for replicas). */
   public List<Op> updates() {
     return Collections.unmodifiableList(updates);
   }
 
+  /** A replica's batch statistics, one per running average (see {@link #replica}). */
+  public List<Statistic> statistics() {
+    return Collections.unmodifiableList(statistics);
+  }
+
+  /**
+   * The running-average updates of several replicas' statistics: each running value moves towards the mean
+   * of the replicas' batch values (with equal shards, the batch mean of the whole batch, and the mean of the
+   * shards' variances). Built with {@code tf}, in the order of the first replica's statistics.
+   */
+  public static List<Op> averageUpdates(Ops tf, List<List<Statistic>> perReplica) {
+    List<Op> out = new ArrayList<>();
+    for (int i = 0; i < perReplica.get(0).size(); i++) {
+      Variable<TFloat32> running = perReplica.get(0).get(i).running;
+      List<Operand<TFloat32>> values = new ArrayList<>();
+      for (List<Statistic> r : perReplica) values.add(tf.stopGradient(r.get(i).batch));
+      Operand<TFloat32> mean = values.size() == 1 ? values.get(0)
+          : tf.math.div(tf.math.addN(values), tf.constant((float) values.size()));
+      out.add(tf.assign(running, tf.math.add(tf.math.mul(running, tf.constant(1f - BN_MOMENTUM)),
+          tf.math.mul(mean, tf.constant(BN_MOMENTUM)))));
+    }
+    return out;
+  }
+
+  /** A variable of this network: created here, or for a replica after the first, the first one's. */
+  private Variable<TFloat32> variable(String name, long[] shape, Parameters.Kind kind, Initializer init) {
+    if (!sharesVariables) return params.create(name, shape, kind, init);
+    Parameters.Entry e = params.get(name);
+    if (!Arrays.equals(e.shape, shape)) {
+      throw new IllegalStateException(name + ": replica shape " + Arrays.toString(shape) + " differs from " + Arrays.toString(e.shape));
+    }
+    return e.variable;
+  }
+
   /** 2-D convolution without bias, NHWC, kernel HWIO, torchvision-style padding {@code pad} on every side. */
   public Operand<TFloat32> conv(String name, Operand<TFloat32> x, long inC, long outC, int k, int stride, int pad) {
-    Operand<TFloat32> w = params.create(name + ".weight", new long[] {k, k, inC, outC},
+    Operand<TFloat32> w = variable(name + ".weight", new long[] {k, k, inC, outC},
         Parameters.Kind.TRAINABLE, Initializer.kaimingNormalFanOut());
     List<Long> strides = Arrays.asList(1L, (long) stride, (long) stride, 1L);
     if (pad == 0) return tf.nn.conv2d(x, w, strides, "VALID");
@@ -71,13 +135,13 @@ public final class Layers {
 
   /** BatchNorm2d over the channel axis of an NHWC tensor. */
   public Operand<TFloat32> batchNorm2d(String name, Operand<TFloat32> x, long channels) {
-    Operand<TFloat32> gamma = params.create(name + ".weight", new long[] {channels},
+    Operand<TFloat32> gamma = variable(name + ".weight", new long[] {channels},
         Parameters.Kind.TRAINABLE, Initializer.constant(1f));
-    Operand<TFloat32> beta = params.create(name + ".bias", new long[] {channels},
+    Operand<TFloat32> beta = variable(name + ".bias", new long[] {channels},
         Parameters.Kind.TRAINABLE, Initializer.constant(0f));
-    Variable<TFloat32> mean = params.create(name + ".running_mean", new long[] {channels},
+    Variable<TFloat32> mean = variable(name + ".running_mean", new long[] {channels},
         Parameters.Kind.BUFFER, Initializer.constant(0f));
-    Variable<TFloat32> var = params.create(name + ".running_var", new long[] {channels},
+    Variable<TFloat32> var = variable(name + ".running_var", new long[] {channels},
         Parameters.Kind.BUFFER, Initializer.constant(1f));
     if (mode == Mode.INFER) {
       return tf.nn.fusedBatchNorm(x, gamma, beta, mean, var,
@@ -97,9 +161,9 @@ public final class Layers {
    * scale- and offset-free form that ends M-FLAG's projectors.
    */
   public Operand<TFloat32> batchNorm1d(String name, Operand<TFloat32> x, long features, boolean affine) {
-    Variable<TFloat32> mean = params.create(name + ".running_mean", new long[] {features},
+    Variable<TFloat32> mean = variable(name + ".running_mean", new long[] {features},
         Parameters.Kind.BUFFER, Initializer.constant(0f));
-    Variable<TFloat32> var = params.create(name + ".running_var", new long[] {features},
+    Variable<TFloat32> var = variable(name + ".running_var", new long[] {features},
         Parameters.Kind.BUFFER, Initializer.constant(1f));
     Operand<TFloat32> normalised;
     Operand<TInt32> batchAxis = tf.constant(new int[] {0});
@@ -117,20 +181,20 @@ public final class Layers {
       track(var, unbiased);
     }
     if (!affine) return normalised;
-    Operand<TFloat32> gamma = params.create(name + ".weight", new long[] {features},
+    Operand<TFloat32> gamma = variable(name + ".weight", new long[] {features},
         Parameters.Kind.TRAINABLE, Initializer.constant(1f));
-    Operand<TFloat32> beta = params.create(name + ".bias", new long[] {features},
+    Operand<TFloat32> beta = variable(name + ".bias", new long[] {features},
         Parameters.Kind.TRAINABLE, Initializer.constant(0f));
     return tf.math.add(tf.math.mul(normalised, gamma), beta);
   }
 
   /** Fully connected layer; W is [in, out] (the transpose of PyTorch's [out, in]). */
   public Operand<TFloat32> linear(String name, Operand<TFloat32> x, long in, long out, boolean bias) {
-    Operand<TFloat32> w = params.create(name + ".weight", new long[] {in, out},
+    Operand<TFloat32> w = variable(name + ".weight", new long[] {in, out},
         Parameters.Kind.TRAINABLE, Initializer.uniformFanIn(in));
     Operand<TFloat32> y = tf.linalg.matMul(x, w);
     if (!bias) return y;
-    Operand<TFloat32> b = params.create(name + ".bias", new long[] {out},
+    Operand<TFloat32> b = variable(name + ".bias", new long[] {out},
         Parameters.Kind.TRAINABLE, Initializer.uniformFanIn(in));
     return tf.nn.biasAdd(y, b);
   }
@@ -146,9 +210,9 @@ public final class Layers {
   /** {@link #convWithBias(String, Operand, long, long, int)} with its own bias initialisation. */
   public Operand<TFloat32> convWithBias(String name, Operand<TFloat32> x, long inC, long outC, int k, Initializer bias) {
     long fanIn = inC * k * k;
-    Operand<TFloat32> w = params.create(name + ".weight", new long[] {k, k, inC, outC},
+    Operand<TFloat32> w = variable(name + ".weight", new long[] {k, k, inC, outC},
         Parameters.Kind.TRAINABLE, Initializer.uniformFanIn(fanIn));
-    Operand<TFloat32> b = params.create(name + ".bias", new long[] {outC}, Parameters.Kind.TRAINABLE, bias);
+    Operand<TFloat32> b = variable(name + ".bias", new long[] {outC}, Parameters.Kind.TRAINABLE, bias);
     List<Long> ones = Arrays.asList(1L, 1L, 1L, 1L);
     return tf.nn.biasAdd(tf.nn.conv2d(x, w, ones, k == 1 ? "VALID" : "SAME"), b);
   }
@@ -188,6 +252,10 @@ public final class Layers {
   }
 
   private void track(Variable<TFloat32> running, Operand<TFloat32> batch) {
+    if (replica) {
+      statistics.add(new Statistic(running, batch));
+      return;
+    }
     Operand<TFloat32> updated = tf.math.add(
         tf.math.mul(running, tf.constant(1f - BN_MOMENTUM)), tf.math.mul(tf.stopGradient(batch), tf.constant(BN_MOMENTUM)));
     updates.add(tf.assign(running, updated));

@@ -35,8 +35,10 @@ public final class Devices {
 
   /** The {@code device} key of every command that trains or infers. */
   public static final Key DEVICE = Key.text("device", "auto", "where TensorFlow computes: auto (a GPU TensorFlow can use, else "
-      + "the CPU), cpu, gpu (the first usable GPU; fails without one), or gpu:N (that GPU)")
-      .matching("auto|cpu|gpu|gpu:\\d+(,\\d+)*", "auto, cpu, gpu, gpu:N").operational();
+      + "the CPU), cpu, gpu (the first usable GPU; fails without one), gpu:N (that GPU), gpu:0,1,... (pre-training: one "
+      + "data-parallel replica per GPU), cpu:N (pre-training on N logical CPU devices sharing the cores: the several-device "
+      + "path without GPUs, not faster)")
+      .matching("auto|cpu|gpu|gpu:\\d+(,\\d+)*|cpu:\\d+", "auto, cpu, gpu, gpu:N, gpu:0,1,..., cpu:N").operational();
 
   /** Devices probed at most (TensorFlow numbers them from 0). */
   private static final int MAX_GPUS = 16;
@@ -49,15 +51,45 @@ public final class Devices {
   public static final class Plan {
     private final int gpu;
     private final String why;
+    private final int replicas;
 
-    private Plan(int gpu, String why) {
+    private Plan(int gpu, String why, int replicas) {
       this.gpu = gpu;
       this.why = why;
+      this.replicas = replicas;
+    }
+
+    private Plan(int gpu, String why) {
+      this(gpu, why, 1);
     }
 
     /** The CPU: TensorFlow sees no GPU in these sessions. */
     public static Plan cpu(String why) {
       return new Plan(-1, why);
+    }
+
+    /**
+     * The CPU split into {@code n} logical devices ({@code /device:CPU:0..n-1}, sharing its cores): runs the
+     * several-device path on a machine without GPUs (tests, the benchmark), not faster than one device.
+     */
+    public static Plan logicalCpus(int n) {
+      if (n < 1) throw new IllegalArgumentException("logical CPU devices: " + n);
+      return new Plan(-1, "device=cpu:" + n + ": " + n + " logical CPU devices sharing the cores, one data-parallel replica each", n);
+    }
+
+    /** GPUs 0..n-1, one data-parallel replica each. */
+    static Plan gpus(int n, String why) {
+      return new Plan(0, why, n);
+    }
+
+    /** The devices of the data-parallel replicas, in order ({@code /device:GPU:0}, ...); one for a single-device run. */
+    public List<org.tensorflow.DeviceSpec> replicas() {
+      List<org.tensorflow.DeviceSpec> out = new ArrayList<>();
+      for (int i = 0; i < replicas; i++) {
+        out.add(org.tensorflow.DeviceSpec.newBuilder().deviceType(gpu >= 0 ? org.tensorflow.DeviceSpec.DeviceType.GPU
+            : org.tensorflow.DeviceSpec.DeviceType.CPU).deviceIndex(gpu >= 0 ? gpu + i : i).build());
+      }
+      return out;
     }
 
     public boolean usesGpu() {
@@ -71,7 +103,10 @@ public final class Devices {
 
     /** "gpu:0 (...)" or "cpu (...)": the first log line of a run. */
     public String describe() {
-      return (gpu >= 0 ? "gpu:" + gpu : "cpu") + " (" + why + ")";
+      StringBuilder ids = new StringBuilder();
+      for (int i = 0; i < replicas; i++) ids.append(i == 0 ? "" : ",").append(gpu >= 0 ? gpu + i : i);
+      String where = gpu >= 0 ? "gpu:" + ids : replicas > 1 ? "cpu:" + ids : "cpu";
+      return where + " (" + why + ")";
     }
 
     /**
@@ -80,7 +115,10 @@ public final class Devices {
      */
     public ConfigProto config() {
       ConfigProto.Builder c = ConfigProto.newBuilder().setAllowSoftPlacement(true).setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true));
-      return gpu < 0 ? c.putDeviceCount("GPU", 0).build() : c.build();
+      if (gpu >= 0) return c.build();
+      c.putDeviceCount("GPU", 0);
+      if (replicas > 1) c.putDeviceCount("CPU", replicas);
+      return c.build();
     }
 
     /** A session on this plan's device. */
@@ -97,6 +135,11 @@ public final class Devices {
   public static Plan resolve(String value) {
     String v = DEVICE.check(value);
     if (v.equals("cpu")) return Plan.cpu("device=cpu");
+    if (v.startsWith("cpu:")) {
+      int n = Integer.parseInt(v.substring(4));
+      if (n < 1 || n > 64) throw new IllegalArgumentException("device=" + value + ": 1 to 64 logical CPU devices");
+      return n == 1 ? Plan.cpu("device=" + v) : Plan.logicalCpus(n);
+    }
     List<Integer> gpus = usableGpus();
     if (v.equals("auto")) {
       if (gpus.isEmpty()) return Plan.cpu("device=auto: no usable GPU: " + whyNoGpu());
@@ -106,8 +149,14 @@ public final class Devices {
     if (v.equals("gpu")) return new Plan(0, "device=gpu: " + count(gpus) + " usable" + (gpus.size() > 1 ? ", one device per run" : ""));
     String[] ids = v.substring(4).split(",");
     if (ids.length > 1) {
-      throw new IllegalArgumentException("device=" + value + ": one GPU per run for now (several devices in one run are not "
-          + "implemented yet); give one, e.g. device=gpu:" + ids[0]);
+      for (int i = 0; i < ids.length; i++) {
+        if (Integer.parseInt(ids[i]) != i) {
+          throw new IllegalArgumentException("device=" + value + ": several GPUs are used as gpu:0,1,...; make these cards the "
+              + "first ones with CUDA_VISIBLE_DEVICES=" + v.substring(4) + " (./mflag does this)");
+        }
+        if (!gpus.contains(i)) throw new IllegalArgumentException("device=" + value + ": TensorFlow cannot use GPU " + i + "; usable: " + gpus);
+      }
+      return Plan.gpus(ids.length, "device=" + v + ": one data-parallel replica per GPU");
     }
     int id = Integer.parseInt(ids[0]);
     if (!gpus.contains(id)) throw new IllegalArgumentException("device=" + value + ": TensorFlow cannot use GPU " + id + "; usable: " + gpus);

@@ -61,7 +61,8 @@ public final class Finetuner {
         .optLogEvery(cfg.logEvery()).optMaxSteps(cfg.maxSteps()).optWorkers(cfg.workers()), log);
     String tfVersion = TensorFlowRuntime.ensureLoaded();
     Devices.Plan devices = Devices.resolve(cfg.device());
-    log.info("device: " + devices.describe());
+    log.info("device: " + devices.describe() + (devices.replicas().size() > 1
+        ? "; fine-tuning computes on the first of them (data-parallel replicas are pre-training's)" : ""));
     log.info(FinetuneConfig.command(cfg.task()) + " " + cfg.toKeyValues());
     Labelled d = read();
     ModelPackage pretrained = cfg.encoderModel() == null ? null : ModelPackage.open(cfg.encoderModel());

@@ -8,10 +8,15 @@ import org.mflag.nn.Layers;
 import org.mflag.nn.MFlagNetwork;
 import org.mflag.nn.Mode;
 import org.mflag.nn.Parameters;
+import org.mflag.nn.Projector;
+import org.mflag.nn.ResNet;
 import org.mflag.runtime.Devices;
 import org.mflag.runtime.TensorFlowRuntime;
 import org.mflag.nn.Tensors;
+import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Operation;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -95,15 +100,52 @@ public final class PretrainGraph implements AutoCloseable {
     images = tf.withName("image").placeholder(TFloat32.class, Placeholder.shape(Shape.of(batch, size, size, 1)));
     text = tf.withName("text_embedding").placeholder(TFloat32.class, Placeholder.shape(Shape.of(batch, textDim)));
     lr = tf.withName("lr").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-    MFlagNetwork.ImageOutputs img = MFlagNetwork.image(l, arch, images);
-    org.tensorflow.Operand<TFloat32> txt = MFlagNetwork.text(l, text, textDim);
-    loss = lossFn.build(tf, img.projection, txt, img.embedding);
-    List<Op> before = new ArrayList<>(l.updates());
+    List<DeviceSpec> replicas = spec.devices == null ? List.of() : spec.devices.replicas();
+    List<Op> before = new ArrayList<>();
+    Operand<TFloat32> embedding;
+    Operand<TFloat32> projection;
+    if (replicas.size() > 1) {
+      embedding = replicatedEmbedding(tf, arch, replicas, before);
+      projection = Projector.build(l, MFlagNetwork.IMAGE_PROJECTOR, embedding, arch.embeddingSize());
+    } else {
+      MFlagNetwork.ImageOutputs img = MFlagNetwork.image(l, arch, images);
+      embedding = img.embedding;
+      projection = img.projection;
+    }
+    Operand<TFloat32> txt = MFlagNetwork.text(l, text, textDim);
+    loss = lossFn.build(tf, projection, txt, embedding);
+    before.addAll(0, l.updates());
     before.add(tf.identity(loss.align));
     before.add(tf.identity(loss.orth));
     train = new AdamW(0.9f, 0.999f, 1e-8f, (float) spec.weightDecay).minimize(params, loss.total, lr, before);
+    if (replicas.size() > 1) ReplicaPlacement.placeGradients(graph, replicas);
     params.seal();
     session = spec.devices == null ? new Session(graph) : spec.devices.open(graph);
+  }
+
+  /**
+   * Data-parallel encoders: the batch is split into equal shards, replica k runs the encoder on shard k on
+   * its device (variables shared), and the pooled embeddings are gathered in batch order, so that the
+   * projector and the M-FLAG loss (whose orthogonality term is a Gram matrix over the whole batch) see
+   * exactly the batch one device would. Batch norm in the encoders normalises each shard with its own
+   * statistics (as PyTorch's DistributedDataParallel without SyncBatchNorm); the running averages move
+   * towards the mean of the shards' statistics, once per step ({@link Layers#averageUpdates}). Gradients
+   * of the one loss reach the shared variables summed over the replicas, so one AdamW update follows.
+   */
+  private Operand<TFloat32> replicatedEmbedding(Ops tf, Architecture arch, List<DeviceSpec> replicas, List<Op> updates) {
+    int r = replicas.size();
+    if (batch % r != 0) throw new IllegalArgumentException("batch_size=" + batch + ": must be a multiple of the " + r + " devices");
+    List<Operand<TFloat32>> shards = new ArrayList<>();
+    for (Output<TFloat32> o : tf.split(tf.constant(0), images, (long) r).output()) shards.add(o);
+    List<Operand<TFloat32>> pooled = new ArrayList<>();
+    List<List<Layers.Statistic>> statistics = new ArrayList<>();
+    for (int k = 0; k < r; k++) {
+      Layers replica = Layers.replica(params, tf.withSubScope(ReplicaPlacement.scope(k)).withDevice(replicas.get(k)), k == 0);
+      pooled.add(ResNet.build(replica, arch, shards.get(k)).pooled);
+      statistics.add(replica.statistics());
+    }
+    updates.addAll(Layers.averageUpdates(tf, statistics));
+    return tf.concat(pooled, tf.constant(0));
   }
 
   public Parameters parameters() {

@@ -58,6 +58,11 @@ public final class Pretrainer {
     String tfVersion = TensorFlowRuntime.ensureLoaded();
     Devices.Plan devices = Devices.resolve(cfg.device());
     log.info("device: " + devices.describe());
+    int replicas = devices.replicas().size();
+    if (cfg.batchSize() % replicas != 0) {
+      throw new IllegalArgumentException("batch_size=" + cfg.batchSize() + ": must be a multiple of the " + replicas + " devices of device="
+          + cfg.device());
+    }
     log.info("pretrain " + cfg.toKeyValues());
 
     Manifest manifest = Manifest.read(cfg.manifest(), cfg.idColumn(), cfg.imageColumn());

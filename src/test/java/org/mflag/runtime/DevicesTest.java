@@ -41,7 +41,9 @@ class DevicesTest {
   @Test
   void badValuesAreNamed() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Devices.resolve("tpu"));
-    assertEquals("device=tpu: allowed values are auto, cpu, gpu, gpu:N", e.getMessage());
+    assertEquals("device=tpu: allowed values are auto, cpu, gpu, gpu:N, gpu:0,1,..., cpu:N", e.getMessage());
+    assertEquals("cpu:0,1 (device=cpu:2: 2 logical CPU devices sharing the cores, one data-parallel replica each)",
+        Devices.resolve("cpu:2").describe());
     assumeNoGpu();
     IllegalArgumentException two = assertThrows(IllegalArgumentException.class, () -> Devices.resolve("gpu:0,1"));
     assertTrue(two.getMessage().startsWith("device=gpu:0,1: no usable GPU: "), two.getMessage());
