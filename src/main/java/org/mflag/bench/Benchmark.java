@@ -72,6 +72,7 @@ public final class Benchmark {
     EmbeddingBenchmark.Result languageModel;
     InferenceBenchmark.Result inference;
     List<TrainStepBenchmark.Result> scaling = new ArrayList<>();
+    ReplicaBenchmark.Result replicas;
     double seconds;
   }
 
@@ -95,10 +96,10 @@ public final class Benchmark {
 
     r.matmulPeakRuns.add(MatMulPeak.flopsPerSecond(4096, 5));
     r.matmulPeakFlopsPerSecond = r.matmulPeakRuns.get(0);
-    log.info(String.format(Locale.ROOT, "1/6 fp32 MatMul peak (4096^3, best of 5): %.0f GFLOP/s", r.matmulPeakFlopsPerSecond / 1e9));
+    log.info(String.format(Locale.ROOT, "1/7 fp32 MatMul peak (4096^3, best of 5): %.0f GFLOP/s", r.matmulPeakFlopsPerSecond / 1e9));
 
     r.trainingStep = TrainStepBenchmark.inChildJvm(Architecture.RESNET50, 16, 224, steps, r.matmulPeakFlopsPerSecond, true);
-    log.info(String.format(Locale.ROOT, "1/6 training step (ResNet-50, 224 px, batch 16): %.2f s = %.2f img/s, %.1f GFLOP/step, %.0f GFLOP/s"
+    log.info(String.format(Locale.ROOT, "1/7 training step (ResNet-50, 224 px, batch 16): %.2f s = %.2f img/s, %.1f GFLOP/step, %.0f GFLOP/s"
         + " = %.2f of peak (target >= 0.8); time by op %s", r.trainingStep.stepSeconds, r.trainingStep.imagesPerSecond,
         r.trainingStep.flopsPerStep / 1e9, r.trainingStep.flopsPerSecond / 1e9, r.trainingStep.fractionOfPeak, percent(r.trainingStep.timeShareByOp)));
     if (canceled.getAsBoolean()) return null;
@@ -106,10 +107,10 @@ public final class Benchmark {
     r.pytorch = PyTorchComparison.run(kv.path(PYTORCH_JARS), 16, 224, quick ? 1 : steps, log);
     if (r.pytorch.skipped == null) {
       r.oursOverPytorch = r.pytorch.stepSeconds / r.trainingStep.stepSeconds;
-      log.info(String.format(Locale.ROOT, "2/6 DJL PyTorch %s: %.2f s/step = %.2f img/s; ours is %.2fx faster (target >= 1.5)",
+      log.info(String.format(Locale.ROOT, "2/7 DJL PyTorch %s: %.2f s/step = %.2f img/s; ours is %.2fx faster (target >= 1.5)",
           r.pytorch.version, r.pytorch.stepSeconds, r.pytorch.imagesPerSecond, r.oursOverPytorch));
     } else {
-      log.warn("2/6 PyTorch comparison skipped: " + r.pytorch.skipped);
+      log.warn("2/7 PyTorch comparison skipped: " + r.pytorch.skipped);
     }
     if (canceled.getAsBoolean()) return null;
 
@@ -117,13 +118,13 @@ public final class Benchmark {
     r.loaderImagesPerSecond = LoaderBenchmark.imagesPerSecond(manifest, kv.string(DataKeys.IMAGE_COLUMN), kv.string(DataKeys.TEXT_COLUMN), 224, 16,
         workers, quick ? 6 : 24, kv.path(DataKeys.CACHE_DIR), decoder, log);
     r.loaderOverStep = r.loaderImagesPerSecond / r.trainingStep.imagesPerSecond;
-    log.info(String.format(Locale.ROOT, "3/6 data loader (%d workers): %.0f img/s, %.1fx the step's demand (target >= 1.5)", workers,
+    log.info(String.format(Locale.ROOT, "3/7 data loader (%d workers): %.0f img/s, %.1fx the step's demand (target >= 1.5)", workers,
         r.loaderImagesPerSecond, r.loaderOverStep));
     if (canceled.getAsBoolean()) return null;
 
     r.languageModel = EmbeddingBenchmark.run(manifest, kv.string(DataKeys.ID_COLUMN), kv.string(DataKeys.TEXT_COLUMN), quick ? 16 : 48,
         kv.string(TextModels.TEXT_MODEL), kv.path(DataKeys.CACHE_DIR), log);
-    log.info(String.format(Locale.ROOT, "4/6 language model: %.1f embeddings/s in the first epoch (%.1f s; model load %.1f s), second epoch"
+    log.info(String.format(Locale.ROOT, "4/7 language model: %.1f embeddings/s in the first epoch (%.1f s; model load %.1f s), second epoch"
         + " %.4f s from the cache: %.0fx faster", r.languageModel.embeddingsPerSecond, r.languageModel.firstEpochSeconds,
         r.languageModel.modelLoadSeconds, r.languageModel.secondEpochSeconds, r.languageModel.firstOverSecond));
     if (canceled.getAsBoolean()) return null;
@@ -131,7 +132,7 @@ public final class Benchmark {
     Path xray = manifest.resolveSibling("images").resolve("16660_3_1.png");
     r.inference = InferenceBenchmark.run(manifest, Files.isRegularFile(xray) ? xray : firstImage(manifest, kv.string(DataKeys.IMAGE_COLUMN)), decoder,
         quick ? 1 : 3, r.matmulPeakFlopsPerSecond, log);
-    log.info(String.format(Locale.ROOT, "5/6 segmenting %dx%d at scale %.2f: %d tiles in %.2f s, floor %.2f s: %.2fx the floor (target < 1.5);"
+    log.info(String.format(Locale.ROOT, "5/7 segmenting %dx%d at scale %.2f: %d tiles in %.2f s, floor %.2f s: %.2fx the floor (target < 1.5);"
         + " %.2f s of it outside the network (resize, tile, blend); peak RSS %.2f GiB; whole image resized to one tile %.2f s",
         r.inference.width, r.inference.height, r.inference.scale, r.inference.tiles, r.inference.seconds, r.inference.floorSeconds,
         r.inference.overFloor, r.inference.hostSeconds, r.inference.peakResidentBytes / 1073741824.0, r.inference.wholeImageSeconds));
@@ -143,10 +144,16 @@ public final class Benchmark {
       if (canceled.getAsBoolean()) return null;
       TrainStepBenchmark.Result s = TrainStepBenchmark.inChildJvm(Architecture.RESNET50, c[0], c[1], steps, r.matmulPeakFlopsPerSecond, false);
       r.scaling.add(s);
-      log.info(String.format(Locale.ROOT, "6/6 batch %d, %d px: %.2f s/step, %.2f img/s, %.2f of peak, peak RSS %.2f GiB", c[0], c[1],
+      log.info(String.format(Locale.ROOT, "6/7 batch %d, %d px: %.2f s/step, %.2f img/s, %.2f of peak, peak RSS %.2f GiB", c[0], c[1],
           s.stepSeconds, s.imagesPerSecond, s.fractionOfPeak, s.peakResidentBytes / 1073741824.0));
     }
     r.scaling.sort((a, b) -> a.imageSize != b.imageSize ? Integer.compare(a.imageSize, b.imageSize) : Integer.compare(a.batch, b.batch));
+    if (canceled.getAsBoolean()) return null;
+
+    r.replicas = ReplicaBenchmark.run(Architecture.RESNET18, 16, 128, steps);
+    log.info(String.format(Locale.ROOT, "7/7 two data-parallel replicas on 2 logical CPU devices (ResNet-18, 128 px, batch 16): %.2f s/step vs "
+        + "%.2f s on one device; loss differs by %.1e, gradients by %.1e (relative)", r.replicas.replicatedSeconds,
+        r.replicas.oneDeviceSeconds, r.replicas.lossRelativeDifference, r.replicas.gradientRelativeDifference));
     // the peak again at the end; the ratios use the better of the two (the practical peak), and a
     // machine that slowed down (thermal, a neighbour) shows as two different figures
     r.matmulPeakRuns.add(MatMulPeak.flopsPerSecond(4096, 5));
@@ -237,6 +244,14 @@ public final class Benchmark {
     md.append(MarkdownTable.render(List.of("what", "measured", "ratio", "target"), t)).append('\n');
     md.append("Where the training step's time goes (summed operation time of one traced step): ").append(percent(s.timeShareByOp))
         .append(".\nIts FLOPs by operation: ").append(percent(s.flopShareByOp)).append(".\n\n");
+    if (r.replicas != null) {
+      ReplicaBenchmark.Result rp = r.replicas;
+      md.append(f("Several devices in one run (%s, %d px, batch %d): %d data-parallel replicas on logical CPU devices take %.2f s/step "
+          + "against %.2f s on one device (the devices share the same cores: this is the replicated graph's overhead, not a "
+          + "speed-up); on a batch whose halves are the same images the loss differs from one device's by %.1e and the gradients "
+          + "by %.1e (relative).%n%n", rp.network, rp.imageSize, rp.batch, rp.devices, rp.replicatedSeconds, rp.oneDeviceSeconds,
+          rp.lossRelativeDifference, rp.gradientRelativeDifference));
+    }
     md.append("## Scale\n\n");
     List<List<String>> sc = new ArrayList<>();
     for (TrainStepBenchmark.Result x : r.scaling) {
