@@ -93,6 +93,8 @@ public final class Main {
   static String usage() {
     StringBuilder sb = new StringBuilder("usage: mflag COMMAND key=value ...\n\ncommands:\n");
     for (CliCommand c : COMMANDS.values()) sb.append(String.format("  %-20s %s%n", c.name(), c.summary()));
+    sb.append(String.format("  %-20s %s%n", "install-cuda", "(the ./mflag script) fetch the CUDA 12.3 / cuDNN 8.9 runtime TensorFlow "
+        + "needs, once, for a machine with only the NVIDIA driver"));
     sb.append(String.format("  %-20s %s%n", "help", "this list; 'mflag COMMAND help' lists a command's keys; 'mflag help markdown' "
         + "prints the README's key tables"));
     return sb.toString();
