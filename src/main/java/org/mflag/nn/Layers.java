@@ -9,6 +9,7 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.nn.FusedBatchNorm;
+import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -25,6 +26,8 @@ public final class Layers {
 
   public static final float BN_EPSILON = 1e-5f;
   public static final float BN_MOMENTUM = 0.1f;
+  /** Convolutions with fewer input channels stay fp32 under {@link Precision#MIXED} (see {@code conv2d}). */
+  static final int MIN_BF16_CHANNELS = 16;
 
   /** A batch-norm statistic of one replica, for the running average that the replicas update together. */
   public static final class Statistic {
@@ -44,6 +47,7 @@ public final class Layers {
   private final boolean sharesVariables;
   private final List<Op> updates = new ArrayList<>();
   private final List<Statistic> statistics = new ArrayList<>();
+  private Precision precision = Precision.FP32;
 
   public Layers(Parameters params, Mode mode) {
     this(params, mode, params.tf(), false, false);
@@ -77,6 +81,12 @@ public final class Layers {
 
   public Parameters parameters() {
     return params;
+  }
+
+  /** Computes convolutions and matrix products in {@code p} from here on (see {@link Precision}); returns this. */
+  public Layers computeIn(Precision p) {
+    this.precision = p;
+    return this;
   }
 
   /** Batch-norm moving-average updates collected so far (empty in inference mode and for replicas). */
@@ -123,14 +133,32 @@ public final class Layers {
     Operand<TFloat32> w = variable(name + ".weight", new long[] {k, k, inC, outC},
         Parameters.Kind.TRAINABLE, Initializer.kaimingNormalFanOut());
     List<Long> strides = Arrays.asList(1L, (long) stride, (long) stride, 1L);
-    if (pad == 0) return tf.nn.conv2d(x, w, strides, "VALID");
-    if (stride == 1 && k == 2 * pad + 1) return tf.nn.conv2d(x, w, strides, "SAME"); // identical to padding k/2
+    if (pad == 0) return conv2d(x, w, inC, strides, "VALID");
+    if (stride == 1 && k == 2 * pad + 1) return conv2d(x, w, inC, strides, "SAME"); // identical to padding k/2
     // Strided convolutions pad symmetrically like PyTorch (TF's SAME would pad 0 before, 1 after).
     // Conv2D's "EXPLICIT" padding would do this in one op, but TensorFlow's C++ gradient for Conv2D
     // drops the explicit_paddings attribute ("explicit_paddings attribute must contain 8 values"),
     // so the padding is a separate op.
     Operand<TFloat32> padded = tf.pad(x, tf.constant(new int[][] {{0, 0}, {pad, pad}, {pad, pad}, {0, 0}}), tf.constant(0f));
-    return tf.nn.conv2d(padded, w, strides, "VALID");
+    return conv2d(padded, w, inC, strides, "VALID");
+  }
+
+  /**
+   * Conv2D in this network's {@link Precision}: fp32 in and out, bfloat16 inside for {@link Precision#MIXED}, except
+   * for convolutions of fewer than {@value #MIN_BF16_CHANNELS} input channels (the stem on the grey image made three
+   * channels), which stay fp32: oneDNN's bfloat16 kernel for a 7x7 stride-2 convolution of 3 channels (TensorFlow
+   * 2.16.1 on an AVX512_BF16 CPU) returns NaN from its second call on, and the stem is a few percent of the FLOPs.
+   */
+  private Operand<TFloat32> conv2d(Operand<TFloat32> x, Operand<TFloat32> w, long inC, List<Long> strides, String padding) {
+    if (precision == Precision.FP32 || inC < MIN_BF16_CHANNELS) return tf.nn.conv2d(x, w, strides, padding);
+    return tf.dtypes.cast(tf.nn.conv2d(tf.dtypes.cast(x, TBfloat16.class), tf.dtypes.cast(w, TBfloat16.class), strides, padding),
+        TFloat32.class);
+  }
+
+  /** MatMul in this network's {@link Precision}. */
+  private Operand<TFloat32> matMul(Operand<TFloat32> x, Operand<TFloat32> w) {
+    if (precision == Precision.FP32) return tf.linalg.matMul(x, w);
+    return tf.dtypes.cast(tf.linalg.matMul(tf.dtypes.cast(x, TBfloat16.class), tf.dtypes.cast(w, TBfloat16.class)), TFloat32.class);
   }
 
   /** BatchNorm2d over the channel axis of an NHWC tensor. */
@@ -192,7 +220,7 @@ public final class Layers {
   public Operand<TFloat32> linear(String name, Operand<TFloat32> x, long in, long out, boolean bias) {
     Operand<TFloat32> w = variable(name + ".weight", new long[] {in, out},
         Parameters.Kind.TRAINABLE, Initializer.uniformFanIn(in));
-    Operand<TFloat32> y = tf.linalg.matMul(x, w);
+    Operand<TFloat32> y = matMul(x, w);
     if (!bias) return y;
     Operand<TFloat32> b = variable(name + ".bias", new long[] {out},
         Parameters.Kind.TRAINABLE, Initializer.uniformFanIn(in));
@@ -214,7 +242,7 @@ public final class Layers {
         Parameters.Kind.TRAINABLE, Initializer.uniformFanIn(fanIn));
     Operand<TFloat32> b = variable(name + ".bias", new long[] {outC}, Parameters.Kind.TRAINABLE, bias);
     List<Long> ones = Arrays.asList(1L, 1L, 1L, 1L);
-    return tf.nn.biasAdd(tf.nn.conv2d(x, w, ones, k == 1 ? "VALID" : "SAME"), b);
+    return tf.nn.biasAdd(conv2d(x, w, inC, ones, k == 1 ? "VALID" : "SAME"), b);
   }
 
   /** Conv (no bias) + batch norm + activation: the repeated unit of the U-Net decoder and the YOLO neck. */

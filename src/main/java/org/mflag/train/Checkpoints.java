@@ -158,13 +158,17 @@ public final class Checkpoints {
 
   /**
    * Refuses to resume a checkpoint written with other result-changing parameters ({@code config.*}
-   * entries of its properties) or another manifest.
+   * entries of its properties) or another manifest. A key the checkpoint does not record (one added in a
+   * later version) matches when the run gives it its declared default, which is what the checkpoint's run used.
    */
-  public static void checkCompatible(Checkpoint c, Map<String, String> fingerprint, org.mflag.data.Manifest manifest)
-      throws TrainingException {
+  public static void checkCompatible(Checkpoint c, Map<String, String> fingerprint, List<org.mflag.config.Key> declared,
+      org.mflag.data.Manifest manifest) throws TrainingException {
+    Map<String, String> defaults = new LinkedHashMap<>();
+    for (org.mflag.config.Key k : declared) defaults.put(k.name(), k.defaultValue());
     List<String> diffs = new ArrayList<>();
     for (Map.Entry<String, String> e : fingerprint.entrySet()) {
       String was = c.meta.getProperty("config." + e.getKey());
+      if (was == null && e.getValue().equals(defaults.get(e.getKey()))) continue;
       if (!e.getValue().equals(was)) diffs.add(e.getKey() + " was " + was + ", now " + e.getValue());
     }
     if (!manifest.sha256().equals(c.meta.getProperty("manifest_sha256"))) diffs.add("manifest " + manifest.file() + " changed");

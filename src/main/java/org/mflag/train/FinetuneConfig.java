@@ -13,6 +13,7 @@ import org.mflag.data.DataKeys;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.infer.Scorer;
 import org.mflag.nn.Architecture;
+import org.mflag.nn.Precision;
 import org.mflag.runtime.Devices;
 
 /**
@@ -68,7 +69,7 @@ public final class FinetuneConfig {
       default:
         throw new IllegalArgumentException(task.toString());
     }
-    k.addAll(Arrays.asList(TrainingKeys.SEED, TrainingKeys.RESUME, Devices.DEVICE, DataKeys.WORKERS, DataKeys.ON_BAD_INPUT, TrainingKeys.LOG_EVERY,
+    k.addAll(Arrays.asList(TrainingKeys.SEED, TrainingKeys.RESUME, TrainingKeys.PRECISION, Devices.DEVICE, DataKeys.WORKERS, DataKeys.ON_BAD_INPUT, TrainingKeys.LOG_EVERY,
         TrainingKeys.MAX_STEPS));
     return Collections.unmodifiableList(k);
   }
@@ -233,6 +234,10 @@ public final class FinetuneConfig {
 
   public boolean resume() {
     return kv.bool(TrainingKeys.RESUME);
+  }
+
+  public Precision precision() {
+    return Precision.fromKey(kv.string(TrainingKeys.PRECISION));
   }
 
   /** The {@code device} key's value (resolved by {@link Devices#resolve} when the run starts). */

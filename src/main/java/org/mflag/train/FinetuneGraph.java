@@ -57,8 +57,8 @@ final class FinetuneGraph implements AutoCloseable {
     graph = new Graph();
     Ops tf = Ops.create(graph);
     params = new Parameters(tf);
-    Layers head = new Layers(params, Mode.TRAIN);
-    Layers encoder = spec.freezeEncoder ? new Layers(params, Mode.INFER) : head;
+    Layers head = new Layers(params, Mode.TRAIN).computeIn(spec.precision);
+    Layers encoder = spec.freezeEncoder ? new Layers(params, Mode.INFER).computeIn(spec.precision) : head;
     images = tf.withName("image").placeholder(TFloat32.class, Placeholder.shape(Shape.of(batch, size, size, 1)));
     lr = tf.withName("lr").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
     Operand<TFloat32> raw = TaskNetwork.build(task, encoder, head, spec.arch, images, size, classes);

@@ -3,6 +3,7 @@ package org.mflag.train;
 import java.util.Arrays;
 import org.mflag.config.Task;
 import org.mflag.nn.Architecture;
+import org.mflag.nn.Precision;
 import org.mflag.runtime.Devices;
 
 /**
@@ -25,6 +26,7 @@ final class FinetuneSpec {
   final double weightDecay;
   /** Where the sessions compute; TensorFlow's default placement when null. */
   final Devices.Plan devices;
+  final Precision precision;
 
   private FinetuneSpec(Builder b) {
     task = b.task;
@@ -38,6 +40,7 @@ final class FinetuneSpec {
     classWeights = b.classWeights != null ? b.classWeights.clone() : ones(b.classes);
     weightDecay = b.weightDecay;
     devices = b.devices;
+    precision = b.precision;
   }
 
   static Builder builder(Task task, Architecture arch, int size, int batch) {
@@ -62,6 +65,7 @@ final class FinetuneSpec {
     private float[] classWeights;
     private double weightDecay;
     private Devices.Plan devices;
+    private Precision precision = Precision.FP32;
 
     private Builder(Task task, Architecture arch, int size, int batch) {
       this.task = task;
@@ -98,6 +102,11 @@ final class FinetuneSpec {
 
     Builder optDevices(Devices.Plan v) {
       devices = v;
+      return this;
+    }
+
+    Builder optPrecision(Precision v) {
+      precision = v;
       return this;
     }
 

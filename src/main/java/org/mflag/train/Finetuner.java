@@ -57,7 +57,8 @@ public final class Finetuner {
 
   public TrainingResult run(TrainingListener listener, BooleanSupplier canceled)
       throws DatasetException, IOException, TrainingException, ModelPackageException {
-    TrainingLoop loop = new TrainingLoop(TrainingLoop.Options.in(cfg.output(), cfg.fingerprint()).optResume(cfg.resume())
+    TrainingLoop loop = new TrainingLoop(TrainingLoop.Options.in(cfg.output(), cfg.fingerprint())
+        .optDeclarations(FinetuneConfig.keys(cfg.task())).optResume(cfg.resume())
         .optLogEvery(cfg.logEvery()).optMaxSteps(cfg.maxSteps()).optWorkers(cfg.workers()), log);
     String tfVersion = TensorFlowRuntime.ensureLoaded();
     Devices.Plan devices = Devices.resolve(cfg.device());
@@ -127,7 +128,8 @@ public final class Finetuner {
     int batch = Math.min(cfg.batchSize(), d.train.size());
     int classes = d.task.classes.size();
     FinetuneSpec.Builder b = FinetuneSpec.builder(cfg.task(), arch, cfg.imageSize(), batch).optClasses(classes, d.task.multiLabel)
-        .optFreezeEncoder(cfg.freezeEncoder()).optWeightDecay(cfg.weightDecay()).optDevices(devices);
+        .optFreezeEncoder(cfg.freezeEncoder()).optWeightDecay(cfg.weightDecay()).optDevices(devices)
+        .optPrecision(cfg.precision());
     if (cfg.task() == Task.DETECTION) {
       int maxBoxes = 1;
       for (Sample s : d.all) maxBoxes = Math.max(maxBoxes, s.boxes.size());

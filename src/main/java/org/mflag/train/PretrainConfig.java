@@ -12,6 +12,7 @@ import org.mflag.data.BadInputPolicy;
 import org.mflag.data.DataKeys;
 import org.mflag.loss.MFlagLoss;
 import org.mflag.nn.Architecture;
+import org.mflag.nn.Precision;
 import org.mflag.runtime.Devices;
 import org.mflag.text.TextModels;
 
@@ -50,7 +51,7 @@ public final class PretrainConfig {
       DataKeys.TEXT_COLUMN.describedAs("column with the report text (the paper uses impression + findings)"), DataKeys.ID_COLUMN, OUTPUT,
       TrainingKeys.ENCODER, IMAGE_SIZE, BATCH_SIZE, TrainingKeys.EPOCHS, TrainingKeys.LR, TrainingKeys.WEIGHT_DECAY, WARMUP_STEPS,
       SCHEDULE, RESTART_PERIOD, MIN_LR, LAMBDA_ORTH, ORTH_VARIANT, TrainingKeys.SEED, TrainingKeys.RESUME, CHECKPOINT_EVERY,
-      TEXT_MODEL, INIT_WEIGHTS, Devices.DEVICE, DataKeys.WORKERS, DataKeys.ON_BAD_INPUT, DataKeys.CACHE_DIR, TrainingKeys.LOG_EVERY,
+      TEXT_MODEL, INIT_WEIGHTS, TrainingKeys.PRECISION, Devices.DEVICE, DataKeys.WORKERS, DataKeys.ON_BAD_INPUT, DataKeys.CACHE_DIR, TrainingKeys.LOG_EVERY,
       TrainingKeys.MAX_STEPS));
 
   private final Path manifest;
@@ -75,6 +76,7 @@ public final class PretrainConfig {
   private final int checkpointEvery;
   private final String textModel;
   private final Path initWeights;
+  private final Precision precision;
   private final String device;
   private final int workers;
   private final BadInputPolicy onBadInput;
@@ -106,6 +108,7 @@ public final class PretrainConfig {
     textModel = b.textModel;
     initWeights = b.initWeights;
     device = b.device;
+    precision = b.precision;
     workers = b.workers;
     onBadInput = b.onBadInput;
     cacheDir = b.cacheDir;
@@ -141,6 +144,7 @@ public final class PretrainConfig {
         .optTextModel(kv.string(TEXT_MODEL))
         .optInitWeights(kv.path(INIT_WEIGHTS))
         .optDevice(kv.string(Devices.DEVICE))
+        .optPrecision(Precision.fromKey(kv.string(TrainingKeys.PRECISION)))
         .optWorkers(kv.integer(DataKeys.WORKERS))
         .optOnBadInput(BadInputPolicy.fromKey(kv.string(DataKeys.ON_BAD_INPUT)))
         .optCacheDir(kv.path(DataKeys.CACHE_DIR))
@@ -176,6 +180,7 @@ public final class PretrainConfig {
     m.put("checkpoint_every", Integer.toString(checkpointEvery));
     m.put("text_model", textModel);
     m.put("init_weights", initWeights == null ? "" : initWeights.toString());
+    m.put("precision", precision.key());
     m.put("device", device);
     m.put("workers", Integer.toString(workers));
     m.put("on_bad_input", onBadInput.key());
@@ -224,6 +229,7 @@ public final class PretrainConfig {
   public String textModel() { return textModel; }
   public Path initWeights() { return initWeights; }
   public String device() { return device; }
+  public Precision precision() { return precision; }
   public int workers() { return workers; }
   public BadInputPolicy onBadInput() { return onBadInput; }
   public Path cacheDir() { return cacheDir; }
@@ -255,6 +261,7 @@ public final class PretrainConfig {
     private String textModel = TEXT_MODEL.defaultValue();
     private Path initWeights;
     private String device = Devices.DEVICE.defaultValue();
+    private Precision precision = Precision.fromKey(TrainingKeys.PRECISION.defaultValue());
     private int workers = DataKeys.WORKERS.defaultInteger();
     private BadInputPolicy onBadInput = BadInputPolicy.fromKey(DataKeys.ON_BAD_INPUT.defaultValue());
     private Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "mflag");
@@ -286,6 +293,7 @@ public final class PretrainConfig {
     public Builder optTextModel(String v) { textModel = v; return this; }
     public Builder optInitWeights(Path v) { initWeights = v; return this; }
     public Builder optDevice(String v) { device = v; return this; }
+    public Builder optPrecision(Precision v) { precision = v; return this; }
     public Builder optWorkers(int v) { workers = v; return this; }
     public Builder optOnBadInput(BadInputPolicy v) { onBadInput = v; return this; }
     public Builder optCacheDir(Path v) { cacheDir = v; return this; }

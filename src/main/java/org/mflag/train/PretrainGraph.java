@@ -8,6 +8,7 @@ import org.mflag.nn.Layers;
 import org.mflag.nn.MFlagNetwork;
 import org.mflag.nn.Mode;
 import org.mflag.nn.Parameters;
+import org.mflag.nn.Precision;
 import org.mflag.nn.Projector;
 import org.mflag.nn.ResNet;
 import org.mflag.runtime.Devices;
@@ -57,6 +58,7 @@ public final class PretrainGraph implements AutoCloseable {
     MFlagLoss loss = new MFlagLoss(1f, MFlagLoss.OrthVariant.OFFICIAL);
     double weightDecay = 0.05;
     Devices.Plan devices;
+    Precision precision = Precision.FP32;
 
     private Spec(Architecture arch, int batch, int size, int textDim) {
       this.arch = arch;
@@ -84,6 +86,11 @@ public final class PretrainGraph implements AutoCloseable {
       devices = v;
       return this;
     }
+
+    public Spec optPrecision(Precision v) {
+      precision = v;
+      return this;
+    }
   }
 
   public PretrainGraph(Spec spec) {
@@ -96,7 +103,7 @@ public final class PretrainGraph implements AutoCloseable {
     graph = new Graph();
     Ops tf = Ops.create(graph);
     params = new Parameters(tf);
-    Layers l = new Layers(params, Mode.TRAIN);
+    Layers l = new Layers(params, Mode.TRAIN).computeIn(spec.precision);
     images = tf.withName("image").placeholder(TFloat32.class, Placeholder.shape(Shape.of(batch, size, size, 1)));
     text = tf.withName("text_embedding").placeholder(TFloat32.class, Placeholder.shape(Shape.of(batch, textDim)));
     lr = tf.withName("lr").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
@@ -105,7 +112,7 @@ public final class PretrainGraph implements AutoCloseable {
     Operand<TFloat32> embedding;
     Operand<TFloat32> projection;
     if (replicas.size() > 1) {
-      embedding = replicatedEmbedding(tf, arch, replicas, before);
+      embedding = replicatedEmbedding(tf, spec, replicas, before);
       projection = Projector.build(l, MFlagNetwork.IMAGE_PROJECTOR, embedding, arch.embeddingSize());
     } else {
       MFlagNetwork.ImageOutputs img = MFlagNetwork.image(l, arch, images);
@@ -132,7 +139,7 @@ public final class PretrainGraph implements AutoCloseable {
    * towards the mean of the shards' statistics, once per step ({@link Layers#averageUpdates}). Gradients
    * of the one loss reach the shared variables summed over the replicas, so one AdamW update follows.
    */
-  private Operand<TFloat32> replicatedEmbedding(Ops tf, Architecture arch, List<DeviceSpec> replicas, List<Op> updates) {
+  private Operand<TFloat32> replicatedEmbedding(Ops tf, Spec spec, List<DeviceSpec> replicas, List<Op> updates) {
     int r = replicas.size();
     if (batch % r != 0) throw new IllegalArgumentException("batch_size=" + batch + ": must be a multiple of the " + r + " devices");
     List<Operand<TFloat32>> shards = new ArrayList<>();
@@ -140,8 +147,9 @@ public final class PretrainGraph implements AutoCloseable {
     List<Operand<TFloat32>> pooled = new ArrayList<>();
     List<List<Layers.Statistic>> statistics = new ArrayList<>();
     for (int k = 0; k < r; k++) {
-      Layers replica = Layers.replica(params, tf.withSubScope(ReplicaPlacement.scope(k)).withDevice(replicas.get(k)), k == 0);
-      pooled.add(ResNet.build(replica, arch, shards.get(k)).pooled);
+      Layers replica = Layers.replica(params, tf.withSubScope(ReplicaPlacement.scope(k)).withDevice(replicas.get(k)), k == 0)
+          .computeIn(spec.precision);
+      pooled.add(ResNet.build(replica, spec.arch, shards.get(k)).pooled);
       statistics.add(replica.statistics());
     }
     updates.addAll(Layers.averageUpdates(tf, statistics));

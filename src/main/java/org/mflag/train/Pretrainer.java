@@ -52,7 +52,8 @@ public final class Pretrainer {
 
   public TrainingResult run(TrainingListener listener, BooleanSupplier canceled)
       throws DatasetException, IOException, TrainingException, ModelPackageException {
-    TrainingLoop loop = new TrainingLoop(TrainingLoop.Options.in(cfg.output(), cfg.fingerprint()).optResume(cfg.resume())
+    TrainingLoop loop = new TrainingLoop(TrainingLoop.Options.in(cfg.output(), cfg.fingerprint()).optDeclarations(PretrainConfig.KEYS)
+        .optResume(cfg.resume())
         .optCheckpointEvery(cfg.checkpointEvery()).optLogEvery(cfg.logEvery()).optMaxSteps(cfg.maxSteps())
         .optWorkers(cfg.workers()), log);
     String tfVersion = TensorFlowRuntime.ensureLoaded();
@@ -82,7 +83,8 @@ public final class Pretrainer {
     Corpus corpus = new Corpus(manifest, data, embedReports(data), skipNote);
     ReportVectors text = corpus.text;
     try (PretrainGraph graph = new PretrainGraph(PretrainGraph.Spec.of(cfg.encoder(), cfg.batchSize(), cfg.imageSize(), text.dimension)
-        .optLoss(new MFlagLoss(cfg.lambdaOrth(), cfg.orthVariant())).optWeightDecay(cfg.weightDecay()).optDevices(devices))) {
+        .optLoss(new MFlagLoss(cfg.lambdaOrth(), cfg.orthVariant())).optWeightDecay(cfg.weightDecay()).optDevices(devices)
+        .optPrecision(cfg.precision()))) {
       log.info(String.format("%s: %,d trainable parameters (encoder and projectors); language model frozen (%s, %d-d)",
           cfg.encoder().key(), graph.parameters().count(Parameters.Kind.TRAINABLE), text.modelId, text.dimension));
       return loop.run(new Run(graph, corpus, tfVersion), manifest, listener, canceled);

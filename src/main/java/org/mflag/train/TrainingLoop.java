@@ -34,6 +34,7 @@ public final class TrainingLoop {
   public static final class Options {
     private Path output;
     private Map<String, String> fingerprint = new LinkedHashMap<>();
+    private List<org.mflag.config.Key> declared = List.of();
     private boolean resume;
     private int checkpointEvery;
     private int logEvery = 10;
@@ -46,6 +47,12 @@ public final class TrainingLoop {
       o.output = output;
       o.fingerprint = fingerprint;
       return o;
+    }
+
+    /** The run's key declarations: a checkpoint that lacks a newer key matches when the run gives it its default. */
+    public Options optDeclarations(List<org.mflag.config.Key> keys) {
+      declared = keys;
+      return this;
     }
 
     public Options optResume(boolean v) {
@@ -155,7 +162,7 @@ public final class TrainingLoop {
 
     void start() throws IOException, TrainingException, ModelPackageException {
       if (resumeFrom != null) {
-        Checkpoints.checkCompatible(resumeFrom, options.fingerprint, manifest);
+        Checkpoints.checkCompatible(resumeFrom, options.fingerprint, options.declared, manifest);
         t.restore(resumeFrom.arrays, resumeFrom.file.toString());
         step = resumeFrom.step;
         stats.restore(resumeFrom.meta);

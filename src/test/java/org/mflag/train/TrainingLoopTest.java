@@ -237,4 +237,21 @@ class TrainingLoopTest {
         () -> other.run(new Toy(), m, new TrainingListener() {}, () -> false));
     assertTrue(differs.getMessage().contains("lr was 0.1, now 0.2"), differs.getMessage());
   }
+
+  /** A checkpoint written before a key existed resumes when the run gives that key its default, and only then. */
+  @Test
+  void aKeyNewerThanTheCheckpointMatchesAtItsDefault(@TempDir Path tmp) throws Exception {
+    Manifest m = manifest(tmp);
+    new TrainingLoop(options(tmp.resolve("out")).optMaxSteps(2), TestData.log()).run(new Toy(), m, new TrainingListener() {}, () -> false);
+    List<org.mflag.config.Key> keys = List.of(TrainingKeys.PRECISION);
+    TrainingResult r = new TrainingLoop(TrainingLoop.Options.in(tmp.resolve("out"), Map.of("lr", "0.1", "precision", "fp32"))
+        .optDeclarations(keys).optResume(true), TestData.log()).run(new Toy(), m, new TrainingListener() {}, () -> false);
+    assertEquals(TrainingResult.Outcome.COMPLETED, r.outcome);
+    Path other = tmp.resolve("other");
+    new TrainingLoop(options(other).optMaxSteps(2), TestData.log()).run(new Toy(), m, new TrainingListener() {}, () -> false);
+    TrainingLoop mixed = new TrainingLoop(TrainingLoop.Options.in(other, Map.of("lr", "0.1", "precision", "mixed"))
+        .optDeclarations(keys).optResume(true), TestData.log());
+    TrainingException e = assertThrows(TrainingException.class, () -> mixed.run(new Toy(), m, new TrainingListener() {}, () -> false));
+    assertTrue(e.getMessage().contains("precision was null, now mixed"), e.getMessage());
+  }
 }
