@@ -17,15 +17,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import org.mflag.data.DataKeys;
-import org.mflag.text.TextModels;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
+import org.mflag.data.DataKeys;
 import org.mflag.data.ImageDecoder;
 import org.mflag.io.Archives;
 import org.mflag.nn.Architecture;
-import org.mflag.runtime.TensorFlowRuntime;
 import org.mflag.report.MarkdownTable;
+import org.mflag.runtime.TensorFlowRuntime;
+import org.mflag.text.TextModels;
 import org.scijava.log.Logger;
 
 /**

@@ -17,8 +17,8 @@ import org.mflag.io.NdArray;
 import org.mflag.io.Npy;
 import org.mflag.model.TaskGraph;
 import org.mflag.nn.Architecture;
-import org.mflag.train.Finetuner;
 import org.mflag.train.FinetuneConfig;
+import org.mflag.train.Finetuner;
 import org.mflag.train.TrainingListener;
 import org.scijava.log.Logger;
 

@@ -2,9 +2,9 @@ package org.mflag.bench;
 
 import java.nio.file.Path;
 import org.mflag.data.BatchLoader;
-import org.mflag.data.PairBatches;
 import org.mflag.data.ImageDecoder;
 import org.mflag.data.Manifest;
+import org.mflag.data.PairBatches;
 import org.mflag.data.PairDataset;
 import org.mflag.data.PreprocessedCache;
 import org.mflag.data.Preprocessing;

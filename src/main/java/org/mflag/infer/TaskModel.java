@@ -9,8 +9,8 @@ import org.mflag.data.Preprocessing;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
 import org.mflag.model.SavedModelPredictor;
-import org.mflag.runtime.Devices;
 import org.mflag.model.TaskGraph;
+import org.mflag.runtime.Devices;
 
 /**
  * A fine-tuned model package ready to run on images of any size, through DJL: each image is

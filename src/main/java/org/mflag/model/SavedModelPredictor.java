@@ -12,9 +12,9 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.nio.file.Path;
-import org.mflag.runtime.Devices;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.mflag.runtime.Devices;
 
 /**
  * A package's SavedModel ({@code serving_default}) run through DJL's TensorFlow engine, without any

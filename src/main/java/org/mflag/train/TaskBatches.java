@@ -9,8 +9,8 @@ import org.mflag.data.BatchLoader;
 import org.mflag.data.Batches;
 import org.mflag.data.Box;
 import org.mflag.data.Preprocessing;
-import org.mflag.data.TaskDataset;
 import org.mflag.data.TaskDataset.Sample;
+import org.mflag.data.TaskDataset;
 import org.mflag.loss.YoloTargets;
 import org.mflag.nn.YoloLayout;
 

@@ -3,8 +3,8 @@ package org.mflag.loss;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
-import org.mflag.runtime.TensorFlowRuntime;
 import org.mflag.nn.Tensors;
+import org.mflag.runtime.TensorFlowRuntime;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;

@@ -2,8 +2,8 @@ package org.mflag.fiji.command;
 
 import java.util.Collections;
 import java.util.List;
-import org.mflag.data.DataKeys;
 import org.mflag.config.Key;
+import org.mflag.data.DataKeys;
 import org.mflag.runtime.InstallationCheck;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
