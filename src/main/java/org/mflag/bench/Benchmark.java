@@ -23,6 +23,7 @@ import org.mflag.data.DataKeys;
 import org.mflag.data.ImageDecoder;
 import org.mflag.io.Archives;
 import org.mflag.nn.Architecture;
+import org.mflag.nn.Precision;
 import org.mflag.report.MarkdownTable;
 import org.mflag.runtime.TensorFlowRuntime;
 import org.mflag.text.TextModels;
@@ -73,6 +74,8 @@ public final class Benchmark {
     InferenceBenchmark.Result inference;
     List<TrainStepBenchmark.Result> scaling = new ArrayList<>();
     ReplicaBenchmark.Result replicas;
+    TrainStepBenchmark.Result mixedStep;
+    double mixedOverFp32;
     double seconds;
   }
 
@@ -96,10 +99,10 @@ public final class Benchmark {
 
     r.matmulPeakRuns.add(MatMulPeak.flopsPerSecond(4096, 5));
     r.matmulPeakFlopsPerSecond = r.matmulPeakRuns.get(0);
-    log.info(String.format(Locale.ROOT, "1/7 fp32 MatMul peak (4096^3, best of 5): %.0f GFLOP/s", r.matmulPeakFlopsPerSecond / 1e9));
+    log.info(String.format(Locale.ROOT, "1/8 fp32 MatMul peak (4096^3, best of 5): %.0f GFLOP/s", r.matmulPeakFlopsPerSecond / 1e9));
 
     r.trainingStep = TrainStepBenchmark.inChildJvm(Architecture.RESNET50, 16, 224, steps, r.matmulPeakFlopsPerSecond, true);
-    log.info(String.format(Locale.ROOT, "1/7 training step (ResNet-50, 224 px, batch 16): %.2f s = %.2f img/s, %.1f GFLOP/step, %.0f GFLOP/s"
+    log.info(String.format(Locale.ROOT, "1/8 training step (ResNet-50, 224 px, batch 16): %.2f s = %.2f img/s, %.1f GFLOP/step, %.0f GFLOP/s"
         + " = %.2f of peak (target >= 0.8); time by op %s", r.trainingStep.stepSeconds, r.trainingStep.imagesPerSecond,
         r.trainingStep.flopsPerStep / 1e9, r.trainingStep.flopsPerSecond / 1e9, r.trainingStep.fractionOfPeak, percent(r.trainingStep.timeShareByOp)));
     if (canceled.getAsBoolean()) return null;
@@ -107,10 +110,10 @@ public final class Benchmark {
     r.pytorch = PyTorchComparison.run(kv.path(PYTORCH_JARS), 16, 224, quick ? 1 : steps, log);
     if (r.pytorch.skipped == null) {
       r.oursOverPytorch = r.pytorch.stepSeconds / r.trainingStep.stepSeconds;
-      log.info(String.format(Locale.ROOT, "2/7 DJL PyTorch %s: %.2f s/step = %.2f img/s; ours is %.2fx faster (target >= 1.5)",
+      log.info(String.format(Locale.ROOT, "2/8 DJL PyTorch %s: %.2f s/step = %.2f img/s; ours is %.2fx faster (target >= 1.5)",
           r.pytorch.version, r.pytorch.stepSeconds, r.pytorch.imagesPerSecond, r.oursOverPytorch));
     } else {
-      log.warn("2/7 PyTorch comparison skipped: " + r.pytorch.skipped);
+      log.warn("2/8 PyTorch comparison skipped: " + r.pytorch.skipped);
     }
     if (canceled.getAsBoolean()) return null;
 
@@ -118,13 +121,13 @@ public final class Benchmark {
     r.loaderImagesPerSecond = LoaderBenchmark.imagesPerSecond(manifest, kv.string(DataKeys.IMAGE_COLUMN), kv.string(DataKeys.TEXT_COLUMN), 224, 16,
         workers, quick ? 6 : 24, kv.path(DataKeys.CACHE_DIR), decoder, log);
     r.loaderOverStep = r.loaderImagesPerSecond / r.trainingStep.imagesPerSecond;
-    log.info(String.format(Locale.ROOT, "3/7 data loader (%d workers): %.0f img/s, %.1fx the step's demand (target >= 1.5)", workers,
+    log.info(String.format(Locale.ROOT, "3/8 data loader (%d workers): %.0f img/s, %.1fx the step's demand (target >= 1.5)", workers,
         r.loaderImagesPerSecond, r.loaderOverStep));
     if (canceled.getAsBoolean()) return null;
 
     r.languageModel = EmbeddingBenchmark.run(manifest, kv.string(DataKeys.ID_COLUMN), kv.string(DataKeys.TEXT_COLUMN), quick ? 16 : 48,
         kv.string(TextModels.TEXT_MODEL), kv.path(DataKeys.CACHE_DIR), log);
-    log.info(String.format(Locale.ROOT, "4/7 language model: %.1f embeddings/s in the first epoch (%.1f s; model load %.1f s), second epoch"
+    log.info(String.format(Locale.ROOT, "4/8 language model: %.1f embeddings/s in the first epoch (%.1f s; model load %.1f s), second epoch"
         + " %.4f s from the cache: %.0fx faster", r.languageModel.embeddingsPerSecond, r.languageModel.firstEpochSeconds,
         r.languageModel.modelLoadSeconds, r.languageModel.secondEpochSeconds, r.languageModel.firstOverSecond));
     if (canceled.getAsBoolean()) return null;
@@ -132,7 +135,7 @@ public final class Benchmark {
     Path xray = manifest.resolveSibling("images").resolve("16660_3_1.png");
     r.inference = InferenceBenchmark.run(manifest, Files.isRegularFile(xray) ? xray : firstImage(manifest, kv.string(DataKeys.IMAGE_COLUMN)), decoder,
         quick ? 1 : 3, r.matmulPeakFlopsPerSecond, log);
-    log.info(String.format(Locale.ROOT, "5/7 segmenting %dx%d at scale %.2f: %d tiles in %.2f s, floor %.2f s: %.2fx the floor (target < 1.5);"
+    log.info(String.format(Locale.ROOT, "5/8 segmenting %dx%d at scale %.2f: %d tiles in %.2f s, floor %.2f s: %.2fx the floor (target < 1.5);"
         + " %.2f s of it outside the network (resize, tile, blend); peak RSS %.2f GiB; whole image resized to one tile %.2f s",
         r.inference.width, r.inference.height, r.inference.scale, r.inference.tiles, r.inference.seconds, r.inference.floorSeconds,
         r.inference.overFloor, r.inference.hostSeconds, r.inference.peakResidentBytes / 1073741824.0, r.inference.wholeImageSeconds));
@@ -144,14 +147,20 @@ public final class Benchmark {
       if (canceled.getAsBoolean()) return null;
       TrainStepBenchmark.Result s = TrainStepBenchmark.inChildJvm(Architecture.RESNET50, c[0], c[1], steps, r.matmulPeakFlopsPerSecond, false);
       r.scaling.add(s);
-      log.info(String.format(Locale.ROOT, "6/7 batch %d, %d px: %.2f s/step, %.2f img/s, %.2f of peak, peak RSS %.2f GiB", c[0], c[1],
+      log.info(String.format(Locale.ROOT, "6/8 batch %d, %d px: %.2f s/step, %.2f img/s, %.2f of peak, peak RSS %.2f GiB", c[0], c[1],
           s.stepSeconds, s.imagesPerSecond, s.fractionOfPeak, s.peakResidentBytes / 1073741824.0));
     }
     r.scaling.sort((a, b) -> a.imageSize != b.imageSize ? Integer.compare(a.imageSize, b.imageSize) : Integer.compare(a.batch, b.batch));
     if (canceled.getAsBoolean()) return null;
 
+    r.mixedStep = TrainStepBenchmark.inChildJvm(Architecture.RESNET50, 16, 224, steps, r.matmulPeakFlopsPerSecond, false, Precision.MIXED);
+    r.mixedOverFp32 = r.trainingStep.stepSeconds / r.mixedStep.stepSeconds;
+    log.info(String.format(Locale.ROOT, "7/8 the same step with precision=mixed (bfloat16 convolutions and matrix products): %.2f s/step = %.2f"
+        + " img/s, %.2fx the fp32 step's speed", r.mixedStep.stepSeconds, r.mixedStep.imagesPerSecond, r.mixedOverFp32));
+    if (canceled.getAsBoolean()) return null;
+
     r.replicas = ReplicaBenchmark.run(Architecture.RESNET18, 16, 128, steps);
-    log.info(String.format(Locale.ROOT, "7/7 two data-parallel replicas on 2 logical CPU devices (ResNet-18, 128 px, batch 16): %.2f s/step vs "
+    log.info(String.format(Locale.ROOT, "8/8 two data-parallel replicas on 2 logical CPU devices (ResNet-18, 128 px, batch 16): %.2f s/step vs "
         + "%.2f s on one device; loss differs by %.1e, gradients by %.1e (relative)", r.replicas.replicatedSeconds,
         r.replicas.oneDeviceSeconds, r.replicas.lossRelativeDifference, r.replicas.gradientRelativeDifference));
     // the peak again at the end; the ratios use the better of the two (the practical peak), and a
@@ -194,7 +203,9 @@ public final class Benchmark {
     e.put("onednn", onednn == null ? "on (TensorFlow's default on x86)" : ("0".equals(onednn) ? "off" : "on") + " (TF_ENABLE_ONEDNN_OPTS=" + onednn + ")");
     e.put("threads", "TensorFlow intra-op and inter-op pools at their defaults (one thread per core); TF_NUM_INTRAOP_THREADS="
         + System.getenv("TF_NUM_INTRAOP_THREADS") + ", OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS"));
-    e.put("gpu", "none used (TensorFlow's CPU natives)");
+    java.util.List<Integer> gpus = org.mflag.runtime.Devices.usableGpus();
+    e.put("gpu", gpus.isEmpty() ? "none (" + org.mflag.runtime.Devices.whyNoGpu() + ")"
+        : gpus + " (TensorFlow places the timed steps and the MatMul peak on GPU 0; GPU runs of the benchmark are not verified yet)");
     return e;
   }
 
@@ -244,6 +255,11 @@ public final class Benchmark {
     md.append(MarkdownTable.render(List.of("what", "measured", "ratio", "target"), t)).append('\n');
     md.append("Where the training step's time goes (summed operation time of one traced step): ").append(percent(s.timeShareByOp))
         .append(".\nIts FLOPs by operation: ").append(percent(s.flopShareByOp)).append(".\n\n");
+    if (r.mixedStep != null) {
+      md.append(f("Mixed precision (`precision=mixed`: bfloat16 convolutions and matrix products, fp32 weights and optimiser), the same "
+          + "ResNet-50 step: %.2f s/step = %.2f img/s, %.2fx the fp32 step's speed (bfloat16 is fast on CPUs with AVX512_BF16 or AMX "
+          + "and on GPUs from Ampere on, emulated elsewhere).%n%n", r.mixedStep.stepSeconds, r.mixedStep.imagesPerSecond, r.mixedOverFp32));
+    }
     if (r.replicas != null) {
       ReplicaBenchmark.Result rp = r.replicas;
       md.append(f("Several devices in one run (%s, %d px, batch %d): %d data-parallel replicas on logical CPU devices take %.2f s/step "

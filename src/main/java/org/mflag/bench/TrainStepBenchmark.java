@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.mflag.nn.Architecture;
+import org.mflag.nn.Precision;
 import org.mflag.train.PretrainGraph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.proto.DeviceStepStats;
@@ -37,6 +38,8 @@ final class TrainStepBenchmark {
     double flopsPerSecond;
     double fractionOfPeak;
     long peakResidentBytes;
+    /** fp32 or mixed (bfloat16 convolutions and matrix products). */
+    String precision;
     /** Share of the traced step's summed operation time, by operation type, largest first. */
     Map<String, Double> timeShareByOp;
     /** Share of the FLOPs, by operation type. */
@@ -45,25 +48,32 @@ final class TrainStepBenchmark {
 
   private TrainStepBenchmark() {}
 
-  /** Arguments: encoder, batch, image size, timed steps, MatMul peak FLOP/s, profile (true/false). */
+  /** Arguments: encoder, batch, image size, timed steps, MatMul peak FLOP/s, profile (true/false)[, precision]. */
   public static void main(String[] args) {
     Result r = run(Architecture.fromKey(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
-        Double.parseDouble(args[4]), Boolean.parseBoolean(args[5]));
+        Double.parseDouble(args[4]), Boolean.parseBoolean(args[5]), args.length > 6 ? Precision.fromKey(args[6]) : Precision.FP32);
     ChildJvm.reply(r);
   }
 
   static Result inChildJvm(Architecture arch, int batch, int size, int steps, double peakFlops, boolean profile) throws Exception {
-    return ChildJvm.run(TrainStepBenchmark.class, List.of(arch.key(), String.valueOf(batch), String.valueOf(size),
-        String.valueOf(steps), String.valueOf(peakFlops), String.valueOf(profile)), null, Map.of(), Result.class);
+    return inChildJvm(arch, batch, size, steps, peakFlops, profile, Precision.FP32);
   }
 
-  static Result run(Architecture arch, int batch, int size, int steps, double peakFlops, boolean profile) {
+  /** The step in {@code precision} (fp32 or mixed), in its own JVM. */
+  static Result inChildJvm(Architecture arch, int batch, int size, int steps, double peakFlops, boolean profile, Precision precision)
+      throws Exception {
+    return ChildJvm.run(TrainStepBenchmark.class, List.of(arch.key(), String.valueOf(batch), String.valueOf(size),
+        String.valueOf(steps), String.valueOf(peakFlops), String.valueOf(profile), precision.key()), null, Map.of(), Result.class);
+  }
+
+  static Result run(Architecture arch, int batch, int size, int steps, double peakFlops, boolean profile, Precision precision) {
     Result r = new Result();
+    r.precision = precision.key();
     r.encoder = arch.key();
     r.batch = batch;
     r.imageSize = size;
     r.steps = steps;
-    try (PretrainGraph g = new PretrainGraph(PretrainGraph.Spec.of(arch, batch, size, 768))) {
+    try (PretrainGraph g = new PretrainGraph(PretrainGraph.Spec.of(arch, batch, size, 768).optPrecision(precision))) {
       g.parameters().assign(g.session(), g.parameters().initialValues(1), "init");
       FlopCount flops = FlopCount.of(g.stepRoots(), batch);
       r.flopsPerStep = flops.total();
