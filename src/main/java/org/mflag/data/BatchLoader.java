@@ -82,6 +82,31 @@ public final class BatchLoader<B> implements AutoCloseable {
   }
 
   /**
+   * The order of each epoch of a run over {@code n} examples: a {@link #permutation} drawn from (seed, epoch),
+   * kept for the epoch the loader threads are building (the same for every batch of it).
+   */
+  public static final class EpochOrders {
+    private final int n;
+    private final long seed;
+    private int cachedEpoch = -1;
+    private int[] cached;
+
+    public EpochOrders(int n, long seed) {
+      this.n = n;
+      this.seed = seed;
+    }
+
+    /** The example indices in the order of {@code epoch}. */
+    public synchronized int[] of(int epoch) {
+      if (epoch != cachedEpoch) {
+        cached = permutation(n, mix(seed, epoch, -1));
+        cachedEpoch = epoch;
+      }
+      return cached;
+    }
+  }
+
+  /**
    * 0..n-1 shuffled by Fisher-Yates from a {@link SplittableRandom} seeded with {@code streamSeed}: the one
    * seeded shuffle of the project (epoch orders, drawn splits, label fractions).
    */

@@ -27,8 +27,7 @@ public final class PairBatches implements Batches<PairBatches.Batch> {
   private final int batchSize;
   private final int imageSize;
   private final long seed;
-  private int cachedEpoch = -1;
-  private int[] cachedOrder;
+  private final BatchLoader.EpochOrders orders;
 
   public PairBatches(PairDataset data, int batchSize, int imageSize, long seed) {
     if (batchSize < 2) throw new IllegalArgumentException("batch_size must be >= 2 (batch norm), got " + batchSize);
@@ -42,6 +41,7 @@ public final class PairBatches implements Batches<PairBatches.Batch> {
     this.batchSize = batchSize;
     this.imageSize = imageSize;
     this.seed = seed;
+    this.orders = new BatchLoader.EpochOrders(data.size(), seed);
   }
 
   @Override
@@ -54,26 +54,13 @@ public final class PairBatches implements Batches<PairBatches.Batch> {
     return data.size() / batchSize;
   }
 
-  /** The dataset indices in the order of epoch {@code epoch}. */
-  public int[] order(int epoch) {
-    return BatchLoader.permutation(data.size(), BatchLoader.mix(seed, epoch, -1));
-  }
-
-  private synchronized int[] orderCached(int epoch) {
-    if (epoch != cachedEpoch) {
-      cachedOrder = order(epoch);
-      cachedEpoch = epoch;
-    }
-    return cachedOrder;
-  }
-
   /** The batch of a global step (0-based). */
   @Override
   public Batch batch(long step) {
     int spe = stepsPerEpoch();
     int epoch = (int) (step / spe);
     int first = (int) (step % spe) * batchSize;
-    int[] order = orderCached(epoch);
+    int[] order = orders.of(epoch);
     int n = imageSize * imageSize;
     float[] images = new float[batchSize * n];
     int[] indices = new int[batchSize];

@@ -37,12 +37,14 @@ final class TaskBatches implements Batches<TaskBatches.Batch> {
   private final List<Sample> train;
   private final long seed;
   private final YoloLayout layout;
+  private final BatchLoader.EpochOrders orders;
 
   TaskBatches(FinetuneSpec spec, List<Sample> train, long seed) {
     this.spec = spec;
     this.train = train;
     this.seed = seed;
     this.layout = spec.task == Task.DETECTION ? new YoloLayout(spec.size) : null;
+    this.orders = new BatchLoader.EpochOrders(train.size(), seed);
   }
 
   @Override
@@ -60,7 +62,7 @@ final class TaskBatches implements Batches<TaskBatches.Batch> {
     int spe = stepsPerEpoch();
     int epoch = (int) (step / spe);
     int first = (int) (step % spe) * spec.batch;
-    int[] order = BatchLoader.permutation(train.size(), BatchLoader.mix(seed, epoch, -1));
+    int[] order = orders.of(epoch);
     int px = spec.size * spec.size;
     List<Sample> picked = new ArrayList<>(spec.batch);
     float[] images = new float[spec.batch * px];
