@@ -258,7 +258,7 @@ public final class Benchmark {
     if (r.mixedStep != null) {
       md.append(f("Mixed precision (`precision=mixed`: bfloat16 convolutions and matrix products, fp32 weights and optimiser), the same "
           + "ResNet-50 step: %.2f s/step = %.2f img/s, %.2fx the fp32 step's speed (bfloat16 is fast on CPUs with AVX512_BF16 or AMX "
-          + "and on GPUs from Ampere on, emulated elsewhere).%n%n", r.mixedStep.stepSeconds, r.mixedStep.imagesPerSecond, r.mixedOverFp32));
+          + "and on GPUs from Ampere on, not native elsewhere).%n%n", r.mixedStep.stepSeconds, r.mixedStep.imagesPerSecond, r.mixedOverFp32));
     }
     if (r.replicas != null) {
       ReplicaBenchmark.Result rp = r.replicas;
