@@ -36,7 +36,6 @@ public final class Key {
   private final double max;
   private final int multipleOf;
   private final boolean auto;
-  private final boolean optional;
   private final boolean operational;
   private final boolean directory;
   private final java.util.regex.Pattern pattern;
@@ -53,7 +52,6 @@ public final class Key {
     max = b.max;
     multipleOf = b.multipleOf;
     auto = b.auto;
-    optional = b.optional;
     operational = b.operational;
     directory = b.directory;
     pattern = b.pattern;
@@ -129,13 +127,6 @@ public final class Key {
     return b.build();
   }
 
-  /** An empty value is allowed and means "none" (e.g. {@code ignore_value}). */
-  public Key orEmpty() {
-    Builder b = copy();
-    b.optional = true;
-    return b.build();
-  }
-
   /**
    * The key says how a run is carried out (threads, logging, where to write), not what it computes: it may
    * differ between a run and its resume, and a checkpoint does not record it.
@@ -205,8 +196,9 @@ public final class Key {
     return auto;
   }
 
+  /** An empty value is allowed (and means "none") exactly when the default is empty. */
   public boolean allowsEmpty() {
-    return optional || (!required() && defaultValue.isEmpty());
+    return !required() && defaultValue.isEmpty();
   }
 
   public boolean isOperational() {
@@ -235,16 +227,6 @@ public final class Key {
   /** Checks a value a Java builder was given, with the same message as on the launcher. */
   public void checkValue(Object value) {
     check(value == null ? null : String.valueOf(value));
-  }
-
-  /** The smallest allowed value, or -infinity. */
-  public double min() {
-    return min;
-  }
-
-  /** The largest allowed value, or +infinity. */
-  public double max() {
-    return max;
   }
 
   /**
@@ -316,11 +298,7 @@ public final class Key {
 
   private void checkRange(String v, double x) {
     boolean low = minExclusive ? !(x > min) : !(x >= min);
-    if (low || x > max) {
-      boolean lo = min > Double.NEGATIVE_INFINITY, hi = max < Double.POSITIVE_INFINITY;
-      if (lo && hi) throw bad(v, "must be in " + (minExclusive ? "(" : "[") + format(min) + ", " + format(max) + "]");
-      throw bad(v, low ? "must be " + (minExclusive ? "> " : ">= ") + format(min) : "must be <= " + format(max));
-    }
+    if (low || x > max) throw bad(v, "must be" + range());
   }
 
   long parseLong(String v) {
@@ -371,7 +349,6 @@ public final class Key {
     b.max = max;
     b.multipleOf = multipleOf;
     b.auto = auto;
-    b.optional = optional;
     b.operational = operational;
     b.directory = directory;
     b.pattern = pattern;
@@ -395,7 +372,6 @@ public final class Key {
     double max = Double.POSITIVE_INFINITY;
     int multipleOf;
     boolean auto;
-    boolean optional;
     boolean operational;
     boolean directory;
     java.util.regex.Pattern pattern;

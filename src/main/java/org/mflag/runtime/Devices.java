@@ -187,18 +187,17 @@ public final class Devices {
     TensorFlowRuntime.ensureLoaded();
     List<Integer> out = new ArrayList<>();
     for (int i = 0; i < MAX_GPUS; i++) {
-      if (!runsOn("/device:GPU:" + i)) break;
+      if (!runsOnGpu(i)) break;
       out.add(i);
     }
     return Collections.unmodifiableList(out);
   }
 
-  /** Whether a one-op graph pinned to {@code device} runs there (soft placement off: no silent fallback). */
-  static boolean runsOn(String device) {
+  /** Whether a one-op graph pinned to {@code /device:GPU:index} runs there (soft placement off: no silent fallback). */
+  static boolean runsOnGpu(int index) {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
-      tf.withDevice(org.tensorflow.DeviceSpec.newBuilder().deviceType(device.contains("GPU") ? org.tensorflow.DeviceSpec.DeviceType.GPU
-          : org.tensorflow.DeviceSpec.DeviceType.CPU).deviceIndex(Integer.parseInt(device.substring(device.lastIndexOf(':') + 1))).build())
+      tf.withDevice(org.tensorflow.DeviceSpec.newBuilder().deviceType(org.tensorflow.DeviceSpec.DeviceType.GPU).deviceIndex(index).build())
           .withName("probe").math.add(tf.constant(1f), tf.constant(1f));
       try (Session s = new Session(g, ConfigProto.newBuilder().setAllowSoftPlacement(false)
           .setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true)).build());

@@ -110,7 +110,6 @@ public final class Pretrainer {
   private final class Run extends SessionTrainable<PairBatches.Batch> {
     private final PretrainGraph graph;
     private final Corpus corpus;
-    private final ReportVectors text;
     private final LearningRateSchedule schedule;
     private final String tfVersion;
 
@@ -118,7 +117,6 @@ public final class Pretrainer {
       super(graph.parameters(), graph.session(), new PairBatches(corpus.data, cfg.batchSize(), cfg.imageSize(), cfg.seed()));
       this.graph = graph;
       this.corpus = corpus;
-      this.text = corpus.text;
       this.tfVersion = tfVersion;
       this.schedule = cfg.schedule((long) stepsPerEpoch() * cfg.epochs(), stepsPerEpoch());
     }
@@ -140,9 +138,9 @@ public final class Pretrainer {
 
     @Override
     public float[] step(PairBatches.Batch batch, double lr) {
-      int dim = text.dimension;
+      int dim = corpus.text.dimension;
       float[] reports = new float[cfg.batchSize() * dim];
-      for (int b = 0; b < batch.indices.length; b++) System.arraycopy(text.byPair[batch.indices[b]], 0, reports, b * dim, dim);
+      for (int b = 0; b < batch.indices.length; b++) System.arraycopy(corpus.text.byPair[batch.indices[b]], 0, reports, b * dim, dim);
       return graph.step(batch.images, reports, (float) lr);
     }
 

@@ -104,11 +104,6 @@ public final class TrainingLoop {
     return output.resolve("checkpoints");
   }
 
-  /** Whether the run continues from a checkpoint. */
-  public boolean resuming() {
-    return resumeFrom != null;
-  }
-
   /** Trains {@code t} on the data of {@code manifest} (whose hash a resume must match) until done, stopped or cancelled. */
   public <B> TrainingResult run(Trainable<B> t, Manifest manifest, TrainingListener listener, BooleanSupplier canceled)
       throws IOException, TrainingException, ModelPackageException {
