@@ -9,9 +9,9 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.nn.FusedBatchNorm;
-import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * The building blocks of every network here, with PyTorch's semantics so that torchvision
@@ -26,8 +26,8 @@ public final class Layers {
 
   public static final float BN_EPSILON = 1e-5f;
   public static final float BN_MOMENTUM = 0.1f;
-  /** Convolutions with fewer input channels stay fp32 under {@link Precision#MIXED} (see {@code conv2d}). */
-  static final int MIN_BF16_CHANNELS = 16;
+  /** Convolutions with fewer input channels stay fp32 under the mixed precisions (see {@code conv2d}). */
+  static final int MIN_MIXED_CHANNELS = 16;
 
   /** A batch-norm statistic of one replica, for the running average that the replicas update together. */
   public static final class Statistic {
@@ -144,21 +144,32 @@ public final class Layers {
   }
 
   /**
-   * Conv2D in this network's {@link Precision}: fp32 in and out, bfloat16 inside for {@link Precision#MIXED}, except
-   * for convolutions of fewer than {@value #MIN_BF16_CHANNELS} input channels (the stem on the grey image made three
-   * channels), which stay fp32: oneDNN's bfloat16 kernel for a 7x7 stride-2 convolution of 3 channels (TensorFlow
-   * 2.16.1 on an AVX512_BF16 CPU) returns NaN from its second call on, and the stem is a few percent of the FLOPs.
+   * Conv2D in this network's {@link Precision}: fp32 in and out, the precision's {@link Precision#computeType compute
+   * type} inside, except for convolutions of fewer than {@value #MIN_MIXED_CHANNELS} input channels (the stem on the
+   * grey image made three channels), which stay fp32: oneDNN's bfloat16 kernel for a 7x7 stride-2 convolution of 3
+   * channels (TensorFlow 2.16.1 on an AVX512_BF16 CPU) returns NaN from its second call on, and the stem is a few
+   * percent of the FLOPs.
    */
   private Operand<TFloat32> conv2d(Operand<TFloat32> x, Operand<TFloat32> w, long inC, List<Long> strides, String padding) {
-    if (precision == Precision.FP32 || inC < MIN_BF16_CHANNELS) return tf.nn.conv2d(x, w, strides, padding);
-    return tf.dtypes.cast(tf.nn.conv2d(tf.dtypes.cast(x, TBfloat16.class), tf.dtypes.cast(w, TBfloat16.class), strides, padding),
-        TFloat32.class);
+    Class<? extends TFloating> type = precision.computeType();
+    if (type == null || inC < MIN_MIXED_CHANNELS) return tf.nn.conv2d(x, w, strides, padding);
+    return fp32(tf.nn.conv2d(lower(x, type), lower(w, type), strides, padding));
   }
 
   /** MatMul in this network's {@link Precision}. */
   private Operand<TFloat32> matMul(Operand<TFloat32> x, Operand<TFloat32> w) {
-    if (precision == Precision.FP32) return tf.linalg.matMul(x, w);
-    return tf.dtypes.cast(tf.linalg.matMul(tf.dtypes.cast(x, TBfloat16.class), tf.dtypes.cast(w, TBfloat16.class)), TFloat32.class);
+    Class<? extends TFloating> type = precision.computeType();
+    if (type == null) return tf.linalg.matMul(x, w);
+    return fp32(tf.linalg.matMul(lower(x, type), lower(w, type)));
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T extends TFloating> Operand<T> lower(Operand<TFloat32> x, Class<? extends TFloating> type) {
+    return tf.dtypes.cast(x, (Class<T>) type);
+  }
+
+  private Operand<TFloat32> fp32(Operand<? extends TFloating> x) {
+    return tf.dtypes.cast(x, TFloat32.class);
   }
 
   /** BatchNorm2d over the channel axis of an NHWC tensor. */

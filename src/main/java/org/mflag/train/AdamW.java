@@ -10,6 +10,7 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Gradients;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -47,28 +48,32 @@ public final class AdamW {
    *
    * @param before ops that must finish before any parameter changes (the forward outputs fetched
    *     in the same step, batch-norm statistics updates)
+   * @param scale null, or the variables of a dynamic {@link LossScale} (float16 training): the gradients are then taken of the loss
+   *     times the scale, and a step whose gradients are not all finite changes no weight, moment or step count and
+   *     only lowers the scale
    */
-  public Op minimize(Parameters params, Operand<TFloat32> loss, Operand<TFloat32> lr, List<Op> before) {
+  public Op minimize(Parameters params, Operand<TFloat32> loss, Operand<TFloat32> lr, List<Op> before, LossScale.State scale) {
     Ops tf = params.tf();
     List<Parameters.Entry> trainable = params.ofKind(Parameters.Kind.TRAINABLE);
     List<Operand<?>> vars = new ArrayList<>();
     for (Parameters.Entry e : trainable) vars.add(e.variable);
-    Gradients grads = tf.gradients(loss, vars);
+    Gradients grads = tf.gradients(scale == null ? loss : scale.scaled(tf, loss), vars);
 
     List<Op> barrier = new ArrayList<>(before);
     List<Operand<TFloat32>> g = new ArrayList<>();
     for (int i = 0; i < trainable.size(); i++) {
       Output<TFloat32> gi = grads.dy(i);
       if (gi == null) throw new IllegalStateException("no gradient reaches parameter " + trainable.get(i).name);
-      org.tensorflow.op.core.Identity<TFloat32> id = tf.identity(gi);
+      org.tensorflow.op.core.Identity<TFloat32> id = tf.identity(scale == null ? gi : scale.unscale(tf, gi));
       barrier.add(id);
       g.add(id);
     }
     Ops after = tf.withControlDependencies(barrier);
+    Operand<TBool> finite = scale == null ? null : scale.allFinite(after, g);
 
     Variable<TFloat32> step = params.create(STEP, new long[0], Parameters.Kind.OPTIMIZER, Initializer.constant(0f));
-    Operand<TFloat32> t = after.assignAdd(step, after.constant(1f));
     Operand<TFloat32> one = after.constant(1f);
+    Operand<TFloat32> t = after.assignAdd(step, finite == null ? one : after.select(finite, one, after.constant(0f)));
     Operand<TFloat32> bc1 = after.math.sub(one, after.math.pow(after.constant(beta1), t));
     Operand<TFloat32> bc2 = after.math.sub(one, after.math.pow(after.constant(beta2), t));
     Operand<TFloat32> decay = after.math.sub(one, after.math.mul(lr, after.constant(weightDecay)));
@@ -79,14 +84,20 @@ public final class AdamW {
       Variable<TFloat32> m = params.create("optimizer.m." + e.name, e.shape, Parameters.Kind.OPTIMIZER, Initializer.constant(0f));
       Variable<TFloat32> v = params.create("optimizer.v." + e.name, e.shape, Parameters.Kind.OPTIMIZER, Initializer.constant(0f));
       Operand<TFloat32> gi = g.get(i);
-      Operand<TFloat32> mNew = after.assign(m, after.math.add(after.math.mul(m, after.constant(beta1)),
-          after.math.mul(gi, after.constant(1f - beta1))));
-      Operand<TFloat32> vNew = after.assign(v, after.math.add(after.math.mul(v, after.constant(beta2)),
-          after.math.mul(after.math.square(gi), after.constant(1f - beta2))));
+      Operand<TFloat32> mNew = after.assign(m, gated(after, finite, after.math.add(after.math.mul(m, after.constant(beta1)),
+          after.math.mul(gi, after.constant(1f - beta1))), m));
+      Operand<TFloat32> vNew = after.assign(v, gated(after, finite, after.math.add(after.math.mul(v, after.constant(beta2)),
+          after.math.mul(after.math.square(gi), after.constant(1f - beta2))), v));
       Operand<TFloat32> denom = after.math.add(after.math.sqrt(after.math.div(vNew, bc2)), after.constant(epsilon));
       Operand<TFloat32> delta = after.math.mul(lr, after.math.div(after.math.div(mNew, bc1), denom));
-      updates.add(after.assign(e.variable, after.math.sub(after.math.mul(e.variable, decay), delta)));
+      updates.add(after.assign(e.variable, gated(after, finite, after.math.sub(after.math.mul(e.variable, decay), delta), e.variable)));
     }
+    if (scale != null) updates.add(scale.update(after, finite));
     return tf.withControlDependencies(updates).noOp();
+  }
+
+  /** {@code next} where the step is applied ({@code finite} true, or no loss scaling), else {@code current}. */
+  private static Operand<TFloat32> gated(Ops tf, Operand<TBool> finite, Operand<TFloat32> next, Operand<TFloat32> current) {
+    return finite == null ? next : tf.select(finite, next, current);
   }
 }

@@ -45,6 +45,9 @@ final class FinetuneGraph implements AutoCloseable {
   private final Placeholder<TFloat32> lr;
   private final Operand<TFloat32> loss;
   private final Op train;
+  /** Float16 loss scaling, or null. */
+  private final LossScale.State scaling;
+  private boolean skipped;
   private final int batch;
   private final int size;
 
@@ -81,9 +84,10 @@ final class FinetuneGraph implements AutoCloseable {
         throw new IllegalArgumentException(task.toString());
     }
     if (spec.freezeEncoder) params.freeze(TaskNetwork::isEncoderParameter);
+    scaling = spec.lossScale() == null ? null : spec.lossScale().state(params);
     List<Op> before = new ArrayList<>(head.updates());
     before.add(tf.identity(loss));
-    train = new AdamW(0.9f, 0.999f, 1e-8f, (float) spec.weightDecay).minimize(params, loss, lr, before);
+    train = new AdamW(0.9f, 0.999f, 1e-8f, (float) spec.weightDecay).minimize(params, loss, lr, before, scaling);
     params.seal();
     session = spec.devices == null ? new Session(graph) : spec.devices.open(graph);
   }
@@ -120,6 +124,11 @@ final class FinetuneGraph implements AutoCloseable {
     return session;
   }
 
+  /** Whether the last {@link #step} was skipped: its float16 gradients overflowed (precision=mixed_fp16). */
+  boolean skippedLastStep() {
+    return skipped;
+  }
+
   /** One optimisation step; returns the loss computed before the update. */
   float step(float[] imageBatch, List<float[]> targetBatch, float learningRate) {
     List<Tensor> open = new ArrayList<>();
@@ -134,7 +143,10 @@ final class FinetuneGraph implements AutoCloseable {
         open.add(t);
         runner.feed(targets.get(i), t);
       }
-      try (Result out = runner.fetch(loss).addTarget(train).run()) {
+      runner.fetch(loss);
+      if (scaling != null) runner.fetch(scaling.applied);
+      try (Result out = runner.addTarget(train).run()) {
+        skipped = scaling != null && !scaling.applied(out.get(1));
         return Tensors.scalar(out.get(0));
       }
     } finally {

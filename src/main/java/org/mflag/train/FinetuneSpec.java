@@ -43,6 +43,11 @@ final class FinetuneSpec {
     precision = b.precision;
   }
 
+  /** The loss scaling of the step: {@link LossScale}'s defaults for {@link Precision#MIXED_FP16}, else none. */
+  LossScale lossScale() {
+    return precision.needsLossScaling() ? new LossScale() : null;
+  }
+
   static Builder builder(Task task, Architecture arch, int size, int batch) {
     return new Builder(task, arch, size, batch);
   }

@@ -193,7 +193,9 @@ public final class Finetuner {
 
     @Override
     public float[] step(TaskBatches.Batch batch, double lr) {
-      return new float[] {graphs.train.step(batch.images, batch.targets, (float) lr)};
+      float loss = graphs.train.step(batch.images, batch.targets, (float) lr);
+      if (graphs.train.skippedLastStep()) log.info(LossScale.SKIPPED);
+      return new float[] {loss};
     }
 
     @Override

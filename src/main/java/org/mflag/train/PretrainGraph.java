@@ -45,6 +45,9 @@ public final class PretrainGraph implements AutoCloseable {
   private final Placeholder<TFloat32> lr;
   private final MFlagLoss.Terms loss;
   private final Op train;
+  /** Float16 loss scaling, or null. */
+  private final LossScale.State scaling;
+  private boolean skipped;
   private final int batch;
   private final int size;
   private final int textDim;
@@ -59,6 +62,7 @@ public final class PretrainGraph implements AutoCloseable {
     double weightDecay = 0.05;
     Devices.Plan devices;
     Precision precision = Precision.FP32;
+    LossScale lossScale = new LossScale();
 
     private Spec(Architecture arch, int batch, int size, int textDim) {
       this.arch = arch;
@@ -90,6 +94,17 @@ public final class PretrainGraph implements AutoCloseable {
     public Spec optPrecision(Precision v) {
       precision = v;
       return this;
+    }
+
+    /** The loss scaling {@link Precision#MIXED_FP16} uses (default: {@link LossScale}'s; null: none); ignored otherwise. */
+    public Spec optLossScale(LossScale v) {
+      lossScale = v;
+      return this;
+    }
+
+    /** The loss scaling of the step: the one given for {@link Precision#MIXED_FP16}, else none. */
+    LossScale lossScale() {
+      return precision.needsLossScaling() ? lossScale : null;
     }
   }
 
@@ -124,7 +139,8 @@ public final class PretrainGraph implements AutoCloseable {
     before.addAll(0, l.updates());
     before.add(tf.identity(loss.align));
     before.add(tf.identity(loss.orth));
-    train = new AdamW(0.9f, 0.999f, 1e-8f, (float) spec.weightDecay).minimize(params, loss.total, lr, before);
+    scaling = spec.lossScale() == null ? null : spec.lossScale().state(params);
+    train = new AdamW(0.9f, 0.999f, 1e-8f, (float) spec.weightDecay).minimize(params, loss.total, lr, before, scaling);
     if (replicas.size() > 1) ReplicaPlacement.placeGradients(graph, replicas);
     params.seal();
     session = spec.devices == null ? new Session(graph) : spec.devices.open(graph);
@@ -174,10 +190,20 @@ public final class PretrainGraph implements AutoCloseable {
     try (Tensor x = Tensors.floats(imageBatch, batch, size, size, 1);
         Tensor t = Tensors.floats(textBatch, batch, textDim);
         Tensor r = TFloat32.scalarOf(learningRate);
-        Result out = session.runner().feed(images, x).feed(text, t).feed(lr, r)
-            .fetch(loss.total).fetch(loss.align).fetch(loss.orth).addTarget(train).run()) {
+        Result out = fetchApplied(session.runner().feed(images, x).feed(text, t).feed(lr, r)
+            .fetch(loss.total).fetch(loss.align).fetch(loss.orth)).addTarget(train).run()) {
+      skipped = scaling != null && !scaling.applied(out.get(3));
       return new float[] {Tensors.scalar(out.get(0)), Tensors.scalar(out.get(1)), Tensors.scalar(out.get(2))};
     }
+  }
+
+  private Session.Runner fetchApplied(Session.Runner runner) {
+    return scaling == null ? runner : runner.fetch(scaling.applied);
+  }
+
+  /** Whether the last {@link #step} was skipped: its float16 gradients overflowed (precision=mixed_fp16). */
+  public boolean skippedLastStep() {
+    return skipped;
   }
 
   /** The graph (for counting its arithmetic). */

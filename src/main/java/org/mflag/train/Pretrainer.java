@@ -141,7 +141,9 @@ public final class Pretrainer {
       int dim = corpus.text.dimension;
       float[] reports = new float[cfg.batchSize() * dim];
       for (int b = 0; b < batch.indices.length; b++) System.arraycopy(corpus.text.byPair[batch.indices[b]], 0, reports, b * dim, dim);
-      return graph.step(batch.images, reports, (float) lr);
+      float[] loss = graph.step(batch.images, reports, (float) lr);
+      if (graph.skippedLastStep()) log.info(LossScale.SKIPPED);
+      return loss;
     }
 
     @Override

@@ -18,8 +18,9 @@ public final class TrainingKeys {
   public static final Key LR = Key.number("lr", "2e-5", "peak learning rate of AdamW (betas 0.9/0.999, eps 1e-8)").above(0);
   public static final Key WEIGHT_DECAY = Key.number("weight_decay", "0.05", "AdamW's decoupled weight decay, on all trainable parameters")
       .atLeast(0);
-  public static final Key PRECISION = Key.choice("precision", "fp32", "fp32, or mixed: convolutions and matrix products in "
+  public static final Key PRECISION = Key.choice("precision", "fp32", "fp32; mixed: convolutions and matrix products in "
       + "bfloat16, weights, batch norm, loss and AdamW in fp32 (fast on GPUs from Ampere on and CPUs with AVX512_BF16 or AMX); "
+      + "mixed_fp16: the same in float16 with dynamic loss scaling (for Volta and Turing GPUs, which lack bfloat16); "
       + "checkpoints and packages stay fp32", Precision.keys());
   public static final Key SEED = Key.integer("seed", "42",
       "seed of everything random: initialisation, drawn splits and label fractions, data order and augmentation");

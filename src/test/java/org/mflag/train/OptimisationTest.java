@@ -31,7 +31,7 @@ class OptimisationTest {
       Placeholder<TFloat32> rate = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
       // w * w, not Square(w): TensorFlow's C++ gradient of Square segfaults on a reference variable input
       Operand<TFloat32> loss = tf.reduceSum(tf.math.mul(w, w), tf.constant(0));
-      Op step = new AdamW(b1, b2, eps, wd).minimize(p, loss, rate, List.of());
+      Op step = new AdamW(b1, b2, eps, wd).minimize(p, loss, rate, List.of(), null);
       p.seal();
       double[] ref = {1.0, -2.0}, m = new double[2], v = new double[2];
       try (Session s = new Session(g)) {
