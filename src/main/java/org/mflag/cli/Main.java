@@ -9,6 +9,7 @@ import org.mflag.config.KeyTable;
 import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
 import org.mflag.data.DatasetException;
+import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.Evaluate;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.model.ModelPackageException;
@@ -28,7 +29,8 @@ public final class Main {
 
   static {
     for (CliCommand c : new CliCommand[] {new PretrainCli(), new FinetuneCli(Task.SEGMENTATION), new FinetuneCli(Task.CLASSIFICATION),
-        new FinetuneCli(Task.DETECTION), new EvaluateCli(), new ExperimentCli(), new EmbedReportsCli(), new BenchCli(), new AboutCli()}) {
+        new FinetuneCli(Task.DETECTION), new EvaluateCli(), new AnalyseCli(BatchAnalysis.Job.SEGMENT),
+        new AnalyseCli(BatchAnalysis.Job.CLASSIFY), new AnalyseCli(BatchAnalysis.Job.DETECT), new AnalyseCli(BatchAnalysis.Job.EMBED), new ExperimentCli(), new EmbedReportsCli(), new BenchCli(), new AboutCli()}) {
       COMMANDS.put(c.name(), c);
     }
   }

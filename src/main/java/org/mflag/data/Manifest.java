@@ -147,7 +147,12 @@ public final class Manifest {
 
   /** Resolves a path cell against the manifest's folder. */
   public Path resolve(String relative) {
-    return folder().resolve(relative).normalize();
+    return resolve(folder(), relative);
+  }
+
+  /** Resolves a path cell against a manifest's folder (for readers of manifests this class does not parse). */
+  public static Path resolve(Path folder, String relative) {
+    return folder.resolve(relative).normalize();
   }
 
   /** A value quoted for a CSV cell when it holds a comma, a quote or a line break. */

@@ -77,14 +77,29 @@ public final class TaskModel implements AutoCloseable {
     return Preprocessing.normalise(Preprocessing.whole(image, size));
   }
 
-  private float[] run(GrayImage image) {
-    return predictor.predict(input(image), 1, TaskGraph.outputName(task));
+  /** One network call on several images, each resized whole to the input: the outputs of all, concatenated. */
+  private float[] run(List<GrayImage> images) {
+    int px = size * size;
+    float[] x = new float[images.size() * px];
+    for (int i = 0; i < images.size(); i++) System.arraycopy(input(images.get(i)), 0, x, i * px, px);
+    return predictor.predict(x, images.size(), TaskGraph.outputName(task));
   }
 
   /** Foreground probability of every pixel of {@code image} (width * height, row-major). */
   public float[] probability(GrayImage image) {
-    float[] p = run(image);
-    return Preprocessing.resizeBilinear(p, size, size, image.width(), image.height());
+    return probabilities(List.of(image)).get(0);
+  }
+
+  /** {@link #probability(GrayImage)} of several images in one network call. */
+  public List<float[]> probabilities(List<GrayImage> images) {
+    float[] p = run(images);
+    int px = size * size;
+    List<float[]> out = new ArrayList<>();
+    for (int i = 0; i < images.size(); i++) {
+      GrayImage im = images.get(i);
+      out.add(Preprocessing.resizeBilinear(java.util.Arrays.copyOfRange(p, i * px, (i + 1) * px), size, size, im.width(), im.height()));
+    }
+    return out;
   }
 
   /**
@@ -127,18 +142,34 @@ public final class TaskModel implements AutoCloseable {
 
   /** Class probabilities, in the order of {@link #classes()}. */
   public float[] classProbabilities(GrayImage image) {
-    return run(image);
+    return classProbabilities(List.of(image)).get(0);
+  }
+
+  /** {@link #classProbabilities(GrayImage)} of several images in one network call. */
+  public List<float[]> classProbabilities(List<GrayImage> images) {
+    float[] p = run(images);
+    int c = p.length / images.size();
+    List<float[]> out = new ArrayList<>();
+    for (int i = 0; i < images.size(); i++) out.add(java.util.Arrays.copyOfRange(p, i * c, (i + 1) * c));
+    return out;
   }
 
   /** Detections in the image's pixels, after confidence and NMS (the package's, unless given). */
   public List<Box> boxes(GrayImage image, double confidence, double nmsIou) {
-    float[] out = run(image);
-    double sx = (double) image.width() / size, sy = (double) image.height() / size;
-    List<Box> scaled = new ArrayList<>();
-    for (Box b : Detections.decode(out, 1, classes().size(), size, confidence, nmsIou).get(0)) {
-      scaled.add(new Box(b.x0 * sx, b.y0 * sy, b.x1 * sx, b.y1 * sy, b.category, b.score));
+    return boxes(List.of(image), confidence, nmsIou).get(0);
+  }
+
+  /** {@link #boxes(GrayImage, double, double)} of several images in one network call. */
+  public List<List<Box>> boxes(List<GrayImage> images, double confidence, double nmsIou) {
+    List<List<Box>> decoded = Detections.decode(run(images), images.size(), classes().size(), size, confidence, nmsIou);
+    List<List<Box>> out = new ArrayList<>();
+    for (int i = 0; i < images.size(); i++) {
+      double sx = (double) images.get(i).width() / size, sy = (double) images.get(i).height() / size;
+      List<Box> scaled = new ArrayList<>();
+      for (Box b : decoded.get(i)) scaled.add(new Box(b.x0 * sx, b.y0 * sy, b.x1 * sx, b.y1 * sy, b.category, b.score));
+      out.add(scaled);
     }
-    return scaled;
+    return out;
   }
 
   public double confidence() {

@@ -1,0 +1,194 @@
+package org.mflag.infer;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVPrinter;
+import org.apache.commons.csv.CSVRecord;
+import org.mflag.config.Key;
+import org.mflag.config.KeyValues;
+import org.mflag.data.DataKeys;
+import org.mflag.data.DatasetException;
+import org.mflag.data.ImageDecoder;
+import org.mflag.data.Manifest;
+import org.mflag.io.Archives;
+import org.mflag.model.ModelPackageException;
+import org.mflag.runtime.Devices;
+import org.scijava.log.Logger;
+
+/**
+ * {@code ./mflag segment|classify|detect|embed}: a {@link BatchAnalysis} of every image of a manifest in one JVM, into
+ * {@code output/results.csv} (one row per image, the columns of {@link BatchAnalysis#columns()}) and, for segmentation,
+ * {@code output/masks/}. Rows are appended batch by batch, so a run that is stopped keeps what it finished, and a
+ * re-run into the same output analyses only the images that have no row yet. The Spark jobs ({@code spark-segment} and
+ * so on) take the same keys and give the same rows.
+ */
+public final class ManifestAnalysis {
+
+  public static final String RESULTS = "results.csv";
+
+  public static final Key OUTPUT = Key.path("output", null, "folder for the results (and masks/); a re-run into it "
+      + "analyses only the images without a row").directory();
+  public static final Key BATCH_SIZE = Key.integer("batch_size", "8", "images per network call").atLeast(1);
+  public static final Key MASKS = Key.bool("masks", "true", "segment: write each mask as masks/<id>.png (8-bit 0/255)");
+
+  private ManifestAnalysis() {}
+
+  /** The keys of a job: the model, the manifest and its columns, the output, the job's own decision keys, the device. */
+  public static List<Key> keys(BatchAnalysis.Job job) {
+    List<Key> k = new ArrayList<>(Arrays.asList(InferenceKeys.MODEL.describedAs(job == BatchAnalysis.Job.EMBED
+        ? "model package folder (from pretrain, or a fine-tuned one: its encoder)" : "model package folder (from finetune-"
+        + job.task.modelName() + ")"), DataKeys.MANIFEST.describedAs("CSV file with one row per image (paths relative to its folder)"),
+        OUTPUT, DataKeys.IMAGE_COLUMN, DataKeys.ID_COLUMN.describedAs("manifest column with a unique id per image; "
+        + "without it the image path is the id")));
+    switch (job) {
+      case SEGMENT:
+        k.addAll(Arrays.asList(InferenceKeys.modelsValue(InferenceKeys.THRESHOLD), InferenceKeys.SCALE, InferenceKeys.OVERLAP, MASKS));
+        break;
+      case DETECT:
+        k.addAll(Arrays.asList(InferenceKeys.modelsValue(InferenceKeys.CONFIDENCE), InferenceKeys.modelsValue(InferenceKeys.NMS_IOU)));
+        break;
+      default:
+        break;
+    }
+    k.addAll(Arrays.asList(BATCH_SIZE, Devices.DEVICE));
+    return Collections.unmodifiableList(k);
+  }
+
+  /** The options of a job from its keys (the masks go under {@code output}). */
+  public static BatchAnalysis.Options options(BatchAnalysis.Job job, KeyValues kv) {
+    BatchAnalysis.Options o = new BatchAnalysis.Options().optBatch(kv.integer(BATCH_SIZE));
+    if (job == BatchAnalysis.Job.SEGMENT) {
+      o.optThreshold(kv.number(InferenceKeys.THRESHOLD, Double.NaN)).optScale(kv.number(InferenceKeys.SCALE, 0))
+          .optOverlap(kv.auto(InferenceKeys.OVERLAP) ? -1 : kv.integer(InferenceKeys.OVERLAP));
+      if (kv.bool(MASKS)) o.optMasksUnder(kv.path(OUTPUT));
+    }
+    if (job == BatchAnalysis.Job.DETECT) {
+      o.optConfidence(kv.number(InferenceKeys.CONFIDENCE, Double.NaN)).optNmsIou(kv.number(InferenceKeys.NMS_IOU, Double.NaN));
+    }
+    return o;
+  }
+
+  /** The images of a manifest as analysis items (ids from {@code id_column}, else the image path). */
+  public static List<BatchAnalysis.Item> items(KeyValues kv) throws DatasetException {
+    String imageColumn = kv.string(DataKeys.IMAGE_COLUMN);
+    Manifest m = Manifest.read(kv.path(DataKeys.MANIFEST), kv.string(DataKeys.ID_COLUMN), imageColumn);
+    m.requireColumns("image_column", imageColumn);
+    List<BatchAnalysis.Item> items = new ArrayList<>();
+    for (Manifest.Row r : m.rows()) items.add(new BatchAnalysis.Item(r.id(), r.get(imageColumn), m.resolve(r.get(imageColumn))));
+    return items;
+  }
+
+  /** What a run did. */
+  public static final class Summary {
+    public final Path results;
+    public final int analysed;
+    public final int errors;
+    public final int alreadyDone;
+    public final boolean cancelled;
+
+    Summary(Path results, int analysed, int errors, int alreadyDone, boolean cancelled) {
+      this.results = results;
+      this.analysed = analysed;
+      this.errors = errors;
+      this.alreadyDone = alreadyDone;
+      this.cancelled = cancelled;
+    }
+
+    @Override
+    public String toString() {
+      return String.format("%d images analysed (%d with errors), %d already in %s%s", analysed, errors, alreadyDone, results,
+          cancelled ? "; cancelled: run again with the same output to continue" : "");
+    }
+  }
+
+  /** Runs the job over the manifest's images that {@code output/results.csv} has no row for. */
+  public static Summary run(BatchAnalysis.Job job, KeyValues kv, ImageDecoder decoder, Logger log, BooleanSupplier cancelled)
+      throws ModelPackageException, DatasetException, IOException {
+    Devices.Plan devices = Devices.resolve(kv.string(Devices.DEVICE));
+    log.info("device: " + devices.describe());
+    Path out = kv.path(OUTPUT);
+    Files.createDirectories(out);
+    Path results = out.resolve(RESULTS);
+    List<BatchAnalysis.Item> all = items(kv);
+    try (BatchAnalysis analysis = BatchAnalysis.open(job, kv.path(InferenceKeys.MODEL), options(job, kv), devices)) {
+      Set<String> done = completeIds(results, analysis.columns());
+      List<BatchAnalysis.Item> todo = new ArrayList<>();
+      for (BatchAnalysis.Item it : all) if (!done.contains(it.id)) todo.add(it);
+      log.info(String.format("%s: %d images in %s, %d already in %s, %d to analyse", job.key(), all.size(), kv.path(DataKeys.MANIFEST),
+          all.size() - todo.size(), results, todo.size()));
+      int batch = kv.integer(BATCH_SIZE);
+      int analysed = 0;
+      int errors = 0;
+      long start = System.nanoTime();
+      long lastLog = start;
+      try (CSVPrinter csv = printer(results, analysis.columns())) {
+        for (int from = 0; from < todo.size(); from += batch) {
+          if (cancelled.getAsBoolean()) return new Summary(results, analysed, errors, all.size() - todo.size(), true);
+          List<Map<String, Object>> rows = analysis.analyse(todo.subList(from, Math.min(todo.size(), from + batch)), decoder);
+          for (Map<String, Object> row : rows) {
+            List<String> cells = new ArrayList<>();
+            for (Object v : row.values()) cells.add(BatchAnalysis.csvCell(v));
+            csv.printRecord(cells);
+            if (BatchAnalysis.ERROR.equals(row.get("status"))) errors++;
+          }
+          csv.flush();
+          analysed += rows.size();
+          long now = System.nanoTime();
+          if (now - lastLog > 10e9 || analysed == todo.size()) {
+            double rate = analysed / ((now - start) / 1e9);
+            log.info(String.format("%s: %d/%d images, %.1f img/s, ETA %.0f s, %d errors", job.key(), analysed, todo.size(), rate,
+                (todo.size() - analysed) / rate, errors));
+            lastLog = now;
+          }
+        }
+      }
+      return new Summary(results, analysed, errors, all.size() - todo.size(), false);
+    }
+  }
+
+  private static CSVPrinter printer(Path results, List<BatchAnalysis.Column> columns) throws IOException {
+    boolean fresh = !Files.exists(results) || Files.size(results) == 0;
+    Writer w = Files.newBufferedWriter(results, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    CSVFormat.Builder f = CSVFormat.DEFAULT.builder().setRecordSeparator('\n');
+    if (fresh) f.setHeader(columns.stream().map(c -> c.name).toArray(String[]::new));
+    return new CSVPrinter(w, f.get());
+  }
+
+  /**
+   * The ids that {@code results} already has a row for. A last line without its line break (a run killed while
+   * writing) is cut off first; a file with other columns (another job or model) is an error, so that nothing is mixed.
+   */
+  static Set<String> completeIds(Path results, List<BatchAnalysis.Column> columns) throws IOException, DatasetException {
+    Set<String> ids = new HashSet<>();
+    if (!Files.exists(results)) return ids;
+    byte[] bytes = Files.readAllBytes(results);
+    int end = bytes.length;
+    while (end > 0 && bytes[end - 1] != '\n') end--;
+    if (end < bytes.length) Archives.writeAtomically(results, Arrays.copyOf(bytes, end));
+    List<String> names = new ArrayList<>();
+    for (BatchAnalysis.Column c : columns) names.add(c.name);
+    try (CSVParser p = CSVParser.parse(new String(bytes, 0, end, StandardCharsets.UTF_8),
+        CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get())) {
+      if (end > 0 && !p.getHeaderNames().equals(names)) {
+        throw new DatasetException(results + ": its columns " + p.getHeaderNames() + " are not this job's " + names
+            + " (another job or model wrote it): choose another output");
+      }
+      for (CSVRecord r : p) ids.add(r.get("id"));
+    }
+    return ids;
+  }
+}
