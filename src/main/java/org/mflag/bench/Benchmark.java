@@ -38,7 +38,10 @@ import org.scijava.log.Logger;
  * <li>the data loader's throughput over the step's demand;</li>
  * <li>the frozen language model's first epoch against the cached second;</li>
  * <li>tiled segmentation of a 2048 x 2048 X-ray against its FLOP floor, and its peak memory;</li>
- * <li>step time and memory over batch 8/16/32 and 128/224/320 px.</li>
+ * <li>step time and memory over batch 8/16/32 and 128/224/320 px;</li>
+ * <li>the ResNet-50 step in bfloat16 mixed precision against fp32;</li>
+ * <li>two data-parallel replicas on logical CPU devices against one device;</li>
+ * <li>segmenting a manifest in one JVM against Spark on this machine, and from which archive size a cluster pays.</li>
  * </ol>
  * Writes {@code <output>/<date>-<machine>.json} and {@code .md}. {@code quick=true} times fewer steps
  * and leaves out the largest configurations.
@@ -74,6 +77,7 @@ public final class Benchmark {
     InferenceBenchmark.Result inference;
     List<TrainStepBenchmark.Result> scaling = new ArrayList<>();
     ReplicaBenchmark.Result replicas;
+    BatchAnalysisBenchmark.Result batchAnalysis;
     TrainStepBenchmark.Result mixedStep;
     double mixedOverFp32;
     double seconds;
@@ -99,10 +103,10 @@ public final class Benchmark {
 
     r.matmulPeakRuns.add(MatMulPeak.flopsPerSecond(4096, 5));
     r.matmulPeakFlopsPerSecond = r.matmulPeakRuns.get(0);
-    log.info(String.format(Locale.ROOT, "1/8 fp32 MatMul peak (4096^3, best of 5): %.0f GFLOP/s", r.matmulPeakFlopsPerSecond / 1e9));
+    log.info(String.format(Locale.ROOT, "1/9 fp32 MatMul peak (4096^3, best of 5): %.0f GFLOP/s", r.matmulPeakFlopsPerSecond / 1e9));
 
     r.trainingStep = TrainStepBenchmark.inChildJvm(Architecture.RESNET50, 16, 224, steps, r.matmulPeakFlopsPerSecond, true);
-    log.info(String.format(Locale.ROOT, "1/8 training step (ResNet-50, 224 px, batch 16): %.2f s = %.2f img/s, %.1f GFLOP/step, %.0f GFLOP/s"
+    log.info(String.format(Locale.ROOT, "1/9 training step (ResNet-50, 224 px, batch 16): %.2f s = %.2f img/s, %.1f GFLOP/step, %.0f GFLOP/s"
         + " = %.2f of peak (target >= 0.8); time by op %s", r.trainingStep.stepSeconds, r.trainingStep.imagesPerSecond,
         r.trainingStep.flopsPerStep / 1e9, r.trainingStep.flopsPerSecond / 1e9, r.trainingStep.fractionOfPeak, percent(r.trainingStep.timeShareByOp)));
     if (canceled.getAsBoolean()) return null;
@@ -110,10 +114,10 @@ public final class Benchmark {
     r.pytorch = PyTorchComparison.run(kv.path(PYTORCH_JARS), 16, 224, quick ? 1 : steps, log);
     if (r.pytorch.skipped == null) {
       r.oursOverPytorch = r.pytorch.stepSeconds / r.trainingStep.stepSeconds;
-      log.info(String.format(Locale.ROOT, "2/8 DJL PyTorch %s: %.2f s/step = %.2f img/s; ours is %.2fx faster (target >= 1.5)",
+      log.info(String.format(Locale.ROOT, "2/9 DJL PyTorch %s: %.2f s/step = %.2f img/s; ours is %.2fx faster (target >= 1.5)",
           r.pytorch.version, r.pytorch.stepSeconds, r.pytorch.imagesPerSecond, r.oursOverPytorch));
     } else {
-      log.warn("2/8 PyTorch comparison skipped: " + r.pytorch.skipped);
+      log.warn("2/9 PyTorch comparison skipped: " + r.pytorch.skipped);
     }
     if (canceled.getAsBoolean()) return null;
 
@@ -121,13 +125,13 @@ public final class Benchmark {
     r.loaderImagesPerSecond = LoaderBenchmark.imagesPerSecond(manifest, kv.string(DataKeys.IMAGE_COLUMN), kv.string(DataKeys.TEXT_COLUMN), 224, 16,
         workers, quick ? 6 : 24, kv.path(DataKeys.CACHE_DIR), decoder, log);
     r.loaderOverStep = r.loaderImagesPerSecond / r.trainingStep.imagesPerSecond;
-    log.info(String.format(Locale.ROOT, "3/8 data loader (%d workers): %.0f img/s, %.1fx the step's demand (target >= 1.5)", workers,
+    log.info(String.format(Locale.ROOT, "3/9 data loader (%d workers): %.0f img/s, %.1fx the step's demand (target >= 1.5)", workers,
         r.loaderImagesPerSecond, r.loaderOverStep));
     if (canceled.getAsBoolean()) return null;
 
     r.languageModel = EmbeddingBenchmark.run(manifest, kv.string(DataKeys.ID_COLUMN), kv.string(DataKeys.TEXT_COLUMN), quick ? 16 : 48,
         kv.string(TextModels.TEXT_MODEL), kv.path(DataKeys.CACHE_DIR), log);
-    log.info(String.format(Locale.ROOT, "4/8 language model: %.1f embeddings/s in the first epoch (%.1f s; model load %.1f s), second epoch"
+    log.info(String.format(Locale.ROOT, "4/9 language model: %.1f embeddings/s in the first epoch (%.1f s; model load %.1f s), second epoch"
         + " %.4f s from the cache: %.0fx faster", r.languageModel.embeddingsPerSecond, r.languageModel.firstEpochSeconds,
         r.languageModel.modelLoadSeconds, r.languageModel.secondEpochSeconds, r.languageModel.firstOverSecond));
     if (canceled.getAsBoolean()) return null;
@@ -135,7 +139,7 @@ public final class Benchmark {
     Path xray = manifest.resolveSibling("images").resolve("16660_3_1.png");
     r.inference = InferenceBenchmark.run(manifest, Files.isRegularFile(xray) ? xray : firstImage(manifest, kv.string(DataKeys.IMAGE_COLUMN)), decoder,
         quick ? 1 : 3, r.matmulPeakFlopsPerSecond, log);
-    log.info(String.format(Locale.ROOT, "5/8 segmenting %dx%d at scale %.2f: %d tiles in %.2f s, floor %.2f s: %.2fx the floor (target < 1.5);"
+    log.info(String.format(Locale.ROOT, "5/9 segmenting %dx%d at scale %.2f: %d tiles in %.2f s, floor %.2f s: %.2fx the floor (target < 1.5);"
         + " %.2f s of it outside the network (resize, tile, blend); peak RSS %.2f GiB; whole image resized to one tile %.2f s",
         r.inference.width, r.inference.height, r.inference.scale, r.inference.tiles, r.inference.seconds, r.inference.floorSeconds,
         r.inference.overFloor, r.inference.hostSeconds, r.inference.peakResidentBytes / 1073741824.0, r.inference.wholeImageSeconds));
@@ -147,7 +151,7 @@ public final class Benchmark {
       if (canceled.getAsBoolean()) return null;
       TrainStepBenchmark.Result s = TrainStepBenchmark.inChildJvm(Architecture.RESNET50, c[0], c[1], steps, r.matmulPeakFlopsPerSecond, false);
       r.scaling.add(s);
-      log.info(String.format(Locale.ROOT, "6/8 batch %d, %d px: %.2f s/step, %.2f img/s, %.2f of peak, peak RSS %.2f GiB", c[0], c[1],
+      log.info(String.format(Locale.ROOT, "6/9 batch %d, %d px: %.2f s/step, %.2f img/s, %.2f of peak, peak RSS %.2f GiB", c[0], c[1],
           s.stepSeconds, s.imagesPerSecond, s.fractionOfPeak, s.peakResidentBytes / 1073741824.0));
     }
     r.scaling.sort((a, b) -> a.imageSize != b.imageSize ? Integer.compare(a.imageSize, b.imageSize) : Integer.compare(a.batch, b.batch));
@@ -155,14 +159,18 @@ public final class Benchmark {
 
     r.mixedStep = TrainStepBenchmark.inChildJvm(Architecture.RESNET50, 16, 224, steps, r.matmulPeakFlopsPerSecond, false, Precision.MIXED);
     r.mixedOverFp32 = r.trainingStep.stepSeconds / r.mixedStep.stepSeconds;
-    log.info(String.format(Locale.ROOT, "7/8 the same step with precision=mixed (bfloat16 convolutions and matrix products): %.2f s/step = %.2f"
+    log.info(String.format(Locale.ROOT, "7/9 the same step with precision=mixed (bfloat16 convolutions and matrix products): %.2f s/step = %.2f"
         + " img/s, %.2fx the fp32 step's speed", r.mixedStep.stepSeconds, r.mixedStep.imagesPerSecond, r.mixedOverFp32));
     if (canceled.getAsBoolean()) return null;
 
     r.replicas = ReplicaBenchmark.run(Architecture.RESNET18, 16, 128, steps);
-    log.info(String.format(Locale.ROOT, "8/8 two data-parallel replicas on 2 logical CPU devices (ResNet-18, 128 px, batch 16): %.2f s/step vs "
+    log.info(String.format(Locale.ROOT, "8/9 two data-parallel replicas on 2 logical CPU devices (ResNet-18, 128 px, batch 16): %.2f s/step vs "
         + "%.2f s on one device; loss differs by %.1e, gradients by %.1e (relative)", r.replicas.replicatedSeconds,
         r.replicas.oneDeviceSeconds, r.replicas.lossRelativeDifference, r.replicas.gradientRelativeDifference));
+    if (canceled.getAsBoolean()) return null;
+
+    r.batchAnalysis = BatchAnalysisBenchmark.run(manifest, kv.string(DataKeys.IMAGE_COLUMN), decoder, log);
+    log.info(r.batchAnalysis.skipped != null ? "9/9 batch analysis skipped: " + r.batchAnalysis.skipped : describe(r.batchAnalysis));
     // the peak again at the end; the ratios use the better of the two (the practical peak), and a
     // machine that slowed down (thermal, a neighbour) shows as two different figures
     r.matmulPeakRuns.add(MatMulPeak.flopsPerSecond(4096, 5));
@@ -207,6 +215,18 @@ public final class Benchmark {
     e.put("gpu", gpus.isEmpty() ? "none (" + org.mflag.runtime.Devices.whyNoGpu() + ")"
         : gpus + " (TensorFlow places the timed steps and the MatMul peak on GPU 0; GPU runs of the benchmark are not verified yet)");
     return e;
+  }
+
+  private static String describe(BatchAnalysisBenchmark.Result b) {
+    StringBuilder k = new StringBuilder();
+    for (Map.Entry<String, Double> e : b.breakEvenImages.entrySet()) {
+      k.append(String.format(Locale.ROOT, "%s %s machine%s: %s", k.length() == 0 ? "" : ";", e.getKey(), e.getKey().equals("1") ? "" : "s",
+          e.getValue() == null ? "never" : String.format(Locale.ROOT, "from %,.0f images", e.getValue())));
+    }
+    return String.format(Locale.ROOT, "9/9 segmenting a manifest (ResNet-50 U-Net, 224 px): one JVM %.1f img/s + %.1f s fixed, Spark local[*] "
+        + "%.1f img/s + %.1f s fixed (%.2fx the one JVM's rate; %d and %d images, %.1f/%.1f s and %.1f/%.1f s); Spark on k such machines "
+        + "finishes first%s", b.oneJvmImagesPerSecond, b.oneJvmFixedSeconds, b.sparkImagesPerSecond, b.sparkFixedSeconds, b.sparkOverOneJvm,
+        b.smallImages, b.largeImages, b.oneJvmSmallSeconds, b.oneJvmLargeSeconds, b.sparkSmallSeconds, b.sparkLargeSeconds, k);
   }
 
   private static String percent(Map<String, Double> shares) {
@@ -267,6 +287,10 @@ public final class Benchmark {
           + "speed-up); on a batch whose halves are the same images the loss differs from one device's by %.1e and the gradients "
           + "by %.1e (relative).%n%n", rp.network, rp.imageSize, rp.batch, rp.devices, rp.replicatedSeconds, rp.oneDeviceSeconds,
           rp.lossRelativeDifference, rp.gradientRelativeDifference));
+    }
+    if (r.batchAnalysis != null) {
+      md.append(r.batchAnalysis.skipped != null ? "Batch analysis: skipped (" + r.batchAnalysis.skipped + ").\n\n"
+          : "Batch analysis, " + describe(r.batchAnalysis).substring("9/9 ".length()) + ".\n\n");
     }
     md.append("## Scale\n\n");
     List<List<String>> sc = new ArrayList<>();

@@ -12,6 +12,7 @@ import org.mflag.data.DatasetException;
 import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.Evaluate;
 import org.mflag.infer.InferenceKeys;
+import org.mflag.infer.ManifestAnalysis;
 import org.mflag.model.ModelPackageException;
 import org.mflag.train.FinetuneConfig;
 import org.mflag.train.PretrainConfig;
@@ -95,6 +96,8 @@ public final class Main {
   static String usage() {
     StringBuilder sb = new StringBuilder("usage: mflag COMMAND key=value ...\n\ncommands:\n");
     for (CliCommand c : COMMANDS.values()) sb.append(String.format("  %-20s %s%n", c.name(), c.summary()));
+    sb.append(String.format("  %-20s %s%n", "spark-segment ...", "(the ./mflag script) segment, classify, detect or embed on Apache "
+        + "Spark: the same keys, plus master (local[*]: all cores), format, chunk_size, partitions"));
     sb.append(String.format("  %-20s %s%n", "install-cuda", "(the ./mflag script) fetch the CUDA 12.3 / cuDNN 8.9 runtime TensorFlow "
         + "needs, once, for a machine with only the NVIDIA driver"));
     sb.append(String.format("  %-20s %s%n", "help", "this list; 'mflag COMMAND help' lists a command's keys; 'mflag help markdown' "
@@ -127,6 +130,14 @@ public final class Main {
     inference.put("Detect", InferenceKeys.DETECT);
     inference.put("Classify", InferenceKeys.CLASSIFY);
     t.put("M-FLAG Segment, Detect, Classify", KeyTable.markdown(inference));
+    Map<String, List<Key>> analysis = new LinkedHashMap<>();
+    Map<String, List<Key>> spark = new LinkedHashMap<>();
+    for (BatchAnalysis.Job job : BatchAnalysis.Job.values()) {
+      analysis.put(job.key(), ManifestAnalysis.keys(job));
+      spark.put("spark-" + job.key(), ManifestAnalysis.sparkKeys(job));
+    }
+    t.put("segment, classify, detect, embed", KeyTable.markdown(analysis));
+    t.put("spark-segment, spark-classify, spark-detect, spark-embed", KeyTable.markdown(spark));
     return t;
   }
 }

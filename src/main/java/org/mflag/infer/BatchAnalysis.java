@@ -1,9 +1,6 @@
 package org.mflag.infer;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import javax.imageio.ImageIO;
 import org.mflag.config.Choices;
 import org.mflag.config.Task;
 import org.mflag.data.Box;
@@ -20,7 +16,7 @@ import org.mflag.data.DatasetException;
 import org.mflag.data.GrayImage;
 import org.mflag.data.ImageDecoder;
 import org.mflag.data.Preprocessing;
-import org.mflag.io.Archives;
+import org.mflag.imageio.MaskFiles;
 import org.mflag.io.Hashing;
 import org.mflag.model.EncoderPredictor;
 import org.mflag.model.ModelPackage;
@@ -35,7 +31,8 @@ import org.mflag.runtime.Devices;
  * {@code masks/}, named from the image id alone and replaced atomically: a retried or repeated task writes the same
  * file again and leaves no half-written one.
  *
- * <p>Not thread-safe: one instance per thread (a Spark executor keeps one per JVM and task thread).</p>
+ * <p>Thread-safe: images are decoded in the calling thread, and the network runs one batch at a time (a Spark
+ * executor shares one instance among its task threads).</p>
  */
 public final class BatchAnalysis implements AutoCloseable {
 
@@ -147,6 +144,13 @@ public final class BatchAnalysis implements AutoCloseable {
     public int batch() {
       return batch;
     }
+
+    /** Every option, so that equal options give equal strings (a cache key). */
+    @Override
+    public String toString() {
+      return "threshold=" + threshold + " confidence=" + confidence + " nms_iou=" + nmsIou + " scale=" + scale + " overlap=" + overlap
+          + " batch=" + batch + " masks=" + output;
+    }
   }
 
   public static final String MASKS = "masks";
@@ -175,6 +179,9 @@ public final class BatchAnalysis implements AutoCloseable {
   public static BatchAnalysis open(Job job, Path model, Options options, Devices.Plan devices) throws ModelPackageException {
     if (job == Job.EMBED) {
       ModelPackage pkg = ModelPackage.open(model);
+      if (!pkg.task().equals(new ModelPackage.Description().task)) {
+        throw new ModelPackageException(model + ": a " + pkg.task() + " model; embed needs an encoder package written by pretrain");
+      }
       return new BatchAnalysis(job, options, null, pkg.predictor(), pkg);
     }
     TaskModel m = TaskModel.open(model, job.task, devices);
@@ -263,6 +270,14 @@ public final class BatchAnalysis implements AutoCloseable {
 
   private void flush(List<Map<String, Object>> rows, List<GrayImage> images) throws IOException {
     if (images.isEmpty()) return;
+    synchronized (this) {
+      compute(rows, images);
+    }
+    rows.clear();
+    images.clear();
+  }
+
+  private void compute(List<Map<String, Object>> rows, List<GrayImage> images) throws IOException {
     switch (job) {
       case SEGMENT:
         segment(rows, images);
@@ -283,8 +298,6 @@ public final class BatchAnalysis implements AutoCloseable {
       default:
         throw new IllegalStateException(job.toString());
     }
-    rows.clear();
-    images.clear();
   }
 
   private void segment(List<Map<String, Object>> rows, List<GrayImage> images) throws IOException {
@@ -372,15 +385,8 @@ public final class BatchAnalysis implements AutoCloseable {
   }
 
   private static String writeMask(Path output, String id, boolean[] mask, int w, int h) throws IOException {
-    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
-    byte[] px = ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
-    for (int i = 0; i < mask.length; i++) px[i] = mask[i] ? (byte) 255 : 0;
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    if (!ImageIO.write(img, "png", bytes)) throw new IOException("no PNG writer available");
     String name = maskName(id);
-    Path file = output.resolve(name);
-    Files.createDirectories(file.getParent());
-    Archives.writeAtomically(file, bytes.toByteArray());
+    MaskFiles.writePng(output.resolve(name), mask, w, h);
     return name;
   }
 

@@ -45,13 +45,30 @@ public final class ManifestAnalysis {
   public static final Key BATCH_SIZE = Key.integer("batch_size", "8", "images per network call").atLeast(1);
   public static final Key MASKS = Key.bool("masks", "true", "segment: write each mask as masks/<id>.png (8-bit 0/255)");
 
+  /** The keys the Spark jobs ({@code org.mflag.spark.SparkAnalysis}) add; declared here so that every table lists them. */
+  public static final Key MASTER = Key.text("master", "local[*]", "Spark master; local[*]: every core of this machine, "
+      + "no cluster; under spark-submit its --master is used instead");
+  public static final Key FORMAT = Key.choice("format", "parquet", "results as Parquet (results.parquet/) or CSV "
+      + "(results-csv/: part files with a header, arrays as a;b;c)", "parquet", "csv");
+  public static final Key CHUNK_SIZE = Key.integer("chunk_size", "10000", "images per Spark job; each job's rows are "
+      + "committed together, so a stopped run loses at most one chunk").atLeast(1);
+  public static final Key PARTITIONS = Key.integer("partitions", "auto", "partitions per chunk; auto = Spark's default "
+      + "parallelism (the cores)").atLeast(1).orAuto();
+
   private ManifestAnalysis() {}
+
+  /** The keys of {@code spark-<job>}: those of {@code <job>} and the Spark ones. */
+  public static List<Key> sparkKeys(BatchAnalysis.Job job) {
+    List<Key> k = new ArrayList<>(keys(job));
+    k.addAll(Arrays.asList(MASTER, FORMAT, CHUNK_SIZE, PARTITIONS));
+    return Collections.unmodifiableList(k);
+  }
 
   /** The keys of a job: the model, the manifest and its columns, the output, the job's own decision keys, the device. */
   public static List<Key> keys(BatchAnalysis.Job job) {
     List<Key> k = new ArrayList<>(Arrays.asList(InferenceKeys.MODEL.describedAs(job == BatchAnalysis.Job.EMBED
-        ? "model package folder (from pretrain, or a fine-tuned one: its encoder)" : "model package folder (from finetune-"
-        + job.task.modelName() + ")"), DataKeys.MANIFEST.describedAs("CSV file with one row per image (paths relative to its folder)"),
+        ? "encoder package folder (from pretrain)" : "model package folder (from finetune-"
+        + job.task.modelName() + ")"), DataKeys.MANIFEST.describedAs("CSV file with one row per image, paths relative to its folder (spark-*: or a .parquet file)"),
         OUTPUT, DataKeys.IMAGE_COLUMN, DataKeys.ID_COLUMN.describedAs("manifest column with a unique id per image; "
         + "without it the image path is the id")));
     switch (job) {
@@ -100,7 +117,7 @@ public final class ManifestAnalysis {
     public final int alreadyDone;
     public final boolean cancelled;
 
-    Summary(Path results, int analysed, int errors, int alreadyDone, boolean cancelled) {
+    public Summary(Path results, int analysed, int errors, int alreadyDone, boolean cancelled) {
       this.results = results;
       this.analysed = analysed;
       this.errors = errors;

@@ -1,0 +1,57 @@
+package org.mflag.spark;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.mflag.infer.BatchAnalysis;
+import org.mflag.model.ModelPackageException;
+import org.mflag.runtime.Devices;
+
+/**
+ * The models an executor JVM has opened: each package once per JVM (not per task or partition), shared by the JVM's
+ * task threads ({@link BatchAnalysis} is thread-safe) and kept for the JVM's life.
+ */
+final class ExecutorModels {
+
+  /** What a task needs to open its model: the job, the package, the options and the device key. */
+  static final class Spec implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final BatchAnalysis.Job job;
+    final String model;
+    final BatchAnalysis.Options options;
+    final String device;
+
+    Spec(BatchAnalysis.Job job, String model, BatchAnalysis.Options options, String device) {
+      this.job = job;
+      this.model = model;
+      this.options = options;
+      this.device = device;
+    }
+
+    /** Equal specs share a model: the same job, package folder, device and options. */
+    String key() {
+      return job + "\n" + model + "\n" + device + "\n" + options;
+    }
+  }
+
+  private static final Map<String, BatchAnalysis> OPEN = new HashMap<>();
+  /** How many models this JVM has opened (tests check that a JVM opens each once). */
+  private static int opened;
+
+  private ExecutorModels() {}
+
+  static synchronized BatchAnalysis get(Spec spec) throws ModelPackageException {
+    BatchAnalysis a = OPEN.get(spec.key());
+    if (a == null) {
+      a = BatchAnalysis.open(spec.job, Path.of(spec.model), spec.options, Devices.resolve(spec.device));
+      OPEN.put(spec.key(), a);
+      opened++;
+    }
+    return a;
+  }
+
+  static synchronized int opened() {
+    return opened;
+  }
+}

@@ -1,0 +1,231 @@
+package org.mflag.spark;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+import org.mflag.config.Key;
+import org.mflag.config.KeyValues;
+import org.mflag.data.DataKeys;
+import org.mflag.data.DatasetException;
+import org.mflag.infer.BatchAnalysis;
+import org.mflag.infer.InferenceKeys;
+import org.mflag.infer.ManifestAnalysis;
+import org.mflag.runtime.Devices;
+import org.scijava.log.LogLevel;
+import org.scijava.log.Logger;
+import org.scijava.log.StderrLogService;
+
+/**
+ * {@code spark-segment|classify|detect|embed}: the {@link ManifestAnalysis} of a manifest on Apache Spark, with the
+ * same keys and the same rows, plus where Spark runs ({@code master}), the results' format and the chunk size.
+ * {@code local[*]} (the default) uses every core of this machine with no cluster; under {@code spark-submit} the
+ * master given there is used.
+ *
+ * <p>The driver reads the manifest (CSV through {@link ManifestAnalysis#items}, so ids and paths are exactly the
+ * single-JVM run's; Parquet through Spark), drops the ids the output already has, and runs the rest in chunks: one
+ * Spark job per chunk, appended to {@code results.parquet} (or {@code results-csv/}) when the job commits, so a run that
+ * is stopped loses at most its current chunk and a re-run continues. Each executor JVM opens the model once
+ * ({@link ExecutorModels}) and analyses its partitions' images in batches; masks are written by the tasks themselves
+ * under names made from the image id, atomically, so retried and speculative tasks leave neither duplicates nor
+ * half-written files. The output folder must be one that every executor can write (a shared file system).</p>
+ */
+public final class SparkAnalysis {
+
+  public static final String PREFIX = "spark-";
+  public static final String PARQUET = "results.parquet";
+  public static final String CSV = "results-csv";
+
+  private SparkAnalysis() {}
+
+  /** The keys of {@code spark-<job>}: those of {@code <job>} and the Spark ones. */
+  public static List<Key> keys(BatchAnalysis.Job job) {
+    return ManifestAnalysis.sparkKeys(job);
+  }
+
+  /** {@code spark-segment key=value ...} (the launcher and spark-submit); exits with 0, 1 (failed) or 2 (bad usage). */
+  public static void main(String[] argv) {
+    int code = run(argv);
+    // Spark can leave non-daemon threads behind (3.5.8's barrier stage): end the JVM explicitly.
+    System.exit(code);
+  }
+
+  static int run(String[] argv) {
+    String usage = "usage: " + PREFIX + "segment|classify|detect|embed key=value ... (" + PREFIX + "segment help lists the keys)";
+    if (argv.length == 0 || !argv[0].startsWith(PREFIX)) {
+      System.err.println(usage);
+      return 2;
+    }
+    BatchAnalysis.Job job;
+    try {
+      job = BatchAnalysis.Job.fromKey(argv[0].substring(PREFIX.length()));
+    } catch (IllegalArgumentException e) {
+      System.err.println("mflag: unknown command '" + argv[0] + "'; " + usage);
+      return 2;
+    }
+    List<String> rest = Arrays.asList(argv).subList(1, argv.length);
+    if (rest.size() == 1 && rest.get(0).equals("help")) {
+      for (Key k : keys(job)) System.out.printf("  %-18s %s (%s; %s)%n", k.name(), k.description(), k.required() ? "required" : k.defaultValue(), k.allowed());
+      return 0;
+    }
+    StderrLogService log = new StderrLogService();
+    log.setPrintStreams(level -> level <= LogLevel.WARN ? System.err : System.out);
+    try {
+      KeyValues kv = KeyValues.parse(argv[0], keys(job), rest);
+      ManifestAnalysis.Summary s = run(job, kv, log);
+      log.info(argv[0] + ": " + s);
+      return 0;
+    } catch (IllegalArgumentException e) {
+      System.err.println("mflag " + argv[0] + ": " + e.getMessage());
+      return 2;
+    } catch (Exception e) {
+      log.error("mflag " + argv[0] + " failed: " + e.getMessage(), e);
+      return 1;
+    }
+  }
+
+  /** Runs the job on Spark; returns what it did. */
+  public static ManifestAnalysis.Summary run(BatchAnalysis.Job job, KeyValues kv, Logger log) throws Exception {
+    Path out = kv.path(ManifestAnalysis.OUTPUT).toAbsolutePath();
+    Files.createDirectories(out);
+    Path model = kv.path(InferenceKeys.MODEL).toAbsolutePath();
+    List<BatchAnalysis.Column> columns = BatchAnalysis.columns(job, model);
+    Devices.resolve(kv.string(Devices.DEVICE));
+    boolean csv = kv.string(ManifestAnalysis.FORMAT).equals("csv");
+    Path results = out.resolve(csv ? CSV : PARQUET);
+    SparkConf conf = new SparkConf().setAppName("mflag " + PREFIX + job.key());
+    if (!conf.contains("spark.master")) conf.setMaster(kv.string(ManifestAnalysis.MASTER));
+    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    try {
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      List<BatchAnalysis.Item> all = items(spark, kv);
+      Set<String> done = doneIds(spark, results, csv);
+      List<BatchAnalysis.Item> todo = new ArrayList<>();
+      for (BatchAnalysis.Item it : all) if (!done.contains(it.id)) todo.add(it);
+      log.info(String.format("%s%s on %s: %d images, %d already in %s, %d to analyse", PREFIX, job.key(), jsc.master(), all.size(),
+          all.size() - todo.size(), results, todo.size()));
+      BatchAnalysis.Options options = ManifestAnalysis.options(job, kv);
+      if (job == BatchAnalysis.Job.SEGMENT && kv.bool(ManifestAnalysis.MASKS)) options.optMasksUnder(out);
+      ExecutorModels.Spec spec = new ExecutorModels.Spec(job, model.toString(), options, kv.string(Devices.DEVICE));
+      StructType schema = schema(columns);
+      int partitions = kv.auto(ManifestAnalysis.PARTITIONS) ? jsc.defaultParallelism() : kv.integer(ManifestAnalysis.PARTITIONS);
+      int chunk = kv.integer(ManifestAnalysis.CHUNK_SIZE);
+      int analysed = 0;
+      int errors = 0;
+      long start = System.nanoTime();
+      for (int from = 0; from < todo.size(); from += chunk) {
+        List<BatchAnalysis.Item> part = todo.subList(from, Math.min(todo.size(), from + chunk));
+        LongAccumulator chunkErrors = jsc.sc().longAccumulator();
+        JavaRDD<Row> rows = jsc.parallelize(new ArrayList<>(part), Math.max(1, Math.min(partitions, part.size())))
+            .mapPartitions(new AnalysePartition(spec, chunkErrors));
+        write(spark.createDataFrame(rows, schema), results, csv, columns);
+        errors += (int) chunkErrors.value().longValue();
+        analysed += part.size();
+        double rate = analysed / ((System.nanoTime() - start) / 1e9);
+        log.info(String.format("%s%s: %d/%d images, %.1f img/s, ETA %.0f s, %d errors", PREFIX, job.key(), analysed, todo.size(), rate,
+            (todo.size() - analysed) / rate, errors));
+      }
+      return new ManifestAnalysis.Summary(results, analysed, errors, all.size() - todo.size(), false);
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** The manifest's images: a CSV manifest through the single-JVM reader (same ids and paths); Parquet through Spark. */
+  static List<BatchAnalysis.Item> items(SparkSession spark, KeyValues kv) throws DatasetException {
+    Path manifest = kv.path(DataKeys.MANIFEST).toAbsolutePath();
+    if (!manifest.getFileName().toString().endsWith(".parquet")) return ManifestAnalysis.items(kv);
+    String imageColumn = kv.string(DataKeys.IMAGE_COLUMN);
+    String idColumn = kv.string(DataKeys.ID_COLUMN);
+    Dataset<Row> m = spark.read().parquet(manifest.toString());
+    List<String> names = Arrays.asList(m.columns());
+    if (!names.contains(imageColumn)) {
+      throw new DatasetException("manifest " + manifest + ": no column '" + imageColumn + "' (image_column); columns are " + names);
+    }
+    boolean hasId = names.contains(idColumn);
+    Path folder = manifest.getParent();
+    List<BatchAnalysis.Item> items = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (Row r : m.select(functions.col(imageColumn), hasId ? functions.col(idColumn) : functions.col(imageColumn)).collectAsList()) {
+      String path = r.isNullAt(0) ? "" : r.get(0).toString();
+      String id = r.isNullAt(1) || r.get(1).toString().isEmpty() ? "row" + items.size() : r.get(1).toString();
+      if (!seen.add(id) && hasId) throw new DatasetException("manifest " + manifest + ": id '" + id + "' is used twice (column '" + idColumn + "')");
+      items.add(new BatchAnalysis.Item(id, path, org.mflag.data.Manifest.resolve(folder, path)));
+    }
+    return items;
+  }
+
+  /** The ids the results already hold. */
+  private static Set<String> doneIds(SparkSession spark, Path results, boolean csv) {
+    Set<String> ids = new HashSet<>();
+    if (!Files.isDirectory(results)) return ids;
+    DataFrameReader r = spark.read();
+    Dataset<Row> df;
+    try {
+      df = csv ? r.option("header", "true").csv(results.toString()) : r.parquet(results.toString());
+    } catch (RuntimeException e) {
+      // a folder with no committed part file yet (the first chunk was stopped): nothing is done
+      return ids;
+    }
+    for (Row row : df.select("id").collectAsList()) ids.add(row.getString(0));
+    return ids;
+  }
+
+  private static void write(Dataset<Row> df, Path results, boolean csv, List<BatchAnalysis.Column> columns) {
+    if (!csv) {
+      df.write().mode(SaveMode.Append).parquet(results.toString());
+      return;
+    }
+    List<org.apache.spark.sql.Column> cells = new ArrayList<>();
+    for (BatchAnalysis.Column c : columns) {
+      org.apache.spark.sql.Column col = functions.col(c.name);
+      boolean array = c.type.name().endsWith("_ARRAY");
+      cells.add(array ? functions.concat_ws(";", col.cast("array<string>")).alias(c.name) : col);
+    }
+    df.select(cells.toArray(new org.apache.spark.sql.Column[0])).write().mode(SaveMode.Append).option("header", "true").csv(results.toString());
+  }
+
+  /** The Spark schema of the result columns. */
+  static StructType schema(List<BatchAnalysis.Column> columns) {
+    List<StructField> fields = new ArrayList<>();
+    for (BatchAnalysis.Column c : columns) fields.add(DataTypes.createStructField(c.name, type(c.type), true));
+    return DataTypes.createStructType(fields);
+  }
+
+  private static DataType type(BatchAnalysis.Type t) {
+    switch (t) {
+      case STRING: return DataTypes.StringType;
+      case LONG: return DataTypes.LongType;
+      case DOUBLE: return DataTypes.DoubleType;
+      case FLOAT_ARRAY: return DataTypes.createArrayType(DataTypes.FloatType, false);
+      case DOUBLE_ARRAY: return DataTypes.createArrayType(DataTypes.DoubleType, false);
+      case LONG_ARRAY: return DataTypes.createArrayType(DataTypes.LongType, false);
+      case STRING_ARRAY: return DataTypes.createArrayType(DataTypes.StringType, false);
+      default: throw new IllegalArgumentException(t.toString());
+    }
+  }
+
+  /** One row's values in column order, as Spark takes them. */
+  static Row row(Map<String, Object> values) {
+    return org.apache.spark.sql.RowFactory.create(values.values().toArray());
+  }
+}

@@ -1,0 +1,221 @@
+package org.mflag.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mflag.TestData;
+import org.mflag.config.KeyValues;
+import org.mflag.config.Task;
+import org.mflag.data.Manifest;
+import org.mflag.imageio.ImageFileDecoder;
+import org.mflag.infer.BatchAnalysis;
+import org.mflag.infer.ManifestAnalysis;
+
+/**
+ * The Spark jobs on {@code local[2]} against the single-JVM analysis of the same manifest: the same rows (bad images
+ * as rows with their error), the same masks, the model opened once per JVM, and a job killed halfway that a re-run
+ * completes without duplicates.
+ */
+@Tag("slow")
+class SparkAnalysisTest {
+
+  @TempDir
+  static Path tmp;
+  static Path segmenter;
+  static Path classifier;
+  /** 13 sample images (absolute paths) and three bad rows: a missing file, a truncated PNG, a text file. */
+  static Path manifest;
+  static final int IMAGES = 13;
+  static final List<String> BAD = List.of("missing", "truncated", "text");
+
+  @BeforeAll
+  static void models() throws Exception {
+    segmenter = TestData.smallFinetune(Task.SEGMENTATION, tmp.resolve("segmenter"), "epochs", "1");
+    classifier = TestData.smallFinetune(Task.CLASSIFICATION, tmp.resolve("classifier"), "epochs", "1", "label_column", "view");
+    Manifest samples = Manifest.read(TestData.manifest(), "id", "image");
+    StringBuilder csv = new StringBuilder("id,image\n");
+    for (Manifest.Row r : samples.rows().subList(0, IMAGES)) csv.append(r.id()).append(',').append(samples.resolve(r.get("image"))).append('\n');
+    Path first = samples.resolve(samples.rows().get(0).get("image"));
+    Path truncated = tmp.resolve("truncated.png");
+    Files.write(truncated, java.util.Arrays.copyOf(Files.readAllBytes(first), 200));
+    Path text = tmp.resolve("notes.png");
+    Files.writeString(text, "not an image");
+    csv.append("missing,").append(tmp.resolve("no-such-image.png")).append('\n');
+    csv.append("truncated,").append(truncated).append('\n');
+    csv.append("text,").append(text).append('\n');
+    manifest = tmp.resolve("manifest.csv");
+    Files.writeString(manifest, csv);
+  }
+
+  private static KeyValues keys(BatchAnalysis.Job job, boolean spark, Path model, Path out, String... extra) {
+    Map<String, String> v = new LinkedHashMap<>();
+    v.put("model", model.toString());
+    v.put("manifest", manifest.toString());
+    v.put("output", out.toString());
+    v.put("batch_size", "3");
+    for (int i = 0; i < extra.length; i += 2) v.put(extra[i], extra[i + 1]);
+    return KeyValues.of((spark ? SparkAnalysis.PREFIX : "") + job.key(), spark ? SparkAnalysis.keys(job) : ManifestAnalysis.keys(job), v);
+  }
+
+  /** The single-JVM results.csv, by id. */
+  private static Map<String, CSVRecord> oneJvm(BatchAnalysis.Job job, Path model, Path out) throws Exception {
+    ManifestAnalysis.run(job, keys(job, false, model, out), new ImageFileDecoder(), TestData.log(), () -> false);
+    return csvById(List.of(out.resolve(ManifestAnalysis.RESULTS)));
+  }
+
+  private static Map<String, CSVRecord> csvById(List<Path> files) throws IOException {
+    Map<String, CSVRecord> rows = new HashMap<>();
+    for (Path f : files) {
+      try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8);
+          CSVParser p = CSVParser.parse(r, CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get())) {
+        for (CSVRecord rec : p) assertTrue(rows.put(rec.get("id"), rec) == null, "id " + rec.get("id") + " twice in " + files);
+      }
+    }
+    return rows;
+  }
+
+  private static List<Path> partFiles(Path dir, String suffix) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> p.getFileName().toString().startsWith("part-") && p.getFileName().toString().endsWith(suffix)).sorted()
+          .collect(java.util.stream.Collectors.toList());
+    }
+  }
+
+  @Test
+  void theTestJvmHasSparksJavaOptions() throws IOException {
+    List<String> args = ManagementFactory.getRuntimeMXBean().getInputArguments();
+    for (String o : Files.readAllLines(Path.of("src/main/resources/org/mflag/spark/java-options"))) {
+      if (!o.isBlank()) assertTrue(args.contains(o.trim()), "pom.xml's spark.java.options lacks " + o);
+    }
+  }
+
+  @Test
+  void segmentOnSparkGivesTheSingleJvmRowsAndMasks() throws Exception {
+    Map<String, CSVRecord> one = oneJvm(BatchAnalysis.Job.SEGMENT, segmenter, tmp.resolve("segment-one"));
+    int before = ExecutorModels.opened();
+    Path out = tmp.resolve("segment-spark");
+    ManifestAnalysis.Summary s = SparkAnalysis.run(BatchAnalysis.Job.SEGMENT,
+        keys(BatchAnalysis.Job.SEGMENT, true, segmenter, out, "master", "local[2]", "chunk_size", "6"), TestData.log());
+    assertEquals(IMAGES + BAD.size(), s.analysed);
+    assertEquals(BAD.size(), s.errors);
+    assertEquals(1, ExecutorModels.opened() - before, "the executor JVM opened the model once for 3 chunks of 2 partitions");
+    SparkSession spark = SparkSession.builder().master("local[1]").appName("read").getOrCreate();
+    List<Row> rows;
+    try {
+      rows = spark.read().parquet(out.resolve(SparkAnalysis.PARQUET).toString()).collectAsList();
+    } finally {
+      spark.stop();
+    }
+    assertEquals(one.size(), rows.size(), "one row per image");
+    for (Row r : rows) {
+      String id = r.getAs("id");
+      CSVRecord expected = one.get(id);
+      assertEquals(expected.get("status"), r.getAs("status"), id);
+      assertEquals(expected.get("error"), r.getAs("error"), id);
+      if (BAD.contains(id)) {
+        assertEquals(BatchAnalysis.ERROR, r.getAs("status"), id);
+        assertTrue(((String) r.getAs("error")).contains(id.equals("missing") ? "no-such-image.png" : id.equals("text") ? "notes.png"
+            : "truncated.png"), "the error names the file: " + r.getAs("error"));
+        continue;
+      }
+      assertEquals(Long.parseLong(expected.get("width")), (long) r.getAs("width"), id);
+      assertEquals(Double.parseDouble(expected.get("foreground_fraction")), (double) r.getAs("foreground_fraction"), 1e-4, id);
+      assertEquals(BatchAnalysis.maskName(id), r.getAs("mask"));
+      byte[] a = Files.readAllBytes(tmp.resolve("segment-one").resolve(BatchAnalysis.maskName(id)));
+      byte[] b = Files.readAllBytes(out.resolve(BatchAnalysis.maskName(id)));
+      assertArrayEquals(pixels(a), pixels(b), id + ": the same mask");
+    }
+    try (Stream<Path> masks = Files.list(out.resolve(BatchAnalysis.MASKS))) {
+      assertEquals(IMAGES, masks.count(), "one mask per good image, no temporary files left");
+    }
+  }
+
+  private static byte[] pixels(byte[] png) throws IOException {
+    java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+    return ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
+  }
+
+  @Test
+  void aClassifyJobKilledHalfwayIsCompletedByARerunWithoutDuplicates() throws Exception {
+    Map<String, CSVRecord> one = oneJvm(BatchAnalysis.Job.CLASSIFY, classifier, tmp.resolve("classify-one"));
+    Path out = tmp.resolve("classify-spark");
+    Path results = out.resolve(SparkAnalysis.CSV);
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g"));
+    for (String o : Files.readAllLines(Path.of("src/main/resources/org/mflag/spark/java-options"))) if (!o.isBlank()) cmd.add(o.trim());
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkAnalysis.class.getName(), "spark-classify",
+        "model=" + classifier, "manifest=" + manifest, "output=" + out, "master=local[2]", "chunk_size=2", "batch_size=1", "format=csv"));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("killed.log").toFile()).start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      while (!(Files.isDirectory(results) && !partFiles(results, ".csv").isEmpty()) && System.nanoTime() < deadline && p.isAlive()) {
+        Thread.sleep(50);
+      }
+      assertTrue(p.isAlive(), "the job should still be running after its first chunk: " + Files.readString(tmp.resolve("killed.log")));
+    } finally {
+      p.destroyForcibly().waitFor();
+    }
+    int committed = csvById(partFiles(results, ".csv")).size();
+    assertTrue(committed > 0 && committed < one.size(), committed + " of " + one.size() + " rows committed before the kill");
+
+    ManifestAnalysis.Summary s = SparkAnalysis.run(BatchAnalysis.Job.CLASSIFY, keys(BatchAnalysis.Job.CLASSIFY, true, classifier, out,
+        "master", "local[2]", "chunk_size", "2", "batch_size", "1", "format", "csv"), TestData.log());
+    assertEquals(committed, s.alreadyDone, "the re-run skips what the killed run committed");
+    Map<String, CSVRecord> spark = csvById(partFiles(results, ".csv"));
+    assertEquals(one.keySet(), spark.keySet(), "every image once");
+    for (Map.Entry<String, CSVRecord> e : one.entrySet()) {
+      CSVRecord a = e.getValue();
+      CSVRecord b = spark.get(e.getKey());
+      assertEquals(a.get("status"), b.get("status"), e.getKey());
+      assertEquals(a.get("predicted"), b.get("predicted"), e.getKey());
+      for (String column : a.getParser().getHeaderNames()) {
+        if (column.startsWith("p_") && !a.get(column).isEmpty()) {
+          assertEquals(Double.parseDouble(a.get(column)), Double.parseDouble(b.get(column)), 1e-5, e.getKey() + " " + column);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aParquetManifestGivesTheRowsOfTheCsvOne() throws Exception {
+    Map<String, CSVRecord> one = oneJvm(BatchAnalysis.Job.CLASSIFY, classifier, tmp.resolve("parquet-one"));
+    Path parquet = tmp.resolve("manifest.parquet");
+    SparkSession spark = SparkSession.builder().master("local[1]").appName("write").getOrCreate();
+    try {
+      spark.read().option("header", "true").csv(manifest.toString()).coalesce(1).write().parquet(parquet.toString());
+    } finally {
+      spark.stop();
+    }
+    Path out = tmp.resolve("parquet-spark");
+    SparkAnalysis.run(BatchAnalysis.Job.CLASSIFY, keys(BatchAnalysis.Job.CLASSIFY, true, classifier, out, "manifest", parquet.toString(),
+        "master", "local[2]", "format", "csv"), TestData.log());
+    Map<String, CSVRecord> rows = csvById(partFiles(out.resolve(SparkAnalysis.CSV), ".csv"));
+    assertEquals(one.keySet(), rows.keySet());
+    for (Map.Entry<String, CSVRecord> e : one.entrySet()) {
+      assertEquals(e.getValue().get("status"), rows.get(e.getKey()).get("status"), e.getKey());
+      assertEquals(e.getValue().get("predicted"), rows.get(e.getKey()).get("predicted"), e.getKey());
+    }
+  }
+}
