@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Replaces the README's key tables with the ones the key declarations give (./mflag help markdown).
 
-Each table in README.md that starts with a row for the same first key as a generated table, and has the
-same header, is replaced by it. Run after changing a key; KeysTest fails until the README is current."""
+Each table in README.md that has the same header as a generated table and a first row for the same key
+(and, in tables with a column per command, for the same commands) is replaced by it. Run after changing a key; KeysTest fails until the README is current."""
 import re, subprocess, sys, pathlib
 
 root = pathlib.Path(__file__).resolve().parent.parent
@@ -12,9 +12,9 @@ readme = (root / "README.md").read_text()
 lines = readme.split("\n")
 for t in tables:
     head = t.split("\n")[:3]  # header, rule, first row
-    first_key = head[2].split("|")[1].strip()
+    first = [c.strip() for c in head[2].split("|")[1:3]]
     for i in range(len(lines) - 2):
-        if lines[i] == head[0] and lines[i + 1] == head[1] and lines[i + 2].split("|")[1].strip() == first_key:
+        if lines[i] == head[0] and lines[i + 1] == head[1] and [c.strip() for c in lines[i + 2].split("|")[1:3]] == first:
             j = i
             while j < len(lines) and lines[j].startswith("|"):
                 j += 1
