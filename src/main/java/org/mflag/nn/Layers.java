@@ -105,18 +105,32 @@ public final class Layers {
    * shards' variances). Built with {@code tf}, in the order of the first replica's statistics.
    */
   public static List<Op> averageUpdates(Ops tf, List<List<Statistic>> perReplica) {
-    List<Op> out = new ArrayList<>();
+    return averageUpdates(tf, perReplica, means -> means);
+  }
+
+  /**
+   * As {@link #averageUpdates(Ops, List)}, with the replicas' means of every statistic passed through {@code acrossTasks}
+   * (all of them at once) before the update: the mean over the tasks of a cluster, so that every task's running
+   * averages follow the whole batch's statistics and stay equal.
+   */
+  public static List<Op> averageUpdates(Ops tf, List<List<Statistic>> perReplica,
+      java.util.function.UnaryOperator<List<Operand<TFloat32>>> acrossTasks) {
+    List<Operand<TFloat32>> means = new ArrayList<>();
     for (int i = 0; i < perReplica.get(0).size(); i++) {
-      Variable<TFloat32> running = perReplica.get(0).get(i).running;
       List<Operand<TFloat32>> values = new ArrayList<>();
       for (List<Statistic> r : perReplica) values.add(tf.stopGradient(r.get(i).batch));
-      Operand<TFloat32> mean = values.size() == 1 ? values.get(0)
-          : tf.math.div(tf.math.addN(values), tf.constant((float) values.size()));
+      means.add(values.size() == 1 ? values.get(0) : tf.math.div(tf.math.addN(values), tf.constant((float) values.size())));
+    }
+    if (!means.isEmpty()) means = acrossTasks.apply(means);
+    List<Op> out = new ArrayList<>();
+    for (int i = 0; i < means.size(); i++) {
+      Variable<TFloat32> running = perReplica.get(0).get(i).running;
       out.add(tf.assign(running, tf.math.add(tf.math.mul(running, tf.constant(1f - BN_MOMENTUM)),
-          tf.math.mul(mean, tf.constant(BN_MOMENTUM)))));
+          tf.math.mul(means.get(i), tf.constant(BN_MOMENTUM)))));
     }
     return out;
   }
+
 
   /** A variable of this network: created here, or for a replica after the first, the first one's. */
   private Variable<TFloat32> variable(String name, long[] shape, Parameters.Kind kind, Initializer init) {

@@ -31,6 +31,26 @@ public final class AdamW {
 
   public static final String STEP = "optimizer.step";
 
+  /** How a step's gradients come from its objective (the loss, times the loss scale in float16). */
+  interface GradientRule {
+    /** The gradient of {@code objective} for every parameter of {@code trainable}, in that order. */
+    List<Operand<TFloat32>> of(Ops tf, Operand<TFloat32> objective, List<Parameters.Entry> trainable);
+  }
+
+  /** The gradients of this graph alone: one process, any number of local devices. */
+  static final GradientRule LOCAL = (tf, objective, trainable) -> {
+    List<Operand<?>> vars = new ArrayList<>();
+    for (Parameters.Entry e : trainable) vars.add(e.variable);
+    Gradients grads = tf.gradients(objective, vars);
+    List<Operand<TFloat32>> out = new ArrayList<>();
+    for (int i = 0; i < trainable.size(); i++) {
+      Output<TFloat32> gi = grads.dy(i);
+      if (gi == null) throw new IllegalStateException("no gradient reaches parameter " + trainable.get(i).name);
+      out.add(gi);
+    }
+    return out;
+  };
+
   private final float beta1;
   private final float beta2;
   private final float epsilon;
@@ -53,17 +73,19 @@ public final class AdamW {
    *     only lowers the scale
    */
   public Op minimize(Parameters params, Operand<TFloat32> loss, Operand<TFloat32> lr, List<Op> before, LossScale.State scale) {
+    return minimize(params, loss, lr, before, scale, LOCAL);
+  }
+
+  /** As {@link #minimize(Parameters, Operand, Operand, List, LossScale.State)}, with the gradients from {@code rule}. */
+  Op minimize(Parameters params, Operand<TFloat32> loss, Operand<TFloat32> lr, List<Op> before, LossScale.State scale, GradientRule rule) {
     Ops tf = params.tf();
     List<Parameters.Entry> trainable = params.ofKind(Parameters.Kind.TRAINABLE);
-    List<Operand<?>> vars = new ArrayList<>();
-    for (Parameters.Entry e : trainable) vars.add(e.variable);
-    Gradients grads = tf.gradients(scale == null ? loss : scale.scaled(tf, loss), vars);
+    List<Operand<TFloat32>> grads = rule.of(tf, scale == null ? loss : scale.scaled(tf, loss), trainable);
 
     List<Op> barrier = new ArrayList<>(before);
     List<Operand<TFloat32>> g = new ArrayList<>();
     for (int i = 0; i < trainable.size(); i++) {
-      Output<TFloat32> gi = grads.dy(i);
-      if (gi == null) throw new IllegalStateException("no gradient reaches parameter " + trainable.get(i).name);
+      Operand<TFloat32> gi = grads.get(i);
       org.tensorflow.op.core.Identity<TFloat32> id = tf.identity(scale == null ? gi : scale.unscale(tf, gi));
       barrier.add(id);
       g.add(id);

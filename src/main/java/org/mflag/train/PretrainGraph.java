@@ -12,6 +12,7 @@ import org.mflag.nn.Precision;
 import org.mflag.nn.Projector;
 import org.mflag.nn.ResNet;
 import org.mflag.nn.Tensors;
+import org.mflag.runtime.Cluster;
 import org.mflag.runtime.Devices;
 import org.mflag.runtime.TensorFlowRuntime;
 import org.tensorflow.DeviceSpec;
@@ -49,6 +50,8 @@ public final class PretrainGraph implements AutoCloseable {
   private final LossScale.State scaling;
   private boolean skipped;
   private final int batch;
+  /** Images per step in this process: the batch, or this task's share of it in a cluster. */
+  private final int localBatch;
   private final int size;
   private final int textDim;
 
@@ -63,6 +66,8 @@ public final class PretrainGraph implements AutoCloseable {
     Devices.Plan devices;
     Precision precision = Precision.FP32;
     LossScale lossScale = new LossScale();
+    Cluster cluster;
+    float collectiveTimeout = 600;
 
     private Spec(Architecture arch, int batch, int size, int textDim) {
       this.arch = arch;
@@ -96,6 +101,21 @@ public final class PretrainGraph implements AutoCloseable {
       return this;
     }
 
+    /**
+     * One task of a cluster of processes ({@link Cluster}): the step takes this task's share of the batch's images
+     * (and all its reports), and collective ops that wait at most {@code timeoutSeconds} for the other tasks make it
+     * the step of the whole batch ({@link ClusterGradients}).
+     */
+    public Spec optCluster(Cluster v, float timeoutSeconds) {
+      cluster = v;
+      collectiveTimeout = timeoutSeconds;
+      return this;
+    }
+
+    boolean distributed() {
+      return cluster != null && cluster.size() > 1;
+    }
+
     /** The loss scaling {@link Precision#MIXED_FP16} uses (default: {@link LossScale}'s; null: none); ignored otherwise. */
     public Spec optLossScale(LossScale v) {
       lossScale = v;
@@ -119,16 +139,26 @@ public final class PretrainGraph implements AutoCloseable {
     Ops tf = Ops.create(graph);
     params = new Parameters(tf);
     Layers l = new Layers(params, Mode.TRAIN).computeIn(spec.precision);
-    images = tf.withName("image").placeholder(TFloat32.class, Placeholder.shape(Shape.of(batch, size, size, 1)));
+    int tasks = spec.distributed() ? spec.cluster.size() : 1;
+    if (batch % tasks != 0) throw new IllegalArgumentException("batch_size=" + batch + ": must be a multiple of the " + tasks + " cluster tasks");
+    this.localBatch = batch / tasks;
+    images = tf.withName("image").placeholder(TFloat32.class, Placeholder.shape(Shape.of(localBatch, size, size, 1)));
     text = tf.withName("text_embedding").placeholder(TFloat32.class, Placeholder.shape(Shape.of(batch, textDim)));
     lr = tf.withName("lr").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
     List<DeviceSpec> replicas = spec.devices == null ? List.of() : spec.devices.replicas();
+    Collectives collectives = spec.distributed() ? new Collectives(graph, tf, tasks, spec.collectiveTimeout) : null;
     List<Op> before = new ArrayList<>();
     Operand<TFloat32> embedding;
     Operand<TFloat32> projection;
-    if (replicas.size() > 1) {
-      embedding = replicatedEmbedding(tf, spec, replicas, before);
+    AdamW.GradientRule gradients = AdamW.LOCAL;
+    if (replicas.size() > 1 || collectives != null) {
+      Operand<TFloat32> local = replicatedEmbedding(tf, spec, replicas.isEmpty() ? java.util.Collections.singletonList(null) : replicas,
+          before, collectives);
+      embedding = collectives == null ? local : collectives.gather(local, Shape.of(localBatch, arch.embeddingSize()));
       projection = Projector.build(l, MFlagNetwork.IMAGE_PROJECTOR, embedding, arch.embeddingSize());
+      if (collectives != null) {
+        gradients = new ClusterGradients(collectives, local, embedding, spec.cluster.rank(), MFlagNetwork::isEncoderParameter);
+      }
     } else {
       MFlagNetwork.ImageOutputs img = MFlagNetwork.image(l, arch, images);
       embedding = img.embedding;
@@ -140,10 +170,14 @@ public final class PretrainGraph implements AutoCloseable {
     before.add(tf.identity(loss.align));
     before.add(tf.identity(loss.orth));
     scaling = spec.lossScale() == null ? null : spec.lossScale().state(params);
-    train = new AdamW(0.9f, 0.999f, 1e-8f, (float) spec.weightDecay).minimize(params, loss.total, lr, before, scaling);
+    train = new AdamW(0.9f, 0.999f, 1e-8f, (float) spec.weightDecay).minimize(params, loss.total, lr, before, scaling, gradients);
     if (replicas.size() > 1) ReplicaPlacement.placeGradients(graph, replicas);
     params.seal();
-    session = spec.devices == null ? new Session(graph) : spec.devices.open(graph);
+    if (spec.distributed()) {
+      session = spec.cluster.open(graph, spec.devices == null ? org.tensorflow.proto.ConfigProto.getDefaultInstance() : spec.devices.config());
+    } else {
+      session = spec.devices == null ? new Session(graph) : spec.devices.open(graph);
+    }
   }
 
   /**
@@ -155,21 +189,23 @@ public final class PretrainGraph implements AutoCloseable {
    * towards the mean of the shards' statistics, once per step ({@link Layers#averageUpdates}). Gradients
    * of the one loss reach the shared variables summed over the replicas, so one AdamW update follows.
    */
-  private Operand<TFloat32> replicatedEmbedding(Ops tf, Spec spec, List<DeviceSpec> replicas, List<Op> updates) {
+  private Operand<TFloat32> replicatedEmbedding(Ops tf, Spec spec, List<DeviceSpec> replicas, List<Op> updates, Collectives tasks) {
     int r = replicas.size();
-    if (batch % r != 0) throw new IllegalArgumentException("batch_size=" + batch + ": must be a multiple of the " + r + " devices");
+    if (localBatch % r != 0) throw new IllegalArgumentException("batch_size=" + batch + ": must be a multiple of the " + r + " devices");
     List<Operand<TFloat32>> shards = new ArrayList<>();
-    for (Output<TFloat32> o : tf.split(tf.constant(0), images, (long) r).output()) shards.add(o);
+    if (r == 1) shards.add(images);
+    else for (Output<TFloat32> o : tf.split(tf.constant(0), images, (long) r).output()) shards.add(o);
     List<Operand<TFloat32>> pooled = new ArrayList<>();
     List<List<Layers.Statistic>> statistics = new ArrayList<>();
     for (int k = 0; k < r; k++) {
-      Layers replica = Layers.replica(params, tf.withSubScope(ReplicaPlacement.scope(k)).withDevice(replicas.get(k)), k == 0)
+      Ops scoped = tf.withSubScope(ReplicaPlacement.scope(k));
+      Layers replica = Layers.replica(params, replicas.get(k) == null ? scoped : scoped.withDevice(replicas.get(k)), k == 0)
           .computeIn(spec.precision);
       pooled.add(ResNet.build(replica, spec.arch, shards.get(k)).pooled);
       statistics.add(replica.statistics());
     }
-    updates.addAll(Layers.averageUpdates(tf, statistics));
-    return tf.concat(pooled, tf.constant(0));
+    updates.addAll(tasks == null ? Layers.averageUpdates(tf, statistics) : Layers.averageUpdates(tf, statistics, m -> tasks.reduceAll(m, true)));
+    return r == 1 ? pooled.get(0) : tf.concat(pooled, tf.constant(0));
   }
 
   public Parameters parameters() {
@@ -183,11 +219,11 @@ public final class PretrainGraph implements AutoCloseable {
   /**
    * One optimisation step on a batch; returns {total, align, orth} computed before the update.
    *
-   * @param imageBatch [batch, size, size, 1] normalised
+   * @param imageBatch [batch, size, size, 1] normalised; in a cluster, this task's share of the batch's rows
    * @param textBatch [batch, textDim] frozen language-model embeddings
    */
   public float[] step(float[] imageBatch, float[] textBatch, float learningRate) {
-    try (Tensor x = Tensors.floats(imageBatch, batch, size, size, 1);
+    try (Tensor x = Tensors.floats(imageBatch, localBatch, size, size, 1);
         Tensor t = Tensors.floats(textBatch, batch, textDim);
         Tensor r = TFloat32.scalarOf(learningRate);
         Result out = fetchApplied(session.runner().feed(images, x).feed(text, t).feed(lr, r)
@@ -218,7 +254,7 @@ public final class PretrainGraph implements AutoCloseable {
 
   /** One step as {@link #step}, traced: per-operation timings in the returned metadata (profiling). */
   public RunMetadata tracedStep(float[] imageBatch, float[] textBatch, float learningRate) {
-    try (Tensor x = Tensors.floats(imageBatch, batch, size, size, 1);
+    try (Tensor x = Tensors.floats(imageBatch, localBatch, size, size, 1);
         Tensor t = Tensors.floats(textBatch, batch, textDim);
         Tensor r = TFloat32.scalarOf(learningRate);
         Result out = session.runner().feed(images, x).feed(text, t).feed(lr, r).fetch(loss.total).addTarget(train)

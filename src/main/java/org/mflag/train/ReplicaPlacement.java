@@ -1,6 +1,5 @@
 package org.mflag.train;
 
-import java.lang.reflect.Field;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -9,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.mflag.runtime.Cluster;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -47,7 +47,7 @@ final class ReplicaPlacement {
 
   /** Requests each replica's device for the gradient ops that belong to it alone; returns how many were placed. */
   static int placeGradients(Graph graph, List<DeviceSpec> replicas) {
-    TF_Graph handle = handle(graph);
+    TF_Graph handle = Cluster.handle(graph);
     Map<String, Integer> owner = new HashMap<>();
     int placed = 0;
     for (Iterator<GraphOperation> it = graph.operations(); it.hasNext();) {
@@ -71,16 +71,5 @@ final class ReplicaPlacement {
       placed++;
     }
     return placed;
-  }
-
-  /** The C handle of a graph (TensorFlow Java does not expose it; the graph stays open while it is used). */
-  private static TF_Graph handle(Graph graph) {
-    try {
-      Field f = Graph.class.getDeclaredField("nativeHandle");
-      f.setAccessible(true);
-      return (TF_Graph) f.get(graph);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("TensorFlow Java's Graph has no nativeHandle field: cannot place replica gradients", e);
-    }
   }
 }
