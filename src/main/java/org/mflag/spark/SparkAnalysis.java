@@ -29,6 +29,7 @@ import org.mflag.data.DatasetException;
 import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.infer.ManifestAnalysis;
+import org.mflag.io.Archives;
 import org.mflag.runtime.Devices;
 import org.scijava.log.LogLevel;
 import org.scijava.log.Logger;
@@ -118,6 +119,13 @@ public final class SparkAnalysis {
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       List<BatchAnalysis.Item> all = items(spark, kv);
+      // A run killed before its job committed leaves its tasks' files in _temporary; the next job's commit would move
+      // them into the results beside the rows this run computes again: drop them first (one driver per output).
+      Path uncommitted = results.resolve("_temporary");
+      if (Files.exists(uncommitted)) {
+        log.info("removing the uncommitted rows of a stopped run: " + uncommitted);
+        Archives.deleteTree(uncommitted);
+      }
       Set<String> done = doneIds(spark, results, csv);
       List<BatchAnalysis.Item> todo = new ArrayList<>();
       for (BatchAnalysis.Item it : all) if (!done.contains(it.id)) todo.add(it);
