@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  */
 public final class PairBatches implements Batches<PairBatches.Batch> {
 
-  /** A batch: images [B, size, size, 1] normalised, and the dataset indices of its pairs. */
+  /** A batch: images [B, size, size, 1] normalised (or this shard's rows of them), and the dataset indices of all its pairs. */
   public static final class Batch {
     public final long step;
     public final float[] images;
@@ -28,6 +28,8 @@ public final class PairBatches implements Batches<PairBatches.Batch> {
   private final int imageSize;
   private final long seed;
   private final BatchLoader.EpochOrders orders;
+  private int shard;
+  private int shards = 1;
 
   public PairBatches(PairDataset data, int batchSize, int imageSize, long seed) {
     if (batchSize < 2) throw new IllegalArgumentException("batch_size must be >= 2 (batch norm), got " + batchSize);
@@ -42,6 +44,19 @@ public final class PairBatches implements Batches<PairBatches.Batch> {
     this.imageSize = imageSize;
     this.seed = seed;
     this.orders = new BatchLoader.EpochOrders(data.size(), seed);
+  }
+
+  /**
+   * Prepares only shard {@code index} of {@code count} equal shares of each batch's images (one task of a cluster
+   * decodes and augments its rows alone); the indices still name the whole batch's pairs. Returns this.
+   */
+  public PairBatches optShard(int index, int count) {
+    if (count < 1 || index < 0 || index >= count || batchSize % count != 0) {
+      throw new IllegalArgumentException("shard " + index + " of " + count + " of a batch of " + batchSize);
+    }
+    shard = index;
+    shards = count;
+    return this;
   }
 
   @Override
@@ -62,14 +77,15 @@ public final class PairBatches implements Batches<PairBatches.Batch> {
     int first = (int) (step % spe) * batchSize;
     int[] order = orders.of(epoch);
     int n = imageSize * imageSize;
-    float[] images = new float[batchSize * n];
+    int rows = batchSize / shards;
+    float[] images = new float[rows * n];
     int[] indices = new int[batchSize];
-    for (int b = 0; b < batchSize; b++) {
+    for (int b = 0; b < batchSize; b++) indices[b] = order[first + b];
+    for (int b = shard * rows; b < (shard + 1) * rows; b++) {
       int pos = first + b;
-      int i = order[pos];
-      indices[b] = i;
-      float[] x = Augmentation.train(data.image(i), data.storedSize(), imageSize, new SplittableRandom(BatchLoader.mix(seed, epoch, pos)));
-      System.arraycopy(x, 0, images, b * n, n);
+      float[] x = Augmentation.train(data.image(indices[b]), data.storedSize(), imageSize,
+          new SplittableRandom(BatchLoader.mix(seed, epoch, pos)));
+      System.arraycopy(x, 0, images, (b - shard * rows) * n, n);
     }
     return new Batch(step, images, indices);
   }

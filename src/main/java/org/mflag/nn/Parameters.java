@@ -179,6 +179,26 @@ public final class Parameters {
     return out;
   }
 
+  /**
+   * The SHA-256 of every variable's bytes (weights, batch-norm statistics, optimiser state), in name order: two copies
+   * of a model with the same fingerprint hold the same values.
+   */
+  public String fingerprint(Session session) {
+    java.security.MessageDigest sha;
+    try {
+      sha = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
+    }
+    for (Map.Entry<String, float[]> e : new java.util.TreeMap<>(read(session)).entrySet()) {
+      sha.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * e.getValue().length);
+      b.asFloatBuffer().put(e.getValue());
+      sha.update(b.array());
+    }
+    return org.mflag.io.Hashing.hex(sha.digest());
+  }
+
   /** Every variable with its shape, for a checkpoint. */
   public Map<String, org.mflag.io.NdArray> snapshot(Session session) {
     Map<String, org.mflag.io.NdArray> out = new LinkedHashMap<>();

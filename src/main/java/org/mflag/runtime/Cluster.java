@@ -5,7 +5,11 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.bytedeco.javacpp.BytePointer;
+import org.mflag.config.Key;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
 import org.tensorflow.internal.c_api.TF_Graph;
@@ -31,6 +35,16 @@ public final class Cluster {
 
   public static final String JOB = "worker";
 
+  public static final Key CLUSTER = Key.text("cluster", "auto", "pre-training across processes (nodes): host:port of every "
+      + "task's TensorFlow server, in rank order; auto = from SLURM (srun, one task per node, port cluster_port) when "
+      + "SLURM_NTASKS > 1, else this process alone; none = this process alone").operational();
+  public static final Key RANK = Key.integer("rank", "auto", "this process's task in cluster; auto = SLURM_PROCID, else 0")
+      .atLeast(0).orAuto().operational();
+  public static final Key PORT = Key.integer("cluster_port", "29500", "port of every task's TensorFlow server when the cluster "
+      + "comes from SLURM").atLeast(1).atMost(65535).operational();
+  public static final Key TIMEOUT = Key.integer("cluster_timeout", "600", "seconds a task waits for the others within a step "
+      + "before it stops with an error (another task died or hangs)").atLeast(1).operational();
+
   private final List<String> addresses;
   private final int rank;
   private String target;
@@ -46,6 +60,65 @@ public final class Cluster {
     }
     this.addresses = Collections.unmodifiableList(new ArrayList<>(addresses));
     this.rank = rank;
+  }
+
+  /**
+   * The cluster that {@code cluster}, {@code rank} and {@code port} (the keys' values) describe, reading SLURM's
+   * variables from {@code env} for {@code auto}; null for a process alone.
+   */
+  public static Cluster resolve(String cluster, String rank, int port, Map<String, String> env) {
+    List<String> addresses;
+    if (cluster.equals("none") || cluster.isEmpty()) return null;
+    if (cluster.equals(Key.AUTO)) {
+      int tasks = Integer.parseInt(env.getOrDefault("SLURM_NTASKS", env.getOrDefault("SLURM_NPROCS", "1")).trim());
+      if (tasks <= 1) return null;
+      String nodes = env.getOrDefault("SLURM_JOB_NODELIST", env.getOrDefault("SLURM_NODELIST", ""));
+      List<String> hosts = expandNodeList(nodes);
+      if (hosts.size() != tasks) {
+        throw new IllegalArgumentException("cluster=auto: SLURM runs " + tasks + " tasks on " + hosts.size() + " nodes (" + nodes
+            + "); run one task per node (srun --ntasks-per-node=1) or give cluster=host:port,... explicitly");
+      }
+      addresses = new ArrayList<>();
+      for (String h : hosts) addresses.add(h + ":" + port);
+    } else {
+      addresses = new ArrayList<>();
+      for (String a : cluster.split(",")) addresses.add(a.trim());
+      if (addresses.size() == 1) return null;
+    }
+    int r;
+    if (rank.equals(Key.AUTO)) {
+      String procId = env.get("SLURM_PROCID");
+      if (procId == null && !cluster.equals(Key.AUTO)) {
+        throw new IllegalArgumentException("cluster=" + cluster + ": give this process's rank=0.." + (addresses.size() - 1));
+      }
+      r = procId == null ? 0 : Integer.parseInt(procId.trim());
+    } else {
+      r = Integer.parseInt(rank);
+    }
+    return new Cluster(addresses, r);
+  }
+
+  /** SLURM's compressed host list ({@code node[01-03,07],gpu5}) as host names, in order. */
+  static List<String> expandNodeList(String list) {
+    List<String> hosts = new ArrayList<>();
+    Matcher m = Pattern.compile("([^,\\[]+)(?:\\[([^\\]]*)\\])?").matcher(list.trim());
+    while (m.find()) {
+      String prefix = m.group(1);
+      if (m.group(2) == null) {
+        hosts.add(prefix);
+        continue;
+      }
+      for (String range : m.group(2).split(",")) {
+        String[] ends = range.split("-");
+        if (ends.length == 1) {
+          hosts.add(prefix + ends[0]);
+          continue;
+        }
+        int width = ends[0].length();
+        for (int i = Integer.parseInt(ends[0]); i <= Integer.parseInt(ends[1]); i++) hosts.add(prefix + String.format("%0" + width + "d", i));
+      }
+    }
+    return hosts;
   }
 
   public int rank() {

@@ -13,6 +13,7 @@ import org.mflag.data.DataKeys;
 import org.mflag.loss.MFlagLoss;
 import org.mflag.nn.Architecture;
 import org.mflag.nn.Precision;
+import org.mflag.runtime.Cluster;
 import org.mflag.runtime.Devices;
 import org.mflag.text.TextModels;
 
@@ -51,8 +52,8 @@ public final class PretrainConfig {
       DataKeys.TEXT_COLUMN.describedAs("column with the report text (the paper uses impression + findings)"), DataKeys.ID_COLUMN, OUTPUT,
       TrainingKeys.ENCODER, IMAGE_SIZE, BATCH_SIZE, TrainingKeys.EPOCHS, TrainingKeys.LR, TrainingKeys.WEIGHT_DECAY, WARMUP_STEPS,
       SCHEDULE, RESTART_PERIOD, MIN_LR, LAMBDA_ORTH, ORTH_VARIANT, TrainingKeys.SEED, TrainingKeys.RESUME, CHECKPOINT_EVERY,
-      TEXT_MODEL, INIT_WEIGHTS, TrainingKeys.PRECISION, Devices.DEVICE, DataKeys.WORKERS, DataKeys.ON_BAD_INPUT, DataKeys.CACHE_DIR, TrainingKeys.LOG_EVERY,
-      TrainingKeys.MAX_STEPS));
+      TEXT_MODEL, INIT_WEIGHTS, TrainingKeys.PRECISION, Devices.DEVICE, Cluster.CLUSTER, Cluster.RANK, Cluster.PORT, Cluster.TIMEOUT, DataKeys.WORKERS,
+      DataKeys.ON_BAD_INPUT, DataKeys.CACHE_DIR, TrainingKeys.LOG_EVERY, TrainingKeys.MAX_STEPS));
 
   private final Path manifest;
   private final String imageColumn;
@@ -78,6 +79,10 @@ public final class PretrainConfig {
   private final Path initWeights;
   private final Precision precision;
   private final String device;
+  private final String cluster;
+  private final String rank;
+  private final int clusterPort;
+  private final int clusterTimeout;
   private final int workers;
   private final BadInputPolicy onBadInput;
   private final Path cacheDir;
@@ -108,6 +113,10 @@ public final class PretrainConfig {
     textModel = b.textModel;
     initWeights = b.initWeights;
     device = b.device;
+    cluster = b.cluster;
+    rank = b.rank;
+    clusterPort = b.clusterPort;
+    clusterTimeout = b.clusterTimeout;
     precision = b.precision;
     workers = b.workers;
     onBadInput = b.onBadInput;
@@ -144,6 +153,7 @@ public final class PretrainConfig {
         .optTextModel(kv.string(TEXT_MODEL))
         .optInitWeights(kv.path(INIT_WEIGHTS))
         .optDevice(kv.string(Devices.DEVICE))
+        .optCluster(kv.string(Cluster.CLUSTER), kv.string(Cluster.RANK), kv.integer(Cluster.PORT), kv.integer(Cluster.TIMEOUT))
         .optPrecision(Precision.fromKey(kv.string(TrainingKeys.PRECISION)))
         .optWorkers(kv.integer(DataKeys.WORKERS))
         .optOnBadInput(BadInputPolicy.fromKey(kv.string(DataKeys.ON_BAD_INPUT)))
@@ -182,6 +192,10 @@ public final class PretrainConfig {
     m.put("init_weights", initWeights == null ? "" : initWeights.toString());
     m.put("precision", precision.key());
     m.put("device", device);
+    m.put("cluster", cluster);
+    m.put("rank", rank);
+    m.put("cluster_port", Integer.toString(clusterPort));
+    m.put("cluster_timeout", Integer.toString(clusterTimeout));
     m.put("workers", Integer.toString(workers));
     m.put("on_bad_input", onBadInput.key());
     m.put("cache_dir", cacheDir.toString());
@@ -229,6 +243,10 @@ public final class PretrainConfig {
   public String textModel() { return textModel; }
   public Path initWeights() { return initWeights; }
   public String device() { return device; }
+  /** The cluster this process is a task of (SLURM's variables for {@code auto}), or null when it trains alone. */
+  public Cluster cluster() { return Cluster.resolve(cluster, rank, clusterPort, System.getenv()); }
+  /** Seconds a task waits for the others within a step. */
+  public int clusterTimeout() { return clusterTimeout; }
   public Precision precision() { return precision; }
   public int workers() { return workers; }
   public BadInputPolicy onBadInput() { return onBadInput; }
@@ -261,6 +279,10 @@ public final class PretrainConfig {
     private String textModel = TEXT_MODEL.defaultValue();
     private Path initWeights;
     private String device = Devices.DEVICE.defaultValue();
+    private String cluster = Cluster.CLUSTER.defaultValue();
+    private String rank = Cluster.RANK.defaultValue();
+    private int clusterPort = Cluster.PORT.defaultInteger();
+    private int clusterTimeout = Cluster.TIMEOUT.defaultInteger();
     private Precision precision = Precision.fromKey(TrainingKeys.PRECISION.defaultValue());
     private int workers = DataKeys.WORKERS.defaultInteger();
     private BadInputPolicy onBadInput = BadInputPolicy.fromKey(DataKeys.ON_BAD_INPUT.defaultValue());
@@ -293,6 +315,14 @@ public final class PretrainConfig {
     public Builder optTextModel(String v) { textModel = v; return this; }
     public Builder optInitWeights(Path v) { initWeights = v; return this; }
     public Builder optDevice(String v) { device = v; return this; }
+    /** Pre-training across processes: the {@code cluster}, {@code rank}, {@code cluster_port} and {@code cluster_timeout} values. */
+    public Builder optCluster(String addresses, String task, int port, int timeoutSeconds) {
+      cluster = addresses;
+      rank = task;
+      clusterPort = port;
+      clusterTimeout = timeoutSeconds;
+      return this;
+    }
     public Builder optPrecision(Precision v) { precision = v; return this; }
     public Builder optWorkers(int v) { workers = v; return this; }
     public Builder optOnBadInput(BadInputPolicy v) { onBadInput = v; return this; }
@@ -321,6 +351,9 @@ public final class PretrainConfig {
       DataKeys.TEXT_COLUMN.checkValue(textColumn);
       DataKeys.ID_COLUMN.checkValue(idColumn);
       Devices.DEVICE.checkValue(device);
+      Cluster.RANK.checkValue(rank);
+      Cluster.PORT.checkValue(clusterPort);
+      Cluster.TIMEOUT.checkValue(clusterTimeout);
       if (minLr > lr) throw new IllegalArgumentException("min_lr=" + minLr + ": must not exceed lr=" + lr);
       return new PretrainConfig(this);
     }

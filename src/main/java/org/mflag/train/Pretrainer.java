@@ -20,6 +20,7 @@ import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
 import org.mflag.nn.Parameters;
 import org.mflag.nn.WeightsImport;
+import org.mflag.runtime.Cluster;
 import org.mflag.runtime.Devices;
 import org.mflag.runtime.TensorFlowRuntime;
 import org.mflag.text.Report;
@@ -52,17 +53,24 @@ public final class Pretrainer {
 
   public TrainingResult run(TrainingListener listener, BooleanSupplier canceled)
       throws DatasetException, IOException, TrainingException, ModelPackageException {
+    Cluster cluster = cfg.cluster();
+    boolean writes = cluster == null || cluster.rank() == 0;
     TrainingLoop loop = new TrainingLoop(TrainingLoop.Options.in(cfg.output(), cfg.fingerprint()).optDeclarations(PretrainConfig.KEYS)
         .optResume(cfg.resume())
         .optCheckpointEvery(cfg.checkpointEvery()).optLogEvery(cfg.logEvery()).optMaxSteps(cfg.maxSteps())
-        .optWorkers(cfg.workers()), log);
+        .optWorkers(cfg.workers()).optWrites(writes), log);
     String tfVersion = TensorFlowRuntime.ensureLoaded();
     Devices.Plan devices = Devices.resolve(cfg.device());
     log.info("device: " + devices.describe());
+    int tasks = cluster == null ? 1 : cluster.size();
     int replicas = devices.replicas().size();
-    if (cfg.batchSize() % replicas != 0) {
-      throw new IllegalArgumentException("batch_size=" + cfg.batchSize() + ": must be a multiple of the " + replicas + " devices of device="
-          + cfg.device());
+    if (cfg.batchSize() % (replicas * tasks) != 0) {
+      throw new IllegalArgumentException("batch_size=" + cfg.batchSize() + ": must be a multiple of the " + replicas * tasks + " devices ("
+          + replicas + " per task, device=" + cfg.device() + ", x " + tasks + " cluster tasks)");
+    }
+    if (cluster != null) {
+      log.info("cluster: " + cluster.describe() + ", " + cfg.batchSize() / tasks + " of each batch's " + cfg.batchSize() + " images here; "
+          + (writes ? "this task writes the checkpoints and the package" : "task 0 writes the checkpoints and the package"));
     }
     log.info("pretrain " + cfg.toKeyValues());
 
@@ -75,7 +83,7 @@ public final class Pretrainer {
     log.info(String.format("%d image-report pairs from %s, preprocessed to %dx%d in %.1f s", data.size(), manifest.file(),
         stored, stored, (System.nanoTime() - t0) / 1e9));
     String skipNote = "";
-    if (!data.skipped().isEmpty()) {
+    if (!data.skipped().isEmpty() && writes) {
       Path list = data.writeSkipList(cfg.output().resolve("skipped.csv"));
       skipNote = String.format("; skipped %d of %d pairs (list: %s)", data.skipped().size(), manifest.size(), list);
       log.warn(skipNote.substring(2));
@@ -84,10 +92,15 @@ public final class Pretrainer {
     ReportVectors text = corpus.text;
     try (PretrainGraph graph = new PretrainGraph(PretrainGraph.Spec.of(cfg.encoder(), cfg.batchSize(), cfg.imageSize(), text.dimension)
         .optLoss(new MFlagLoss(cfg.lambdaOrth(), cfg.orthVariant())).optWeightDecay(cfg.weightDecay()).optDevices(devices)
-        .optPrecision(cfg.precision()))) {
+        .optPrecision(cfg.precision()).optCluster(cluster, cfg.clusterTimeout()))) {
       log.info(String.format("%s: %,d trainable parameters (encoder and projectors); language model frozen (%s, %d-d)",
           cfg.encoder().key(), graph.parameters().count(Parameters.Kind.TRAINABLE), text.modelId, text.dimension));
-      return loop.run(new Run(graph, corpus, tfVersion), manifest, listener, canceled);
+      TrainingResult r = loop.run(new Run(graph, corpus, tfVersion, cluster), manifest, listener, canceled);
+      if (cluster != null) {
+        // every task trains its own copy of the weights: the same fingerprint in every task's log shows they agree
+        log.info("rank " + cluster.rank() + " weights sha256 " + graph.parameters().fingerprint(graph.session()) + " after step " + r.step);
+      }
+      return r;
     }
   }
 
@@ -109,12 +122,15 @@ public final class Pretrainer {
   /** Pre-training as the loop sees it. */
   private final class Run extends SessionTrainable<PairBatches.Batch> {
     private final PretrainGraph graph;
+    private final Cluster cluster;
     private final Corpus corpus;
     private final LearningRateSchedule schedule;
     private final String tfVersion;
 
-    Run(PretrainGraph graph, Corpus corpus, String tfVersion) {
-      super(graph.parameters(), graph.session(), new PairBatches(corpus.data, cfg.batchSize(), cfg.imageSize(), cfg.seed()));
+    Run(PretrainGraph graph, Corpus corpus, String tfVersion, Cluster cluster) {
+      super(graph.parameters(), graph.session(), new PairBatches(corpus.data, cfg.batchSize(), cfg.imageSize(), cfg.seed())
+          .optShard(cluster == null ? 0 : cluster.rank(), cluster == null ? 1 : cluster.size()));
+      this.cluster = cluster;
       this.graph = graph;
       this.corpus = corpus;
       this.tfVersion = tfVersion;
@@ -144,6 +160,15 @@ public final class Pretrainer {
       float[] loss = graph.step(batch.images, reports, (float) lr);
       if (graph.skippedLastStep()) log.info(LossScale.SKIPPED);
       return loss;
+    }
+
+    @Override
+    public String explainFailure(RuntimeException e) {
+      if (cluster == null || !(e instanceof org.tensorflow.exceptions.TensorFlowException)) return null;
+      String tf = e.getMessage() == null ? e.toString() : e.getMessage().replaceAll("\\s+", " ").trim();
+      if (tf.length() > 300) tf = tf.substring(0, 300) + "...";
+      return cluster.describe() + " could not complete a step with the other tasks within cluster_timeout=" + cfg.clusterTimeout()
+          + " s: a task has stopped or cannot be reached (TensorFlow: " + tf + ")";
     }
 
     @Override

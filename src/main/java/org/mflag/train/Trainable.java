@@ -35,6 +35,14 @@ public interface Trainable<B> extends BatchLoader.Source<B> {
   /** One optimisation step; returns the loss before the update, then its {@link #lossParts}. */
   float[] step(B batch, double lr);
 
+  /**
+   * Why a step failed with {@code e}, in words for the user, when the run knows (a cluster task that stopped); null to
+   * let the exception through as it is.
+   */
+  default String explainFailure(RuntimeException e) {
+    return null;
+  }
+
   /** Sets the weights of a new run (seeded initialisation, pre-trained or imported weights). */
   void initialise() throws IOException, ModelPackageException;
 

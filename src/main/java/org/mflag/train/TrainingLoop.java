@@ -40,6 +40,7 @@ public final class TrainingLoop {
     private int logEvery = 10;
     private long maxSteps;
     private int workers = 2;
+    private boolean writes = true;
 
     /** The run's folder (checkpoints go to {@code output/checkpoints}) and the values a resume must match. */
     public static Options in(Path output, Map<String, String> fingerprint) {
@@ -74,6 +75,15 @@ public final class TrainingLoop {
     /** Stop (with a checkpoint) after this global step; 0 = run all epochs. */
     public Options optMaxSteps(long v) {
       maxSteps = v;
+      return this;
+    }
+
+    /**
+     * Whether this process writes checkpoints and the result ({@code false} for the tasks of a cluster but the first,
+     * which train the same weights and resume from the first task's checkpoints).
+     */
+    public Options optWrites(boolean v) {
+      writes = v;
       return this;
     }
 
@@ -188,7 +198,15 @@ public final class TrainingLoop {
 
     void step(B batch, TrainingListener listener) throws IOException, TrainingException {
       double lr = t.lr(step);
-      float[] loss = t.step(batch, lr);
+      float[] loss;
+      try {
+        loss = t.step(batch, lr);
+      } catch (RuntimeException e) {
+        String why = t.explainFailure(e);
+        if (why == null) throw e;
+        throw new TrainingException(String.format("step %d (epoch %d) failed: %s. Checkpoints are in %s; start the run again with "
+            + "resume=true to continue.", step + 1, step / spe + 1, why, checkpointDir(options.output)), e);
+      }
       if (!Float.isFinite(loss[0])) {
         throw new TrainingException(String.format("loss became %s at step %d (epoch %d)%s. The last good checkpoint is %s. %s",
             loss[0], step, step / spe + 1, TrainingEvent.describeParts(parts(tail(loss))), lastCheckpoint == null ? "none" : lastCheckpoint,
@@ -206,7 +224,7 @@ public final class TrainingLoop {
       if (step % options.logEvery == 0 || step == end) log.info(ev.describe());
       boolean epochEnd = step % spe == 0;
       if (epochEnd) endEpoch(lr, listener);
-      if (epochEnd || (options.checkpointEvery > 0 && step % options.checkpointEvery == 0) || step == end) {
+      if (options.writes && (epochEnd || (options.checkpointEvery > 0 && step % options.checkpointEvery == 0) || step == end)) {
         lastCheckpoint = checkpoints.save(step, t.snapshot(), meta());
         log.debug("checkpoint " + lastCheckpoint);
       }
@@ -226,7 +244,7 @@ public final class TrainingLoop {
     }
 
     TrainingResult stopped() throws IOException {
-      if (lastCheckpoint == null || Checkpoints.stepOf(lastCheckpoint) != step) {
+      if (options.writes && (lastCheckpoint == null || Checkpoints.stepOf(lastCheckpoint) != step)) {
         lastCheckpoint = checkpoints.save(step, t.snapshot(), meta());
       }
       log.info("stopped at step " + step + " of " + total + "; checkpoint " + lastCheckpoint
@@ -235,7 +253,7 @@ public final class TrainingLoop {
     }
 
     TrainingResult completed() throws IOException, ModelPackageException, TrainingException {
-      Path pkg = t.export(step, last, stats.epochs);
+      Path pkg = options.writes ? t.export(step, last, stats.epochs) : null;
       return new TrainingResult(TrainingResult.Outcome.COMPLETED, step, lastCheckpoint, pkg, stats.epochs, last[0]);
     }
 
