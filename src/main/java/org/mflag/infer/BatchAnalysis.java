@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.mflag.config.Choices;
 import org.mflag.config.Task;
@@ -407,12 +406,6 @@ public final class BatchAnalysis implements AutoCloseable {
       sb.append(java.lang.reflect.Array.get(array, i));
     }
     return sb.toString();
-  }
-
-  /** "segment" etc., for messages. */
-  @Override
-  public String toString() {
-    return job.key().toLowerCase(Locale.ROOT);
   }
 
   @Override

@@ -109,7 +109,6 @@ public final class SparkAnalysis {
     Files.createDirectories(out);
     Path model = kv.path(InferenceKeys.MODEL).toAbsolutePath();
     List<BatchAnalysis.Column> columns = BatchAnalysis.columns(job, model);
-    Devices.resolve(kv.string(Devices.DEVICE));
     boolean csv = kv.string(ManifestAnalysis.FORMAT).equals("csv");
     Path results = out.resolve(csv ? CSV : PARQUET);
     SparkConf conf = new SparkConf().setAppName("mflag " + PREFIX + job.key());
