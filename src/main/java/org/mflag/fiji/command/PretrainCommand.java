@@ -43,6 +43,14 @@ public class PretrainCommand extends TrainingCommand {
   private String init_weights;
   @Parameter(persist = false)
   private String cache_dir;
+  @Parameter(persist = false)
+  private String cluster;
+  @Parameter(persist = false)
+  private String rank;
+  @Parameter(persist = false)
+  private int cluster_port;
+  @Parameter(persist = false)
+  private int cluster_timeout;
 
   @Parameter(type = ItemIO.OUTPUT, label = "Final loss")
   private double final_loss;
