@@ -10,6 +10,10 @@ import ai.djl.engine.Engine;
  * {@code org.tensorflow} class is touched, or the JNI symbols are missing. The natives are found
  * through {@code TENSORFLOW_LIBRARY_PATH} (set by the launcher and the build), so nothing is
  * downloaded at run time.</p>
+ *
+ * <p>Nothing goes out on the network either: unless the user set them, DJL's usage tracking is switched off
+ * ({@code OPT_OUT_TRACKING}; otherwise every engine start asks 169.254.169.254, EC2's metadata address) and DJL
+ * runs offline ({@code ai.djl.offline}: no model or native downloads), before the engine starts.</p>
  */
 public final class TensorFlowRuntime {
 
@@ -24,6 +28,7 @@ public final class TensorFlowRuntime {
       synchronized (TensorFlowRuntime.class) {
         if (version == null) {
           try {
+            stayOffline();
             version = Engine.getEngine("TensorFlow").getVersion();
           } catch (RuntimeException | UnsatisfiedLinkError e) {
             throw new IllegalStateException("TensorFlow could not be loaded (TENSORFLOW_LIBRARY_PATH="
@@ -35,5 +40,12 @@ public final class TensorFlowRuntime {
       }
     }
     return v;
+  }
+
+  /** Switches DJL's tracking and downloads off, where neither the environment nor a system property decided. */
+  static void stayOffline() {
+    for (String key : new String[] {"OPT_OUT_TRACKING", "ai.djl.offline"}) {
+      if (System.getenv(key) == null && System.getProperty(key) == null) System.setProperty(key, "true");
+    }
   }
 }
