@@ -25,6 +25,7 @@ import org.mflag.data.DatasetException;
 import org.mflag.data.ImageDecoder;
 import org.mflag.data.Manifest;
 import org.mflag.io.Archives;
+import org.mflag.io.OutputLock;
 import org.mflag.model.ModelPackageException;
 import org.mflag.runtime.Devices;
 import org.scijava.log.Logger;
@@ -141,7 +142,8 @@ public final class ManifestAnalysis {
     Files.createDirectories(out);
     Path results = out.resolve(RESULTS);
     List<BatchAnalysis.Item> all = items(kv);
-    try (BatchAnalysis analysis = BatchAnalysis.open(job, kv.path(InferenceKeys.MODEL), options(job, kv), devices)) {
+    try (OutputLock lock = OutputLock.acquire(out, job.key());
+        BatchAnalysis analysis = BatchAnalysis.open(job, kv.path(InferenceKeys.MODEL), options(job, kv), devices)) {
       Set<String> done = completeIds(results, analysis.columns());
       List<BatchAnalysis.Item> todo = new ArrayList<>();
       for (BatchAnalysis.Item it : all) if (!done.contains(it.id)) todo.add(it);

@@ -30,6 +30,7 @@ import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.infer.ManifestAnalysis;
 import org.mflag.io.Archives;
+import org.mflag.io.OutputLock;
 import org.mflag.runtime.Devices;
 import org.scijava.log.LogLevel;
 import org.scijava.log.Logger;
@@ -113,47 +114,50 @@ public final class SparkAnalysis {
     Path results = out.resolve(csv ? CSV : PARQUET);
     SparkConf conf = new SparkConf().setAppName("mflag " + PREFIX + job.key());
     if (!conf.contains("spark.master")) conf.setMaster(kv.string(ManifestAnalysis.MASTER));
-    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
-    spark.sparkContext().setLogLevel("WARN");
-    try {
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      List<BatchAnalysis.Item> all = items(spark, kv);
-      // A run killed before its job committed leaves its tasks' files in _temporary; the next job's commit would move
-      // them into the results beside the rows this run computes again: drop them first (one driver per output).
-      Path uncommitted = results.resolve("_temporary");
-      if (Files.exists(uncommitted)) {
-        log.info("removing the uncommitted rows of a stopped run: " + uncommitted);
-        Archives.deleteTree(uncommitted);
+    // one driver per output: a second one would delete this one's uncommitted rows (below) and mix chunks
+    try (OutputLock lock = OutputLock.acquire(out, PREFIX + job.key())) {
+      SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+      spark.sparkContext().setLogLevel("WARN");
+      try {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        List<BatchAnalysis.Item> all = items(spark, kv);
+        // A run killed before its job committed leaves its tasks' files in _temporary; the next job's commit would move
+        // them into the results beside the rows this run computes again: drop them first (the lock keeps other drivers out).
+        Path uncommitted = results.resolve("_temporary");
+        if (Files.exists(uncommitted)) {
+          log.info("removing the uncommitted rows of a stopped run: " + uncommitted);
+          Archives.deleteTree(uncommitted);
+        }
+        Set<String> done = doneIds(spark, results, csv);
+        List<BatchAnalysis.Item> todo = new ArrayList<>();
+        for (BatchAnalysis.Item it : all) if (!done.contains(it.id)) todo.add(it);
+        log.info(String.format("%s%s on %s: %d images, %d already in %s, %d to analyse", PREFIX, job.key(), jsc.master(), all.size(),
+            all.size() - todo.size(), results, todo.size()));
+        BatchAnalysis.Options options = ManifestAnalysis.options(job, kv);
+        if (job == BatchAnalysis.Job.SEGMENT && kv.bool(ManifestAnalysis.MASKS)) options.optMasksUnder(out);
+        ExecutorModels.Spec spec = new ExecutorModels.Spec(job, model.toString(), options, kv.string(Devices.DEVICE));
+        StructType schema = schema(columns);
+        int partitions = kv.auto(ManifestAnalysis.PARTITIONS) ? jsc.defaultParallelism() : kv.integer(ManifestAnalysis.PARTITIONS);
+        int chunk = kv.integer(ManifestAnalysis.CHUNK_SIZE);
+        int analysed = 0;
+        int errors = 0;
+        long start = System.nanoTime();
+        for (int from = 0; from < todo.size(); from += chunk) {
+          List<BatchAnalysis.Item> part = todo.subList(from, Math.min(todo.size(), from + chunk));
+          LongAccumulator chunkErrors = jsc.sc().longAccumulator();
+          JavaRDD<Row> rows = jsc.parallelize(new ArrayList<>(part), Math.max(1, Math.min(partitions, part.size())))
+              .mapPartitions(new AnalysePartition(spec, chunkErrors));
+          write(spark.createDataFrame(rows, schema), results, csv, columns);
+          errors += (int) chunkErrors.value().longValue();
+          analysed += part.size();
+          double rate = analysed / ((System.nanoTime() - start) / 1e9);
+          log.info(String.format("%s%s: %d/%d images, %.1f img/s, ETA %.0f s, %d errors", PREFIX, job.key(), analysed, todo.size(), rate,
+              (todo.size() - analysed) / rate, errors));
+        }
+        return new ManifestAnalysis.Summary(results, analysed, errors, all.size() - todo.size(), false);
+      } finally {
+        spark.stop();
       }
-      Set<String> done = doneIds(spark, results, csv);
-      List<BatchAnalysis.Item> todo = new ArrayList<>();
-      for (BatchAnalysis.Item it : all) if (!done.contains(it.id)) todo.add(it);
-      log.info(String.format("%s%s on %s: %d images, %d already in %s, %d to analyse", PREFIX, job.key(), jsc.master(), all.size(),
-          all.size() - todo.size(), results, todo.size()));
-      BatchAnalysis.Options options = ManifestAnalysis.options(job, kv);
-      if (job == BatchAnalysis.Job.SEGMENT && kv.bool(ManifestAnalysis.MASKS)) options.optMasksUnder(out);
-      ExecutorModels.Spec spec = new ExecutorModels.Spec(job, model.toString(), options, kv.string(Devices.DEVICE));
-      StructType schema = schema(columns);
-      int partitions = kv.auto(ManifestAnalysis.PARTITIONS) ? jsc.defaultParallelism() : kv.integer(ManifestAnalysis.PARTITIONS);
-      int chunk = kv.integer(ManifestAnalysis.CHUNK_SIZE);
-      int analysed = 0;
-      int errors = 0;
-      long start = System.nanoTime();
-      for (int from = 0; from < todo.size(); from += chunk) {
-        List<BatchAnalysis.Item> part = todo.subList(from, Math.min(todo.size(), from + chunk));
-        LongAccumulator chunkErrors = jsc.sc().longAccumulator();
-        JavaRDD<Row> rows = jsc.parallelize(new ArrayList<>(part), Math.max(1, Math.min(partitions, part.size())))
-            .mapPartitions(new AnalysePartition(spec, chunkErrors));
-        write(spark.createDataFrame(rows, schema), results, csv, columns);
-        errors += (int) chunkErrors.value().longValue();
-        analysed += part.size();
-        double rate = analysed / ((System.nanoTime() - start) / 1e9);
-        log.info(String.format("%s%s: %d/%d images, %.1f img/s, ETA %.0f s, %d errors", PREFIX, job.key(), analysed, todo.size(), rate,
-            (todo.size() - analysed) / rate, errors));
-      }
-      return new ManifestAnalysis.Summary(results, analysed, errors, all.size() - todo.size(), false);
-    } finally {
-      spark.stop();
     }
   }
 

@@ -57,9 +57,16 @@ public final class Finetuner {
 
   public TrainingResult run(TrainingListener listener, BooleanSupplier canceled)
       throws DatasetException, IOException, TrainingException, ModelPackageException {
-    TrainingLoop loop = new TrainingLoop(TrainingLoop.Options.in(cfg.output(), cfg.fingerprint())
+    try (TrainingLoop loop = new TrainingLoop(TrainingLoop.Options.in(cfg.output(), cfg.fingerprint())
         .optDeclarations(FinetuneConfig.keys(cfg.task())).optResume(cfg.resume())
-        .optLogEvery(cfg.logEvery()).optMaxSteps(cfg.maxSteps()).optWorkers(cfg.workers()), log);
+        .optLogEvery(cfg.logEvery()).optMaxSteps(cfg.maxSteps()).optWorkers(cfg.workers()), log)) {
+      return train(loop, listener, canceled);
+    }
+  }
+
+  /** The run, in a loop that holds the output folder. */
+  private TrainingResult train(TrainingLoop loop, TrainingListener listener, BooleanSupplier canceled)
+      throws DatasetException, IOException, TrainingException, ModelPackageException {
     String tfVersion = TensorFlowRuntime.ensureLoaded();
     Devices.Plan devices = Devices.resolve(cfg.device());
     log.info("device: " + devices.describe() + (devices.replicas().size() > 1

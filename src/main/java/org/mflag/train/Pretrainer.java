@@ -55,10 +55,18 @@ public final class Pretrainer {
       throws DatasetException, IOException, TrainingException, ModelPackageException {
     Cluster cluster = cfg.cluster();
     boolean writes = cluster == null || cluster.rank() == 0;
-    TrainingLoop loop = new TrainingLoop(TrainingLoop.Options.in(cfg.output(), cfg.fingerprint()).optDeclarations(PretrainConfig.KEYS)
+    try (TrainingLoop loop = new TrainingLoop(TrainingLoop.Options.in(cfg.output(), cfg.fingerprint()).optDeclarations(PretrainConfig.KEYS)
         .optResume(cfg.resume())
         .optCheckpointEvery(cfg.checkpointEvery()).optLogEvery(cfg.logEvery()).optMaxSteps(cfg.maxSteps())
-        .optWorkers(cfg.workers()).optWrites(writes), log);
+        .optWorkers(cfg.workers()).optWrites(writes), log)) {
+      return train(loop, cluster, listener, canceled);
+    }
+  }
+
+  /** The run, in a loop that holds the output folder; {@code cluster} is null for a process alone. */
+  private TrainingResult train(TrainingLoop loop, Cluster cluster, TrainingListener listener, BooleanSupplier canceled)
+      throws DatasetException, IOException, TrainingException, ModelPackageException {
+    boolean writes = cluster == null || cluster.rank() == 0;
     String tfVersion = TensorFlowRuntime.ensureLoaded();
     Devices.Plan devices = Devices.resolve(cfg.device());
     log.info("device: " + devices.describe());

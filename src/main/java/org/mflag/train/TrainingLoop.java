@@ -11,6 +11,7 @@ import java.util.Properties;
 import java.util.function.BooleanSupplier;
 import org.mflag.data.BatchLoader;
 import org.mflag.data.Manifest;
+import org.mflag.io.OutputLock;
 import org.mflag.model.ModelPackageException;
 import org.scijava.log.Logger;
 
@@ -28,7 +29,7 @@ import org.scijava.log.Logger;
  * Batches depend only on the global step and the learning rate is a function of it, so a run stopped
  * after k steps and resumed ends exactly where the uninterrupted run would.</p>
  */
-public final class TrainingLoop {
+public final class TrainingLoop implements AutoCloseable {
 
   /** How the loop runs: where checkpoints go and when, logging, stopping. {@code set...} required, {@code opt...} optional. */
   public static final class Options {
@@ -98,6 +99,8 @@ public final class TrainingLoop {
   private final Logger log;
   private final Checkpoints checkpoints;
   private final Checkpoints.Checkpoint resumeFrom;
+  private final OutputLock lock;
+  private boolean released;
 
   /**
    * Checks the run's folder before anything is read: without {@code resume} a folder that holds
@@ -106,8 +109,24 @@ public final class TrainingLoop {
   public TrainingLoop(Options options, Logger log) throws IOException, TrainingException {
     this.options = options;
     this.log = log;
-    this.checkpoints = new Checkpoints(checkpointDir(options.output), 2);
-    this.resumeFrom = checkpoints.forStart(options.resume, options.output, log);
+    // the process that writes holds the folder until run() ends (or close()), so that a second run into it stops here, named
+    this.lock = options.writes ? OutputLock.acquire(options.output, "training run") : null;
+    try {
+      this.checkpoints = new Checkpoints(checkpointDir(options.output), 2);
+      this.resumeFrom = checkpoints.forStart(options.resume, options.output, log);
+    } catch (IOException | TrainingException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  /** Lets go of the output folder (also when {@link #run} ends); may be called again. */
+  @Override
+  public synchronized void close() throws IOException {
+    if (lock != null && !released) {
+      released = true;
+      lock.close();
+    }
   }
 
   public static Path checkpointDir(Path output) {
@@ -117,26 +136,30 @@ public final class TrainingLoop {
   /** Trains {@code t} on the data of {@code manifest} (whose hash a resume must match) until done, stopped or cancelled. */
   public <B> TrainingResult run(Trainable<B> t, Manifest manifest, TrainingListener listener, BooleanSupplier canceled)
       throws IOException, TrainingException, ModelPackageException {
-    Session<B> s = new Session<>(t, manifest);
-    s.start();
-    listener.onStart(s.event(Double.NaN, new double[0]).lr(t.lr(s.step)).build());
-    if (resumeFrom == null) t.beforeTraining();
-    try (BatchLoader<B> loader = new BatchLoader<>(t, options.workers)) {
-      loader.start(s.step, s.end);
-      while (s.step < s.end && s.stopReason == null) {
-        if (canceled.getAsBoolean()) {
-          log.info("cancelled at step " + s.step);
-          break;
+    try {
+      Session<B> s = new Session<>(t, manifest);
+      s.start();
+      listener.onStart(s.event(Double.NaN, new double[0]).lr(t.lr(s.step)).build());
+      if (resumeFrom == null) t.beforeTraining();
+      try (BatchLoader<B> loader = new BatchLoader<>(t, options.workers)) {
+        loader.start(s.step, s.end);
+        while (s.step < s.end && s.stopReason == null) {
+          if (canceled.getAsBoolean()) {
+            log.info("cancelled at step " + s.step);
+            break;
+          }
+          B batch = s.next(loader);
+          if (batch == null) break;
+          s.step(batch, listener);
         }
-        B batch = s.next(loader);
-        if (batch == null) break;
-        s.step(batch, listener);
       }
+      t.afterTraining();
+      TrainingResult r = s.step < s.total && s.stopReason == null ? s.stopped() : s.completed();
+      listener.onEnd(r);
+      return r;
+    } finally {
+      close();
     }
-    t.afterTraining();
-    TrainingResult r = s.step < s.total && s.stopReason == null ? s.stopped() : s.completed();
-    listener.onEnd(r);
-    return r;
   }
 
   /** One session of a run: its position, losses, timing and last checkpoint. */
