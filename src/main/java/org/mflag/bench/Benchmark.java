@@ -220,7 +220,7 @@ public final class Benchmark {
   private static String describe(BatchAnalysisBenchmark.Result b) {
     StringBuilder k = new StringBuilder();
     for (Map.Entry<String, Double> e : b.breakEvenImages.entrySet()) {
-      k.append(String.format(Locale.ROOT, "%s %s machine%s: %s", k.length() == 0 ? "" : ";", e.getKey(), e.getKey().equals("1") ? "" : "s",
+      k.append(String.format(Locale.ROOT, "%s %s machine%s %s", k.length() == 0 ? ":" : ";", e.getKey(), e.getKey().equals("1") ? "" : "s",
           e.getValue() == null ? "never" : String.format(Locale.ROOT, "from %,.0f images", e.getValue())));
     }
     return String.format(Locale.ROOT, "9/9 segmenting a manifest (ResNet-50 U-Net, 224 px): one JVM %.1f img/s + %.1f s fixed, Spark local[*] "
