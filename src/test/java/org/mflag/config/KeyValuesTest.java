@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.mflag.infer.Evaluate;
+import org.mflag.infer.InferenceKeys;
 import org.mflag.train.PretrainConfig;
 
 class KeyValuesTest {
@@ -43,5 +45,16 @@ class KeyValuesTest {
     assertTrue(error("manifest=m.csv", "output=o", "resume=maybe").contains("resume=maybe: must be true or false"));
     assertTrue(error("manifest=m.csv", "output=o", "min_lr=1", "lr=0.1").contains("min_lr"));
     assertTrue(error("manifest=m.csv", "output=o", "seed").contains("'seed' is not key=value"));
+  }
+
+  @Test
+  void evaluateRefusesThresholdsThatAreNoProbabilities() {
+    for (String v : new String[] {"NaN", "Infinity", "5", "-0.5"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> KeyValues.parse("evaluate", Evaluate.KEYS, Arrays.asList("model=m", "manifest=x.csv", "threshold=" + v)));
+      assertTrue(e.getMessage().startsWith("threshold=" + v + ": must be"), e.getMessage());
+    }
+    KeyValues kv = KeyValues.parse("evaluate", Evaluate.KEYS, Arrays.asList("model=m", "manifest=x.csv", "threshold=0.25"));
+    assertEquals(0.25, kv.number(InferenceKeys.THRESHOLD, 0.5));
   }
 }
