@@ -65,6 +65,16 @@ public final class TestData {
     return output;
   }
 
+  /** A fresh JVM running {@code main} with this test's class path: java, {@code jvmOptions}, -cp, main class, {@code args}. */
+  public static java.util.List<String> java(java.util.List<String> jvmOptions, Class<?> main, java.util.List<String> args) {
+    java.util.List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions);
+    cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+    cmd.addAll(args);
+    return cmd;
+  }
+
   /** A small, fast run on the samples: ResNet-18, 64 px, batch 8 (6 steps per epoch). */
   public static PretrainConfig.Builder smallRun(Path output) {
     return PretrainConfig.builder().setManifest(manifest()).setOutput(output).optEncoder(Architecture.RESNET18)

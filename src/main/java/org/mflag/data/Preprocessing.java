@@ -33,6 +33,14 @@ public final class Preprocessing {
     return whole(image, size, size);
   }
 
+  /** Several images, each resized whole and normalised ({@link #whole}, {@link #normalise}), stacked for one network call. */
+  public static float[] wholeBatch(java.util.List<GrayImage> images, int size) {
+    int px = size * size;
+    float[] x = new float[images.size() * px];
+    for (int i = 0; i < images.size(); i++) System.arraycopy(normalise(whole(images.get(i), size)), 0, x, i * px, px);
+    return x;
+  }
+
   /** As {@link #whole(GrayImage, int)} to {@code width x height} (for tiled inference); width*height bytes. */
   public static byte[] whole(GrayImage image, int width, int height) {
     return toBytes(resizeBilinear(rescale(image.pixels(), 255f), image.width(), image.height(), width, height));

@@ -357,12 +357,7 @@ public final class BatchAnalysis implements AutoCloseable {
   }
 
   private void embed(List<Map<String, Object>> rows, List<GrayImage> images) {
-    int px = size * size;
-    float[] x = new float[images.size() * px];
-    for (int i = 0; i < images.size(); i++) {
-      System.arraycopy(Preprocessing.normalise(Preprocessing.whole(images.get(i), size)), 0, x, i * px, px);
-    }
-    float[][] out = encoder.predict(x, images.size());
+    float[][] out = encoder.predict(Preprocessing.wholeBatch(images, size), images.size());
     int d = out[0].length / images.size(), q = out[1].length / images.size();
     for (int i = 0; i < rows.size(); i++) {
       rows.get(i).put("embedding", Arrays.copyOfRange(out[0], i * d, (i + 1) * d));

@@ -168,15 +168,19 @@ public final class ManifestAnalysis {
           analysed += rows.size();
           long now = System.nanoTime();
           if (now - lastLog > 10e9 || analysed == todo.size()) {
-            double rate = analysed / ((now - start) / 1e9);
-            log.info(String.format("%s: %d/%d images, %.1f img/s, ETA %.0f s, %d errors", job.key(), analysed, todo.size(), rate,
-                (todo.size() - analysed) / rate, errors));
+            log.info(progress(job.key(), analysed, todo.size(), start, errors));
             lastLog = now;
           }
         }
       }
       return new Summary(results, analysed, errors, all.size() - todo.size(), false);
     }
+  }
+
+  /** "segment: 120/480 images, 6.6 img/s, ETA 55 s, 2 errors": the progress line of a run started at {@code startNanos}. */
+  public static String progress(String what, int done, int total, long startNanos, int errors) {
+    double rate = done / ((System.nanoTime() - startNanos) / 1e9);
+    return String.format("%s: %d/%d images, %.1f img/s, ETA %.0f s, %d errors", what, done, total, rate, (total - done) / rate, errors);
   }
 
   private static CSVPrinter printer(Path results, List<BatchAnalysis.Column> columns) throws IOException {

@@ -72,17 +72,9 @@ public final class TaskModel implements AutoCloseable {
     return pkg.classes();
   }
 
-  /** The network input for one image: [size * size], normalised. */
-  public float[] input(GrayImage image) {
-    return Preprocessing.normalise(Preprocessing.whole(image, size));
-  }
-
   /** One network call on several images, each resized whole to the input: the outputs of all, concatenated. */
   private float[] run(List<GrayImage> images) {
-    int px = size * size;
-    float[] x = new float[images.size() * px];
-    for (int i = 0; i < images.size(); i++) System.arraycopy(input(images.get(i)), 0, x, i * px, px);
-    return predictor.predict(x, images.size(), TaskGraph.outputName(task));
+    return predictor.predict(Preprocessing.wholeBatch(images, size), images.size(), TaskGraph.outputName(task));
   }
 
   /** Foreground probability of every pixel of {@code image} (width * height, row-major). */

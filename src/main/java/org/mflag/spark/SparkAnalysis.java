@@ -150,9 +150,7 @@ public final class SparkAnalysis {
           write(spark.createDataFrame(rows, schema), results, csv, columns);
           errors += (int) chunkErrors.value().longValue();
           analysed += part.size();
-          double rate = analysed / ((System.nanoTime() - start) / 1e9);
-          log.info(String.format("%s%s: %d/%d images, %.1f img/s, ETA %.0f s, %d errors", PREFIX, job.key(), analysed, todo.size(), rate,
-              (todo.size() - analysed) / rate, errors));
+          log.info(ManifestAnalysis.progress(PREFIX + job.key(), analysed, todo.size(), start, errors));
         }
         return new ManifestAnalysis.Summary(results, analysed, errors, all.size() - todo.size(), false);
       } finally {

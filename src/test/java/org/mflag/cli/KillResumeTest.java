@@ -37,9 +37,7 @@ class KillResumeTest {
     Path killed = tmp.resolve("killed"), whole = tmp.resolve("whole");
     assertEquals(0, Main.run(args(whole).toArray(new String[0])));
 
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    cmd.addAll(args(killed));
+    List<String> cmd = TestData.java(List.of("-Djava.awt.headless=true"), Main.class, args(killed));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("killed.log").toFile());
     Process p = pb.start();
     Path ckpts = killed.resolve("checkpoints");

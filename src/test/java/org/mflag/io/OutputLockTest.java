@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mflag.TestData;
 
 /** One run per output folder: a second run, in this process or another, is refused with the holder named. */
 class OutputLockTest {
@@ -38,8 +39,7 @@ class OutputLockTest {
   @Test
   void anotherProcessHoldsItUntilItEndsHoweverItEnds(@TempDir Path tmp) throws Exception {
     Path out = tmp.resolve("run");
-    Process p = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-        System.getProperty("java.class.path"), OutputLockTest.class.getName(), out.toString())).redirectErrorStream(true).start();
+    Process p = new ProcessBuilder(TestData.java(List.of(), OutputLockTest.class, List.of(out.toString()))).redirectErrorStream(true).start();
     try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       assertTrue("LOCKED".equals(in.readLine()), "the child holds the folder");
       IOException e = assertThrows(IOException.class, () -> OutputLock.acquire(out, "pretrain"));

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.mflag.TestData;
 
 /**
  * Starting TensorFlow through DJL opens no connection: a fresh JVM whose client sockets record their address and refuse
@@ -63,10 +63,7 @@ class NoNetworkTest {
   }
 
   private static List<String> urlsAsked(String... jvmOptions) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    cmd.addAll(List.of(jvmOptions));
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), NoNetworkTest.class.getName()));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(TestData.java(List.of(jvmOptions), NoNetworkTest.class, List.of())).redirectErrorStream(true);
     pb.environment().remove("OPT_OUT_TRACKING");
     pb.environment().remove("ai.djl.offline");
     Process p = pb.start();

@@ -163,10 +163,10 @@ class SparkAnalysisTest {
     Map<String, CSVRecord> one = oneJvm(BatchAnalysis.Job.CLASSIFY, classifier, tmp.resolve("classify-one"));
     Path out = tmp.resolve("classify-spark");
     Path results = out.resolve(SparkAnalysis.CSV);
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g"));
-    for (String o : Files.readAllLines(Path.of("src/main/resources/org/mflag/spark/java-options"))) if (!o.isBlank()) cmd.add(o.trim());
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkAnalysis.class.getName(), "spark-classify",
-        "model=" + classifier, "manifest=" + manifest, "output=" + out, "master=local[2]", "chunk_size=2", "batch_size=1", "format=csv"));
+    List<String> jvm = new ArrayList<>(List.of("-Xmx2g"));
+    for (String o : Files.readAllLines(Path.of("src/main/resources/org/mflag/spark/java-options"))) if (!o.isBlank()) jvm.add(o.trim());
+    List<String> cmd = TestData.java(jvm, SparkAnalysis.class, List.of("spark-classify", "model=" + classifier, "manifest=" + manifest,
+        "output=" + out, "master=local[2]", "chunk_size=2", "batch_size=1", "format=csv"));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("killed.log").toFile()).start();
     try {
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);

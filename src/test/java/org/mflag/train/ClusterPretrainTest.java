@@ -54,13 +54,12 @@ class ClusterPretrainTest {
 
   /** {@code ./mflag pretrain} as task {@code rank}, with the keys of {@link TestData#smallRun} and {@code extra}. */
   private static Process task(int rank, String cluster, Path output, Path log, String... extra) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
-        "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "pretrain",
+    List<String> cmd = new ArrayList<>(List.of("pretrain",
         "manifest=" + TestData.manifest().toAbsolutePath(), "output=" + output, "encoder=resnet18", "image_size=64", "batch_size=8",
         "epochs=2", "seed=1", "workers=2", "log_every=1", "cache_dir=" + TestData.cacheDir(), "device=cpu", "cluster=" + cluster,
         "rank=" + rank));
     cmd.addAll(List.of(extra));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new ProcessBuilder(TestData.java(List.of("-Xmx2g", "-Djava.awt.headless=true"), Main.class, cmd)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
   private static String cluster() throws IOException {
