@@ -14,7 +14,7 @@ public final class Hashing {
   private Hashing() {}
 
   public static String sha256(byte[] bytes) {
-    return hex(digest().digest(bytes));
+    return hex(newSha256().digest(bytes));
   }
 
   public static String sha256(String text) {
@@ -22,7 +22,7 @@ public final class Hashing {
   }
 
   public static String sha256(Path file) throws IOException {
-    MessageDigest md = digest();
+    MessageDigest md = newSha256();
     byte[] buf = new byte[1 << 16];
     try (InputStream in = Files.newInputStream(file)) {
       for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
@@ -36,7 +36,8 @@ public final class Hashing {
     return sb.toString();
   }
 
-  private static MessageDigest digest() {
+  /** A fresh SHA-256 digest, for hashing a stream as it is read or written. */
+  public static MessageDigest newSha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

@@ -4,9 +4,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
@@ -21,16 +25,28 @@ public final class Npz {
 
   /** Writes arrays (and optional text entries) as an uncompressed zip. */
   public static void write(Map<String, NdArray> arrays, Map<String, String> textEntries, OutputStream os) throws IOException {
+    write(arrays, digest -> textEntries, os);
+  }
+
+  /**
+   * Writes the arrays, then the text entries that {@code textEntries} makes from the SHA-256 of the
+   * arrays' {@code .npy} bytes (in order): how a file carries a checksum of its own content, checked by
+   * {@link #read(Path, MessageDigest)}.
+   */
+  public static void write(Map<String, NdArray> arrays, Function<String, Map<String, String>> textEntries, OutputStream os)
+      throws IOException {
     ZipOutputStream zip = new ZipOutputStream(os);
     zip.setLevel(java.util.zip.Deflater.NO_COMPRESSION);
-    for (Map.Entry<String, String> t : textEntries.entrySet()) {
-      zip.putNextEntry(new ZipEntry(t.getKey()));
-      zip.write(t.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      zip.closeEntry();
-    }
+    MessageDigest md = Hashing.newSha256();
+    OutputStream digesting = new DigestOutputStream(zip, md);
     for (Map.Entry<String, NdArray> a : arrays.entrySet()) {
       zip.putNextEntry(new ZipEntry(a.getKey() + ".npy"));
-      Npy.write(a.getValue(), zip);
+      Npy.write(a.getValue(), digesting);
+      zip.closeEntry();
+    }
+    for (Map.Entry<String, String> t : textEntries.apply(Hashing.hex(md.digest())).entrySet()) {
+      zip.putNextEntry(new ZipEntry(t.getKey()));
+      zip.write(t.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       zip.closeEntry();
     }
     zip.finish();
@@ -38,14 +54,20 @@ public final class Npz {
 
   /** All {@code .npy} entries by name (without the extension). */
   public static Map<String, NdArray> read(Path file) throws IOException {
+    return read(file, null);
+  }
+
+  /** As {@link #read(Path)}, feeding the entries' bytes (in file order) to {@code digest} when not null. */
+  public static Map<String, NdArray> read(Path file, MessageDigest digest) throws IOException {
     Map<String, NdArray> out = new LinkedHashMap<>();
     try (ZipFile zip = new ZipFile(file.toFile())) {
       Enumeration<? extends ZipEntry> en = zip.entries();
       while (en.hasMoreElements()) {
         ZipEntry e = en.nextElement();
         if (!e.getName().endsWith(".npy")) continue;
-        try (InputStream in = zip.getInputStream(e)) {
-          out.put(e.getName().substring(0, e.getName().length() - 4), Npy.read(in, file + "!" + e.getName()));
+        try (InputStream raw = zip.getInputStream(e)) {
+          InputStream in = new java.io.BufferedInputStream(digest == null ? raw : new DigestInputStream(raw, digest), 1 << 16);
+          out.put(e.getName().substring(0, e.getName().length() - 4), Npy.read(in, file + "!" + e.getName(), e.getSize()));
         }
       }
     } catch (java.util.zip.ZipException e) {

@@ -184,12 +184,7 @@ public final class Parameters {
    * of a model with the same fingerprint hold the same values.
    */
   public String fingerprint(Session session) {
-    java.security.MessageDigest sha;
-    try {
-      sha = java.security.MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("this JVM has no SHA-256", e);
-    }
+    java.security.MessageDigest sha = org.mflag.io.Hashing.newSha256();
     for (Map.Entry<String, float[]> e : new java.util.TreeMap<>(read(session)).entrySet()) {
       sha.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * e.getValue().length);

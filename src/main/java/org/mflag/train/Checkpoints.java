@@ -27,9 +27,10 @@ import org.mflag.io.Npz;
  * (global step, configuration fingerprint, manifest hash, loss history).
  *
  * <p>Writes are atomic: the file is written as {@code .ckpt-<step>.npz.tmp}, forced to disk, then
- * renamed. A crash mid-write leaves only a temporary file, which {@link #latest()} never reads (and
- * {@link #save} removes); a complete file that still fails to open (disk corruption) is skipped in
- * favour of the previous one. The newest {@code keep} checkpoints are kept.</p>
+ * renamed. A crash mid-write leaves only a temporary file, which {@link #latest} never reads (and
+ * {@link #save} removes). Each file records the SHA-256 of its arrays; a file that fails to open or
+ * whose bytes no longer match (disk corruption, a damaged copy) is reported and skipped in favour of
+ * the previous one. The newest {@code keep} checkpoints are kept.</p>
  */
 public final class Checkpoints {
 
@@ -49,6 +50,8 @@ public final class Checkpoints {
   }
 
   static final String META = "checkpoint.properties";
+  /** The property holding the SHA-256 of the arrays' {@code .npy} bytes. */
+  static final String CHECKSUM = "arrays_sha256";
   private static final Pattern NAME = Pattern.compile("ckpt-(\\d+)\\.npz");
 
   private final Path dir;
@@ -84,12 +87,17 @@ public final class Checkpoints {
 
   /** The stream form of a checkpoint; package-private so tests can interrupt it. */
   void write(Map<String, NdArray> arrays, Properties meta, OutputStream out) throws IOException {
-    StringWriter w = new StringWriter();
-    meta.store(w, "M-FLAG checkpoint");
-    Map<String, String> text = new LinkedHashMap<>();
-    text.put(META, w.toString());
     OutputStream buffered = new java.io.BufferedOutputStream(out, 1 << 20);
-    Npz.write(arrays, text, buffered);
+    Npz.write(arrays, arraysSha256 -> {
+      meta.setProperty(CHECKSUM, arraysSha256);
+      StringWriter w = new StringWriter();
+      try {
+        meta.store(w, "M-FLAG checkpoint");
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return Map.of(META, w.toString());
+    }, buffered);
     buffered.flush();
   }
 
@@ -104,27 +112,46 @@ public final class Checkpoints {
     return out;
   }
 
-  /** The newest checkpoint that reads back completely, or null when there is none. */
+  /**
+   * The newest checkpoint that reads back completely and matches its checksum, or null when there is
+   * none; each damaged one is reported through {@code warn} by name and skipped for the one before it.
+   */
   public Checkpoint latest(java.util.function.Consumer<String> warn) throws IOException {
     for (Path p : list()) {
       try {
         return read(p);
       } catch (IOException e) {
-        warn.accept("skipping unreadable checkpoint " + p + ": " + e.getMessage());
+        warn.accept("skipping damaged checkpoint " + p + ": " + e.getMessage() + "; trying the one before it");
       }
     }
     return null;
   }
 
+  /**
+   * Reads a checkpoint and checks it: its properties parse, its step matches its name, and its arrays'
+   * bytes match the SHA-256 recorded when it was written (checkpoints written before checksums were
+   * recorded are read without that check). Every problem is an {@link IOException} naming the file.
+   */
   public static Checkpoint read(Path file) throws IOException {
-    String metaText = Npz.readText(file, META);
-    if (metaText == null) throw new IOException(file + ": no " + META + " entry (not a checkpoint)");
-    Properties meta = new Properties();
-    meta.load(new StringReader(metaText));
-    Map<String, NdArray> arrays = Npz.read(file);
-    long step = Long.parseLong(meta.getProperty("step", "-1"));
-    if (step != stepOf(file)) throw new IOException(file + ": step " + step + " inside, name says " + stepOf(file));
-    return new Checkpoint(file, step, arrays, meta);
+    try {
+      String metaText = Npz.readText(file, META);
+      if (metaText == null) throw new IOException(file + ": no " + META + " entry (not a checkpoint)");
+      Properties meta = new Properties();
+      meta.load(new StringReader(metaText));
+      java.security.MessageDigest digest = org.mflag.io.Hashing.newSha256();
+      Map<String, NdArray> arrays = Npz.read(file, digest);
+      String want = meta.getProperty(CHECKSUM);
+      String got = org.mflag.io.Hashing.hex(digest.digest());
+      if (want != null && !want.equals(got)) {
+        throw new IOException(file + ": content does not match its checksum (sha256 " + got + ", recorded " + want + "): damaged");
+      }
+      long step = Long.parseLong(meta.getProperty("step", "-1"));
+      if (step != stepOf(file)) throw new IOException(file + ": step " + step + " inside, name says " + stepOf(file));
+      return new Checkpoint(file, step, arrays, meta);
+    } catch (IllegalArgumentException e) {
+      // Properties.load on a damaged escape, Long.parseLong on a damaged step
+      throw new IOException(file + ": damaged (" + e.getMessage() + ")", e);
+    }
   }
 
   private void prune() throws IOException {

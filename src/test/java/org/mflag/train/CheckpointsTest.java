@@ -76,4 +76,56 @@ class CheckpointsTest {
     c.save(40, state(40), meta(40));
     assertTrue(Files.notExists(tmp));
   }
+
+  /**
+   * A checkpoint whose bytes changed after it was written (one weight altered, or its .npy header damaged so
+   * that a size reads "-2") is named and skipped; resume continues from the one before it, with that one's values.
+   */
+  @Test
+  void damagedNewestCheckpointFallsBackToThePreviousGoodOne(@TempDir Path dir) throws IOException {
+    Checkpoints c = new Checkpoints(dir, 2);
+    c.save(10, state(10), meta(10));
+    Path newest = c.save(20, state(20), meta(20));
+    byte[] good = Files.readAllBytes(newest);
+
+    byte[] altered = good.clone();
+    int at = indexOf(altered, floatBytes(22f));
+    assertTrue(at > 0, "the weight 22 is stored in the file");
+    altered[at + 1] ^= 1; // one bit of one weight
+    Files.write(newest, altered);
+    List<String> warnings = new ArrayList<>();
+    Checkpoints.Checkpoint resumed = c.latest(warnings::add);
+    assertEquals(10, resumed.step);
+    assertArrayEquals(new float[] {10, 11, 12, 13}, resumed.arrays.get("conv1.weight").data());
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains(newest.toString()) && warnings.get(0).contains("checksum"), warnings.get(0));
+
+    byte[] header = good.clone();
+    int shape = indexOf(header, "'shape': (2, 2)".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    assertTrue(shape > 0);
+    header[shape + "'shape': (".length()] = '-';
+    Files.write(newest, header);
+    warnings.clear();
+    assertEquals(10, c.latest(warnings::add).step);
+    assertTrue(warnings.get(0).contains(newest.toString()) && warnings.get(0).contains("shape entry '-'"), warnings.get(0));
+    IOException direct = assertThrows(IOException.class, () -> Checkpoints.read(newest));
+    assertTrue(direct.getMessage().contains(newest.toString()), direct.getMessage());
+
+    // intact again: read as written, checksum and all
+    Files.write(newest, good);
+    assertEquals(20, c.latest(w -> {}).step);
+  }
+
+  private static byte[] floatBytes(float v) {
+    return java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(v).array();
+  }
+
+  private static int indexOf(byte[] hay, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= hay.length; i++) {
+      for (int k = 0; k < needle.length; k++) if (hay[i + k] != needle[k]) continue outer;
+      return i;
+    }
+    return -1;
+  }
 }
