@@ -106,10 +106,9 @@ public final class Evaluate {
   }
 
   /** The given thresholds, or for {@code auto} those the package records (the declared defaults if it records none). */
-  private static Scorer.Decision decision(KeyValues kv, ModelPackage p) {
-    Scorer.Decision d = Scorer.Decision.defaults();
-    return new Scorer.Decision(kv.number(InferenceKeys.THRESHOLD, p.number("threshold", d.threshold)),
-        kv.number(InferenceKeys.CONFIDENCE, p.number("confidence", d.confidence)),
-        kv.number(InferenceKeys.NMS_IOU, p.number("nms_iou", d.nmsIou)));
+  private static Scorer.Decision decision(KeyValues kv, ModelPackage p) throws ModelPackageException {
+    return new Scorer.Decision(kv.number(InferenceKeys.THRESHOLD, p.number(InferenceKeys.THRESHOLD)),
+        kv.number(InferenceKeys.CONFIDENCE, p.number(InferenceKeys.CONFIDENCE)),
+        kv.number(InferenceKeys.NMS_IOU, p.number(InferenceKeys.NMS_IOU)));
   }
 }

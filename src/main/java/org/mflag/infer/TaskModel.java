@@ -31,11 +31,19 @@ public final class TaskModel implements AutoCloseable {
   /** Tiles per network call when tiling: enough to fill a CPU's cores, small enough for any GPU. */
   private static final int TILE_BATCH = 4;
 
-  private TaskModel(ModelPackage pkg, Task task, SavedModelPredictor predictor) {
+  /** The package's recommended threshold, confidence and NMS IoU, checked against the launcher keys' ranges. */
+  private final double threshold;
+  private final double confidence;
+  private final double nmsIou;
+
+  private TaskModel(ModelPackage pkg, Task task, SavedModelPredictor predictor) throws ModelPackageException {
     this.pkg = pkg;
     this.task = task;
-    this.predictor = predictor;
     this.size = pkg.imageSize();
+    this.threshold = pkg.number(InferenceKeys.THRESHOLD);
+    this.confidence = pkg.number(InferenceKeys.CONFIDENCE);
+    this.nmsIou = pkg.number(InferenceKeys.NMS_IOU);
+    this.predictor = predictor;
   }
 
   /** Opens a package and checks that it was fine-tuned for {@code expected} (null: any task). */
@@ -57,7 +65,13 @@ public final class TaskModel implements AutoCloseable {
       throw new ModelPackageException(dir + ": a " + task.key() + " model, not a " + expected.key() + " model (written by finetune-"
           + task.modelName() + ")");
     }
-    return new TaskModel(p, task, p.savedModelPredictor(devices));
+    SavedModelPredictor predictor = p.savedModelPredictor(devices);
+    try {
+      return new TaskModel(p, task, predictor);
+    } catch (ModelPackageException e) {
+      predictor.close();
+      throw e;
+    }
   }
 
   public ModelPackage modelPackage() {
@@ -129,7 +143,7 @@ public final class TaskModel implements AutoCloseable {
 
   /** The package's threshold for {@link #probability}. */
   public double threshold() {
-    return pkg.number("threshold", 0.5);
+    return threshold;
   }
 
   /** Class probabilities, in the order of {@link #classes()}. */
@@ -165,11 +179,11 @@ public final class TaskModel implements AutoCloseable {
   }
 
   public double confidence() {
-    return pkg.number("confidence", 0.5);
+    return confidence;
   }
 
   public double nmsIou() {
-    return pkg.number("nms_iou", 0.5);
+    return nmsIou;
   }
 
   @Override

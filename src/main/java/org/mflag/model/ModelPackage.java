@@ -9,7 +9,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.mflag.config.Key;
 import org.mflag.io.Archives;
+import org.mflag.io.Folders;
 import org.mflag.io.Hashing;
 import org.mflag.io.NdArray;
 import org.mflag.io.Npy;
@@ -219,25 +221,66 @@ public final class ModelPackage {
         + d.usage + "\nProduced by M-FLAG for Fiji. Cite: " + CITATION + " " + CITATION_URL + "\n";
   }
 
+  /** What a package may say about itself in {@code config.mflag}, checked like the launcher's keys. */
+  static final Key IMAGE_SIZE = Key.integer("image_size", "224", "network input size").atLeast(32).atMost(4096);
+  static final Key STORED_SIZE = Key.integer("stored_size", "256", "size images are stored at before cropping").atLeast(32).atMost(8192);
+  static final Key EMBEDDING_SIZE = Key.integer("embedding_size", "2048", "pooled encoder features").atLeast(1).atMost(1 << 16);
+  static final Key PROJECTION_SIZE = Key.integer("projection_size", "1024", "projection size").atLeast(1).atMost(1 << 16);
+  static final Key TEXT_DIMENSION = Key.integer("text_dimension", "768", "report embedding size").atLeast(1).atMost(1 << 16);
+  static final Key MULTI_LABEL = Key.bool("multi_label", "false", "several classes per image");
+  private static final List<Key> VALUES = List.of(IMAGE_SIZE, STORED_SIZE, EMBEDDING_SIZE, PROJECTION_SIZE, TEXT_DIMENSION, MULTI_LABEL);
+  private static final List<String> TASKS = List.of("pretrain", "segmentation", "classification", "detection");
+  /** An rdf.yaml is a few kilobytes. */
+  private static final long MAX_RDF_BYTES = 1 << 20;
+  /** Unpacked weights unused this long are deleted from the cache. */
+  private static final int CACHE_DAYS = 14;
+
   private final Path dir;
+  private final Path rdfFile;
   private final Map<String, Object> rdf;
   private final Map<String, Object> mflag;
+  /** The weights zip and the test tensors, as verified by {@link #open}: the files that are used. */
+  private final Path weightsFile;
+  private final String weightsSha256;
+  private final Map<String, Path> testTensors = new LinkedHashMap<>();
 
-  private ModelPackage(Path dir, Map<String, Object> rdf, Map<String, Object> mflag) {
+  private ModelPackage(Path dir, Path rdfFile, Map<String, Object> rdf, Map<String, Object> mflag, Path weightsFile, String weightsSha256) {
     this.dir = dir;
+    this.rdfFile = rdfFile;
     this.rdf = rdf;
     this.mflag = mflag;
+    this.weightsFile = weightsFile;
+    this.weightsSha256 = weightsSha256;
   }
 
-  /** Reads and checks a package folder; nothing heavy is loaded. */
+  /**
+   * Reads and verifies a package folder as a whole before anything in it is used; nothing heavy is
+   * loaded. Checked: {@code rdf.yaml} (size, YAML, format version, type); every file it names that is
+   * used (the weights zip, each test tensor) lies in the folder, is reached without a symbolic link and
+   * matches its sha256; each test tensor's header and shape against its axes; and the values of
+   * {@code config.mflag} that are used (task, encoder, sizes, classes, flags) against their allowed
+   * ranges. Every error names the file and the field.
+   */
   @SuppressWarnings("unchecked")
   public static ModelPackage open(Path dir) throws ModelPackageException {
-    Path rdfFile = dir.resolve(RDF);
     if (!Files.isDirectory(dir)) throw new ModelPackageException("model folder " + dir + " does not exist");
-    if (!Files.isRegularFile(rdfFile)) throw new ModelPackageException("model folder " + dir + ": no " + RDF + " (not a model package)");
+    Path rdfFile = dir.resolve(RDF);
+    if (!Files.exists(rdfFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      throw new ModelPackageException("model folder " + dir + ": no " + RDF + " (not a model package)");
+    }
+    try {
+      Folders.insideWithoutLinks(dir, RDF);
+      if (!Files.isRegularFile(rdfFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)) throw new IOException("not a file");
+      if (Files.size(rdfFile) > MAX_RDF_BYTES) throw new IOException("larger than " + (MAX_RDF_BYTES >> 10) + " KiB");
+    } catch (IOException e) {
+      throw new ModelPackageException(rdfFile + ": " + e.getMessage(), e);
+    }
     Object parsed;
     try (InputStream in = Files.newInputStream(rdfFile)) {
-      parsed = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
+      LoaderOptions options = new LoaderOptions();
+      options.setMaxAliasesForCollections(10);
+      options.setNestingDepthLimit(20);
+      parsed = new Yaml(new SafeConstructor(options)).load(in);
     } catch (IOException | RuntimeException e) {
       throw new ModelPackageException(rdfFile + ": cannot be read as YAML (" + e.getMessage() + ")", e);
     }
@@ -248,51 +291,107 @@ public final class ModelPackage {
     if (!"model".equals(rdf.get("type"))) throw new ModelPackageException(rdfFile + ": type is " + rdf.get("type") + ", need model");
     Map<String, Object> weights = section(rdf, "weights", rdfFile);
     Map<String, Object> bundle = section(weights, "tensorflow_saved_model_bundle", rdfFile);
-    checkFile(dir, bundle, "weights.tensorflow_saved_model_bundle", rdfFile);
+    Path weightsFile = checkFile(dir, bundle, "weights.tensorflow_saved_model_bundle", rdfFile);
     Map<String, Object> mflag = section(section(rdf, "config", rdfFile), "mflag", rdfFile);
+    checkValues(mflag, rdfFile);
+    ModelPackage p = new ModelPackage(dir, rdfFile, rdf, mflag, weightsFile, String.valueOf(bundle.get("sha256")));
+    for (Map<String, Object> t : p.tensors("inputs")) p.checkTensor(t, "inputs");
+    for (Map<String, Object> t : p.tensors("outputs")) p.checkTensor(t, "outputs");
+    NdArray input = p.testInput();
+    long[] shape = input.shape();
+    if (shape.length != 4 || shape[1] != p.imageSize() || shape[2] != p.imageSize()) {
+      throw new ModelPackageException(rdfFile + ": config.mflag.image_size is " + p.imageSize() + " but the test input has shape "
+          + Arrays.toString(shape));
+    }
+    return p;
+  }
+
+  /** The {@code config.mflag} values this program uses, each against its declaration. */
+  private static void checkValues(Map<String, Object> mflag, Path rdfFile) throws ModelPackageException {
     for (String k : new String[] {"task", "encoder", "image_size"}) {
       if (!mflag.containsKey(k)) throw new ModelPackageException(rdfFile + ": config.mflag." + k + " missing");
     }
-    ModelPackage p = new ModelPackage(dir, rdf, mflag);
-    for (Map<String, Object> t : p.tensors("inputs")) p.checkTensor(t, "inputs");
-    for (Map<String, Object> t : p.tensors("outputs")) p.checkTensor(t, "outputs");
-    return p;
+    try {
+      for (Key k : VALUES) {
+        Object v = mflag.get(k.name());
+        if (v == null) continue;
+        if (k.type() == Key.Type.INTEGER && !(v instanceof Integer || v instanceof Long)) {
+          throw new IllegalArgumentException(k.name() + "=" + v + ": must be an integer");
+        }
+        if (k.type() == Key.Type.BOOLEAN && !(v instanceof Boolean)) throw new IllegalArgumentException(k.name() + "=" + v + ": must be true or false");
+        k.checkValue(v);
+      }
+      Object task = mflag.get("task");
+      if (!TASKS.contains(String.valueOf(task))) throw new IllegalArgumentException("task=" + task + ": allowed values are " + TASKS);
+      Architecture.fromKey(String.valueOf(mflag.get("encoder")));
+      Object classes = mflag.get("classes");
+      if (classes != null) {
+        if (!(classes instanceof List) || ((List<?>) classes).isEmpty() || ((List<?>) classes).size() > 10_000) {
+          throw new IllegalArgumentException("classes: must be a list of 1 to 10000 class names");
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (Object c : (List<?>) classes) {
+          String name = String.valueOf(c);
+          if (!(c instanceof String) || name.isBlank() || name.length() > 200 || name.chars().anyMatch(ch -> ch < 0x20)) {
+            throw new IllegalArgumentException("classes: '" + Folders.printable(name) + "' is not a class name (text of 1 to 200 characters)");
+          }
+          if (!seen.add(name)) throw new IllegalArgumentException("classes: '" + name + "' appears twice");
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ModelPackageException(rdfFile + ": config.mflag." + e.getMessage(), e);
+    }
   }
 
   @SuppressWarnings("unchecked")
   private List<Map<String, Object>> tensors(String key) throws ModelPackageException {
     Object v = rdf.get(key);
-    if (!(v instanceof List) || ((List<?>) v).isEmpty()) throw new ModelPackageException(dir.resolve(RDF) + ": no " + key);
+    if (!(v instanceof List) || ((List<?>) v).isEmpty()) throw new ModelPackageException(rdfFile + ": no " + key);
+    for (Object t : (List<?>) v) if (!(t instanceof Map)) throw new ModelPackageException(rdfFile + ": an entry of " + key + " is not a mapping");
     return (List<Map<String, Object>>) v;
   }
 
   @SuppressWarnings("unchecked")
   private void checkTensor(Map<String, Object> t, String where) throws ModelPackageException {
-    Path rdfFile = dir.resolve(RDF);
-    String field = where + "." + t.get("id") + ".test_tensor";
+    String id = String.valueOf(t.get("id"));
+    String field = where + "." + id + ".test_tensor";
     Map<String, Object> ref = section(t, "test_tensor", rdfFile);
-    checkFile(dir, ref, field, rdfFile);
-    NdArray a = readNpy(dir.resolve(String.valueOf(ref.get("source"))));
-    List<Map<String, Object>> axes = (List<Map<String, Object>>) t.get("axes");
+    Path file = checkFile(dir, ref, field, rdfFile);
+    NdArray a = readNpy(file);
+    Object axesValue = t.get("axes");
+    List<?> axes = axesValue instanceof List ? (List<?>) axesValue : null;
     long[] shape = a.shape();
     if (axes == null || axes.size() != shape.length) {
       throw new ModelPackageException(rdfFile + ": " + field + " has shape " + Arrays.toString(shape) + " but "
           + (axes == null ? 0 : axes.size()) + " axes are described");
     }
     for (int i = 0; i < shape.length; i++) {
-      Object size = axes.get(i).get("size");
-      if (axes.get(i).get("channel_names") instanceof List) size = ((List<?>) axes.get(i).get("channel_names")).size();
+      if (!(axes.get(i) instanceof Map)) throw new ModelPackageException(rdfFile + ": " + where + "." + id + ".axes[" + i + "] is not a mapping");
+      Map<String, Object> axis = (Map<String, Object>) axes.get(i);
+      Object size = axis.get("size");
+      if (axis.get("channel_names") instanceof List) size = ((List<?>) axis.get("channel_names")).size();
       if (size instanceof Number && ((Number) size).longValue() != shape[i]) {
         throw new ModelPackageException(rdfFile + ": " + field + " axis " + i + " has size " + shape[i] + ", rdf says " + size);
       }
     }
+    if (testTensors.putIfAbsent(where + "." + id, file) != null) {
+      throw new ModelPackageException(rdfFile + ": two " + where + " have the id '" + id + "'");
+    }
   }
 
-  private static void checkFile(Path dir, Map<String, Object> ref, String field, Path rdfFile) throws ModelPackageException {
+  /** The file a {@code source}/{@code sha256} pair names, checked: inside the folder, no links, a regular file, the hash. */
+  private static Path checkFile(Path dir, Map<String, Object> ref, String field, Path rdfFile) throws ModelPackageException {
     Object source = ref.get("source");
-    if (source == null) throw new ModelPackageException(rdfFile + ": " + field + ".source missing");
-    Path f = dir.resolve(source.toString());
-    if (!Files.isRegularFile(f)) throw new ModelPackageException(rdfFile + ": " + field + " names " + source + ", which is missing");
+    if (!(source instanceof String)) throw new ModelPackageException(rdfFile + ": " + field + ".source missing or not a file name");
+    Path f;
+    try {
+      f = Folders.insideWithoutLinks(dir, (String) source);
+    } catch (IOException e) {
+      throw new ModelPackageException(rdfFile + ": " + field + ".source: " + e.getMessage(), e);
+    }
+    if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      throw new ModelPackageException(rdfFile + ": " + field + " names " + source + ", which is missing");
+    }
     Object want = ref.get("sha256");
     if (want == null) throw new ModelPackageException(rdfFile + ": " + field + ".sha256 missing");
     String got;
@@ -305,6 +404,7 @@ public final class ModelPackage {
       throw new ModelPackageException(f + ": sha256 " + got + " does not match " + field + ".sha256 " + want
           + " in " + rdfFile + " (file changed or damaged)");
     }
+    return f;
   }
 
   @SuppressWarnings("unchecked")
@@ -315,10 +415,10 @@ public final class ModelPackage {
   }
 
   static NdArray readNpy(Path f) throws ModelPackageException {
-    try (InputStream in = Files.newInputStream(f)) {
-      return Npy.read(in, f.toString());
+    try {
+      return Npy.read(f);
     } catch (IOException e) {
-      throw new ModelPackageException(f + ": " + e.getMessage(), e);
+      throw new ModelPackageException(e.getMessage().startsWith(f.toString()) ? e.getMessage() : f + ": " + e.getMessage(), e);
     }
   }
 
@@ -347,27 +447,38 @@ public final class ModelPackage {
     return mflag;
   }
 
+  /** The first input's test tensor, from the file {@link #open} verified. */
   public NdArray testInput() throws ModelPackageException {
-    return readNpy(dir.resolve(TEST_INPUT));
+    return readNpy(testTensors.entrySet().stream().filter(e -> e.getKey().startsWith("inputs.")).findFirst().get().getValue());
   }
 
+  /** The test tensor of output {@code outputId}, from the file {@link #open} verified. */
   public NdArray testOutput(String outputId) throws ModelPackageException {
-    return readNpy(dir.resolve(testOutputFile(outputId)));
+    Path f = testTensors.get("outputs." + outputId);
+    if (f == null) throw new ModelPackageException(rdfFile + ": no output '" + outputId + "'");
+    return readNpy(f);
   }
 
   /**
-   * The SavedModel folder, unpacked once per weights hash into {@code <tmp>/mflag-models/<sha256>} (a
-   * model folder inside Fiji may be read-only).
+   * The SavedModel folder: the verified weights zip unpacked once per hash into a private cache,
+   * {@code <tmp>/mflag-models-<user>/<sha256>} (a model folder inside Fiji may be read-only), hashed
+   * again as it is unpacked; see {@link Archives#unpackVerified}.
    */
   public Path savedModelDir() throws ModelPackageException {
-    String sha = String.valueOf(((Map<?, ?>) ((Map<?, ?>) rdf.get("weights")).get("tensorflow_saved_model_bundle")).get("sha256"));
-    Path target = Path.of(System.getProperty("java.io.tmpdir"), "mflag-models", sha);
     try {
-      Path zip = dir.resolve(WEIGHTS);
-      return Archives.unzipOnce(() -> Files.newInputStream(zip), target);
+      return Archives.unpackVerified(weightsFile, weightsSha256, unpackCache(), CACHE_DAYS, "saved_model.pb");
     } catch (IOException e) {
-      throw new ModelPackageException(dir.resolve(WEIGHTS) + ": cannot be unpacked (" + e.getMessage() + ")", e);
+      String m = e.getMessage() == null ? e.toString() : e.getMessage();
+      throw new ModelPackageException(m.startsWith(weightsFile.toString()) ? m : weightsFile + ": cannot be unpacked (" + m + ")", e);
     }
+  }
+
+  /** Where weights are unpacked: private to this user; {@code mflag.cache} (a system property) moves it. */
+  public static Path unpackCache() {
+    String custom = System.getProperty("mflag.cache");
+    if (custom != null && !custom.isBlank()) return Path.of(custom);
+    String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
+    return Path.of(System.getProperty("java.io.tmpdir"), "mflag-models-" + user);
   }
 
   /**
@@ -426,10 +537,28 @@ public final class ModelPackage {
     return Boolean.TRUE.equals(mflag.get("multi_label"));
   }
 
-  /** A number of {@code config.mflag}, or {@code fallback} when absent. */
+  /** A number of {@code config.mflag}, or {@code fallback} when absent or not a finite number. */
   public double number(String key, double fallback) {
     Object v = mflag.get(key);
-    return v instanceof Number ? ((Number) v).doubleValue() : fallback;
+    return v instanceof Number && Double.isFinite(((Number) v).doubleValue()) ? ((Number) v).doubleValue() : fallback;
+  }
+
+  /**
+   * The {@code config.mflag} value of a launcher key (a threshold the package recommends, say), checked
+   * against the key's declaration; the key's default when absent.
+   *
+   * @throws ModelPackageException naming {@code rdf.yaml} and the field when the value is not allowed
+   */
+  public double number(Key key) throws ModelPackageException {
+    Object v = mflag.get(key.name());
+    if (v == null) return key.defaultNumber();
+    try {
+      if (!(v instanceof Number)) throw new IllegalArgumentException(key.name() + "=" + v + ": must be a number");
+      key.checkValue(v);
+      return ((Number) v).doubleValue();
+    } catch (IllegalArgumentException e) {
+      throw new ModelPackageException(rdfFile + ": config.mflag." + e.getMessage(), e);
+    }
   }
 
   /** An ordered map from alternating keys and values: the rdf.yaml sections. */

