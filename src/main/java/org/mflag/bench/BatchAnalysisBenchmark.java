@@ -98,11 +98,20 @@ final class BatchAnalysisBenchmark {
     return out;
   }
 
-  /** The manifest's images {@code times} over, with distinct ids and absolute paths. */
+  /**
+   * The manifest's images {@code times} over, with distinct ids: the images are copied once into
+   * {@code images/} beside {@code csv} (a manifest's paths stay inside its folder).
+   */
   private static Path copies(Manifest m, String imageColumn, int times, Path csv) throws Exception {
+    Path images = Files.createDirectories(csv.toAbsolutePath().getParent().resolve("images"));
     StringBuilder b = new StringBuilder("id,image\n");
     for (int t = 0; t < times; t++) {
-      for (Manifest.Row row : m.rows()) b.append(row.id()).append('-').append(t).append(',').append(Manifest.csvField(m.resolve(row.get(imageColumn)).toString())).append('\n');
+      for (Manifest.Row row : m.rows()) {
+        Path source = m.locate(row.get(imageColumn));
+        Path copy = images.resolve(source.getFileName());
+        if (!Files.exists(copy)) Files.copy(source, copy);
+        b.append(row.id()).append('-').append(t).append(',').append(Manifest.csvField("images/" + copy.getFileName())).append('\n');
+      }
     }
     Files.writeString(csv, b);
     return csv;

@@ -145,14 +145,24 @@ public final class Manifest {
     }
   }
 
-  /** Resolves a path cell against the manifest's folder. */
-  public Path resolve(String relative) {
-    return resolve(folder(), relative);
+  /**
+   * The file a path cell names, relative to the manifest's folder. It must stay inside that folder, links
+   * included (a symbolic link, or a linked sub-folder, that leads elsewhere is refused); see
+   * {@link org.mflag.io.Folders#inside}. A missing file is returned for the caller to report.
+   *
+   * @throws DatasetException saying what is wrong with the path (the caller names the row)
+   */
+  public Path locate(String cell) throws DatasetException {
+    return locate(folder(), cell);
   }
 
-  /** Resolves a path cell against a manifest's folder (for readers of manifests this class does not parse). */
-  public static Path resolve(Path folder, String relative) {
-    return folder.resolve(relative).normalize();
+  /** As {@link #locate(String)}, for readers of manifests this class does not parse (Parquet). */
+  public static Path locate(Path folder, String cell) throws DatasetException {
+    try {
+      return org.mflag.io.Folders.inside(folder, cell);
+    } catch (IOException e) {
+      throw new DatasetException(e.getMessage(), e);
+    }
   }
 
   /** A value quoted for a CSV cell when it holds a comma, a quote or a line break. */

@@ -100,7 +100,6 @@ public final class PairDataset {
     manifest.requireColumns("image_column", o.imageColumn, "text_column", o.textColumn);
     List<Pair> candidates = new ArrayList<>();
     List<SkippedPair> skipped = Collections.synchronizedList(new ArrayList<>());
-    Path folder = manifest.folder().normalize();
     for (Manifest.Row row : manifest.rows()) {
       String rel = row.get(o.imageColumn);
       String problem = null;
@@ -108,10 +107,13 @@ public final class PairDataset {
       if (rel.isEmpty()) {
         problem = "no image path in column '" + o.imageColumn + "'";
       } else {
-        image = manifest.resolve(rel);
-        if (!image.startsWith(folder)) problem = "path points outside the manifest's folder " + folder;
-        else if (!Files.exists(image)) problem = "file not found (" + image + ")";
-        else if (!Files.isRegularFile(image)) problem = "not a file (" + image + ")";
+        try {
+          image = manifest.locate(rel);
+          if (!Files.exists(image)) problem = "file not found (" + image + ")";
+          else if (!Files.isRegularFile(image)) problem = "not a file (" + image + ")";
+        } catch (DatasetException e) {
+          problem = e.getMessage();
+        }
       }
       String report = row.get(o.textColumn).trim();
       if (problem == null && isBlank(report)) problem = "empty report in column '" + o.textColumn + "'";
@@ -206,12 +208,12 @@ public final class PairDataset {
   /** The bytes (in memory) or the cache file (on disk) of one image. */
   private static Object preprocessOne(Pair p, Options o, ImageDecoder decoder, AtomicInteger fromCache)
       throws DatasetException, IOException {
-    if (o.cache == null) return Preprocessing.apply(decoder.read(p.image, o.storedSize), o.storedSize);
+    if (o.cache == null) return Preprocessing.apply(decoder.read(p.image, o.storedSize).requireSignal(p.image), o.storedSize);
     Path entry = o.cache.entry(p.image, o.storedSize);
     if (PreprocessedCache.load(entry, o.storedSize) != null) {
       fromCache.incrementAndGet();
     } else {
-      PreprocessedCache.store(entry, Preprocessing.apply(decoder.read(p.image, o.storedSize), o.storedSize));
+      PreprocessedCache.store(entry, Preprocessing.apply(decoder.read(p.image, o.storedSize).requireSignal(p.image), o.storedSize));
     }
     return entry;
   }

@@ -176,14 +176,19 @@ public final class TaskDataset {
     }
     if (o.boxes != null) {
       String rel = r.get(o.imageColumn);
-      if (rel.isEmpty() || o.boxes.find(m.resolve(rel)) == null) return "image not listed in " + o.boxes.file();
+      if (rel.isEmpty()) return "image not listed in " + o.boxes.file();
+      try {
+        if (o.boxes.find(m.locate(rel)) == null) return "image not listed in " + o.boxes.file();
+      } catch (DatasetException e) {
+        return e.getMessage();
+      }
     }
     return null;
   }
 
   private static Sample read(Manifest m, Manifest.Row r, Split split, Options o, ImageDecoder decoder) throws DatasetException {
     Path file = file(m, r, o.imageColumn, "image_column");
-    GrayImage im = decoder.read(file, o.size);
+    GrayImage im = decoder.read(file, o.size).requireSignal(file);
     byte[] image = Preprocessing.whole(im, o.size);
     byte[] mask = null;
     float[] label = null;
@@ -203,8 +208,7 @@ public final class TaskDataset {
   private static Path file(Manifest m, Manifest.Row r, String column, String key) throws DatasetException {
     String rel = r.get(column);
     if (rel.isEmpty()) throw new DatasetException("no path in " + key + " '" + column + "'");
-    Path f = m.resolve(rel);
-    if (!f.startsWith(m.folder().normalize())) throw new DatasetException(rel + " points outside the manifest's folder");
+    Path f = m.locate(rel);
     if (!Files.isRegularFile(f)) throw new DatasetException("file not found (" + f + ")");
     return f;
   }

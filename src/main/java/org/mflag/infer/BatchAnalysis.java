@@ -12,6 +12,7 @@ import org.mflag.config.Choices;
 import org.mflag.config.Task;
 import org.mflag.data.Box;
 import org.mflag.data.DatasetException;
+import org.mflag.data.Manifest;
 import org.mflag.data.GrayImage;
 import org.mflag.data.ImageDecoder;
 import org.mflag.data.Preprocessing;
@@ -74,17 +75,35 @@ public final class BatchAnalysis implements AutoCloseable {
     }
   }
 
-  /** One image to analyse: its id, the path as the manifest gives it, and the file it resolves to. */
+  /**
+   * One image to analyse: its id, the path as the manifest gives it, and the file it resolves to, or why
+   * the path is refused (an error row).
+   */
   public static final class Item implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     public final String id;
     public final String path;
     public final String file;
+    public final String problem;
 
     public Item(String id, String path, Path file) {
+      this(id, path, file.toString(), null);
+    }
+
+    private Item(String id, String path, String file, String problem) {
       this.id = id;
       this.path = path;
-      this.file = file.toString();
+      this.file = file;
+      this.problem = problem;
+    }
+
+    /** The item of a manifest row whose {@code path} is relative to {@code folder} (see {@link Manifest#locate}). */
+    public static Item of(Path folder, String id, String path) {
+      try {
+        return new Item(id, path, Manifest.locate(folder, path));
+      } catch (DatasetException e) {
+        return new Item(id, path, null, e.getMessage());
+      }
     }
   }
 
@@ -241,7 +260,8 @@ public final class BatchAnalysis implements AutoCloseable {
       rows.add(row);
       GrayImage image;
       try {
-        image = decoder.read(Path.of(item.file));
+        if (item.problem != null) throw new DatasetException(item.problem);
+        image = decoder.read(Path.of(item.file)).requireSignal(Path.of(item.file));
       } catch (DatasetException | RuntimeException e) {
         row.put("status", ERROR);
         row.put("error", e.getMessage() == null ? e.toString() : e.getMessage());

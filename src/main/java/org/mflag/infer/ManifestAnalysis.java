@@ -106,7 +106,7 @@ public final class ManifestAnalysis {
     Manifest m = Manifest.read(kv.path(DataKeys.MANIFEST), kv.string(DataKeys.ID_COLUMN), imageColumn);
     m.requireColumns("image_column", imageColumn);
     List<BatchAnalysis.Item> items = new ArrayList<>();
-    for (Manifest.Row r : m.rows()) items.add(new BatchAnalysis.Item(r.id(), r.get(imageColumn), m.resolve(r.get(imageColumn))));
+    for (Manifest.Row r : m.rows()) items.add(BatchAnalysis.Item.of(m.folder(), r.id(), r.get(imageColumn)));
     return items;
   }
 

@@ -178,7 +178,7 @@ public final class SparkAnalysis {
       String path = r.isNullAt(0) ? "" : r.get(0).toString();
       String id = r.isNullAt(1) || r.get(1).toString().isEmpty() ? "row" + items.size() : r.get(1).toString();
       if (!seen.add(id) && hasId) throw new DatasetException("manifest " + manifest + ": id '" + id + "' is used twice (column '" + idColumn + "')");
-      items.add(new BatchAnalysis.Item(id, path, org.mflag.data.Manifest.resolve(folder, path)));
+      items.add(BatchAnalysis.Item.of(folder, id, path));
     }
     return items;
   }

@@ -55,7 +55,40 @@ class BadInputTest {
     Files.copy(samples.get(3), dir.resolve("outside.png"));
     m.append("b7,../outside.png,path escapes the dataset\n");
     m.append("b8,,no image at all\n");
+    // links: one that stays in the dataset is followed; a linked file or sub-folder leading out is refused
+    Files.createSymbolicLink(images.resolve("inner-link.png"), images.resolve("good0.png"));
+    m.append("g8,images/inner-link.png,link inside the dataset\n");
+    Files.createSymbolicLink(images.resolve("escape.png"), dir.resolve("outside.png"));
+    m.append("b9,images/escape.png,linked file leading out\n");
+    Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+    Files.copy(samples.get(4), elsewhere.resolve("x.png"));
+    Files.createSymbolicLink(dir.resolve("data").resolve("linked"), elsewhere);
+    m.append("b10,linked/x.png,linked sub-folder leading out\n");
+    // images with no usable signal
+    new ij.io.FileSaver(new ij.ImagePlus("one", new ij.process.ByteProcessor(1, 1))).saveAsPng(images.resolve("one.png").toString());
+    m.append("b11,images/one.png,a single pixel\n");
+    ij.process.ByteProcessor flat = new ij.process.ByteProcessor(64, 64);
+    flat.setValue(77);
+    flat.fill();
+    new ij.io.FileSaver(new ij.ImagePlus("flat", flat)).saveAsPng(images.resolve("flat.png").toString());
+    m.append("b12,images/flat.png,constant grey\n");
+    float[] nan = new float[32 * 32];
+    java.util.Arrays.fill(nan, Float.NaN);
+    new ij.io.FileSaver(new ij.ImagePlus("nan", new ij.process.FloatProcessor(32, 32, nan))).saveAsTiff(images.resolve("nan.tif").toString());
+    m.append("b13,images/nan.tif,all NaN\n");
+    float[] inf = ramp32(32 * 32);
+    inf[5] = Float.POSITIVE_INFINITY;
+    inf[9] = Float.NEGATIVE_INFINITY;
+    new ij.io.FileSaver(new ij.ImagePlus("inf", new ij.process.FloatProcessor(32, 32, inf))).saveAsTiff(images.resolve("inf.tif").toString());
+    m.append("b14,images/inf.tif,two infinite pixels\n");
+    m.append("b15,\"images/good1\u0000.png\",NUL in the path\n");
     return Files.write(dir.resolve("data").resolve("manifest.csv"), m.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static float[] ramp32(int n) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) v[i] = i * 0.5f;
+    return v;
   }
 
   private static int[] ramp(int n) {
@@ -74,19 +107,21 @@ class BadInputTest {
   void badPairsAreSkippedByNameAndTheGoodOnesKept(@TempDir Path dir) throws Exception {
     Path manifest = messyFolder(dir);
     PairDataset d = open(manifest, BadInputPolicy.SKIP, null, new ImageFileDecoder());
-    assertEquals(8, d.size());
+    assertEquals(9, d.size());
     List<String> reasons = new ArrayList<>();
     for (SkippedPair s : d.skipped()) reasons.add(s.id + " " + s.reason);
-    assertEquals(8, d.skipped().size(), reasons.toString());
-    Map<String, String> expect = Map.of("b1", "cannot be decoded", "b2", "empty file", "b3", "not an image",
-        "b4", "file not found", "b5", "empty report", "b6", "empty report", "b7", "outside the manifest's folder",
-        "b8", "no image path");
+    assertEquals(15, d.skipped().size(), reasons.toString());
+    Map<String, String> expect = new java.util.HashMap<>(Map.of("b1", "cannot be decoded", "b2", "empty file", "b3", "not an image",
+        "b4", "file not found", "b5", "empty report", "b6", "empty report", "b7", "points outside its folder",
+        "b8", "no image path", "b9", "leads through a link to", "b10", "leads through a link to"));
+    expect.putAll(Map.of("b11", "1x1 pixels, too small", "b12", "every pixel has the value 77", "b13", "1024 of 1024 pixels are not finite",
+        "b14", "2 of 1024 pixels are not finite", "b15", "control characters"));
     for (SkippedPair s : d.skipped()) {
       assertTrue(s.reason.contains(expect.get(s.id)), s.describe());
     }
     Path list = d.writeSkipList(dir.resolve("skipped.csv"));
     List<String> lines = Files.readAllLines(list);
-    assertEquals(9, lines.size());
+    assertEquals(16, lines.size());
     assertTrue(lines.get(1).startsWith("9,b1,images/cut.png,"), lines.get(1));
     for (int i = 0; i < d.size(); i++) assertEquals(73 * 73, d.image(i).length);
   }
@@ -122,17 +157,17 @@ class BadInputTest {
     PreprocessedCache cache = new PreprocessedCache(dir.resolve("cache"));
     PairDataset first = open(manifest, BadInputPolicy.SKIP, cache, counting);
     int firstDecodes = decoded.get();
-    assertEquals(8 + 3, firstDecodes); // 8 good images and the 3 unreadable files (tried every run)
+    assertEquals(9 + 7, firstDecodes); // 9 good images and the 7 unreadable or signal-less files (tried every run)
     PairDataset second = open(manifest, BadInputPolicy.SKIP, cache, counting);
-    assertEquals(firstDecodes + 3, decoded.get());
+    assertEquals(firstDecodes + 7, decoded.get());
     for (int i = 0; i < first.size(); i++) assertTrue(java.util.Arrays.equals(first.image(i), second.image(i)));
     Path changed = manifest.getParent().resolve("images").resolve("good0.png");
     Files.setLastModifiedTime(changed, FileTime.fromMillis(Files.getLastModifiedTime(changed).toMillis() + 5000));
     open(manifest, BadInputPolicy.SKIP, cache, counting);
-    assertEquals(firstDecodes + 3 + 4, decoded.get()); // the touched image again, plus the 3 unreadable
+    assertEquals(firstDecodes + 7 + 9, decoded.get()); // the touched image again (and the link to it), plus the 7 unusable
     PairDataset other = PairDataset.open(Manifest.read(manifest, "id", "image"), PairDataset.Options.storedSize(80).optCache(cache),
         counting, TestData.log());
-    assertEquals(firstDecodes + 7 + 11, decoded.get()); // another stored size: everything again
+    assertEquals(firstDecodes + 7 + 9 + 16, decoded.get()); // another stored size: everything again
     assertEquals(80 * 80, other.image(0).length);
   }
 
@@ -146,9 +181,9 @@ class BadInputTest {
     // the report embeddings come from the shared test cache only if the text was seen; these are new: BERT runs
     TrainingResult r = new Pretrainer(cfg, new ImageFileDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
     assertEquals(TrainingResult.Outcome.COMPLETED, r.outcome);
-    assertEquals(2, r.step); // 8 good pairs, batch 4
+    assertEquals(2, r.step); // 9 good pairs, batch 4
     List<String> skipped = Files.readAllLines(out.resolve("skipped.csv"));
-    assertEquals(9, skipped.size());
+    assertEquals(16, skipped.size());
     assertNotNull(org.mflag.model.ModelPackage.open(out));
   }
 }

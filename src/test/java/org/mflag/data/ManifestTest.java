@@ -25,7 +25,7 @@ class ManifestTest {
     assertEquals(48, m.size());
     Manifest.Row r = m.rows().get(0);
     assertEquals("cxr001", r.id());
-    assertTrue(Files.isRegularFile(m.resolve(r.get("image"))));
+    assertTrue(Files.isRegularFile(m.locate(r.get("image"))));
     assertTrue(m.rows().stream().allMatch(x -> !x.get("license").isEmpty() && !x.get("license").contains("ND")));
     // quoted cells with commas and line breaks stay in their row
     Path dir = Files.createTempDirectory("mflag-manifest");
@@ -55,5 +55,34 @@ class ManifestTest {
     DatasetException rg = assertThrows(DatasetException.class, () -> Manifest.read(ragged, "id", "image"));
     assertTrue(rg.getMessage().contains("line 2") && rg.getMessage().contains("2 cells, header has 3"), rg.getMessage());
 
+  }
+
+  /** Paths in a manifest stay inside its folder, links included; the analysis jobs turn a refused path into an error row. */
+  @Test
+  void pathsStayInsideTheManifestsFolderLinksIncluded(@TempDir Path dir) throws Exception {
+    Path data = Files.createDirectories(dir.resolve("data").resolve("images"));
+    Files.writeString(data.resolve("a.png"), "x");
+    Files.writeString(dir.resolve("secret.txt"), "outside");
+    Files.createSymbolicLink(data.resolve("inside-link.png"), data.resolve("a.png"));
+    Files.createSymbolicLink(data.resolve("out-link.png"), dir.resolve("secret.txt"));
+    Files.createSymbolicLink(data.resolve("outdir"), dir);
+    Manifest m = Manifest.read(write(dir.resolve("data"), "m.csv", "image\nimages/a.png\n"), "id", "image");
+    assertEquals(data.resolve("a.png"), m.locate("images/a.png"));
+    assertEquals(data.resolve("a.png"), m.locate(data.resolve("a.png").toString())); // absolute, inside
+    assertEquals(data.resolve("inside-link.png"), m.locate("images/inside-link.png"));
+    assertEquals(data.resolve("gone.png"), m.locate("images/gone.png")); // missing: the caller says so
+    String[][] refused = {
+        {"../secret.txt", "points outside its folder"},
+        {dir.resolve("secret.txt").toString(), "points outside its folder"},
+        {"images/out-link.png", "leads through a link to " + dir.resolve("secret.txt").toRealPath()},
+        {"images/outdir/secret.txt", "leads through a link"},
+        {"images/a\u0000.png", "control characters"},
+    };
+    for (String[] r : refused) {
+      DatasetException e = assertThrows(DatasetException.class, () -> m.locate(r[0]), r[0]);
+      assertTrue(e.getMessage().contains(r[1]), e.getMessage());
+      org.mflag.infer.BatchAnalysis.Item item = org.mflag.infer.BatchAnalysis.Item.of(m.folder(), "x", r[0]);
+      assertTrue(item.file == null && item.problem.contains(r[1]), item.problem);
+    }
   }
 }

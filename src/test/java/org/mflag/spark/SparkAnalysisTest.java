@@ -57,8 +57,12 @@ class SparkAnalysisTest {
     classifier = TestData.smallFinetune(Task.CLASSIFICATION, tmp.resolve("classifier"), "epochs", "1", "label_column", "view");
     Manifest samples = Manifest.read(TestData.manifest(), "id", "image");
     StringBuilder csv = new StringBuilder("id,image\n");
-    for (Manifest.Row r : samples.rows().subList(0, IMAGES)) csv.append(r.id()).append(',').append(samples.resolve(r.get("image"))).append('\n');
-    Path first = samples.resolve(samples.rows().get(0).get("image"));
+    Path images = Files.createDirectories(tmp.resolve("images"));
+    for (Manifest.Row r : samples.rows().subList(0, IMAGES)) {
+      Path copy = Files.copy(samples.locate(r.get("image")), images.resolve(Path.of(r.get("image")).getFileName()));
+      csv.append(r.id()).append(',').append(copy).append('\n'); // absolute paths inside the manifest's folder
+    }
+    Path first = samples.locate(samples.rows().get(0).get("image"));
     Path truncated = tmp.resolve("truncated.png");
     Files.write(truncated, java.util.Arrays.copyOf(Files.readAllBytes(first), 200));
     Path text = tmp.resolve("notes.png");

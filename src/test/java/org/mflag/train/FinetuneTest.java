@@ -160,7 +160,7 @@ class FinetuneTest {
     Manifest m = Manifest.read(TestData.manifest(), "id", "image");
     StringBuilder sb = new StringBuilder("id,image,label,split\n");
     for (Manifest.Row r : m.rows()) {
-      BufferedImage src = ImageIO.read(m.resolve(r.get("image")).toFile());
+      BufferedImage src = ImageIO.read(m.locate(r.get("image")).toFile());
       BufferedImage grey = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_BYTE_GRAY);
       grey.getGraphics().drawImage(src, 0, 0, null);
       boolean invert = r.index() % 2 == 1;
