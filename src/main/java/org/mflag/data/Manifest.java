@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.csv.CSVFormat;
+import org.mflag.io.CsvCells;
+import org.mflag.io.TextFiles;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
@@ -66,18 +68,20 @@ public final class Manifest {
    */
   public static Manifest read(Path file, String idColumn, String fallbackIdColumn) throws DatasetException {
     byte[] bytes;
+    String text;
     try {
-      bytes = Files.readAllBytes(file);
+      bytes = TextFiles.read(file);
+      text = TextFiles.decodeUtf8(file, bytes);
     } catch (NoSuchFileException e) {
       throw new DatasetException("manifest " + file + ": file not found");
     } catch (IOException e) {
-      throw new DatasetException("manifest " + file + ": cannot be read (" + e.getMessage() + ")", e);
+      throw new DatasetException("manifest " + e.getMessage(), e);
     }
     CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true)
         .setIgnoreEmptyLines(true).setTrim(true).get();
     List<Row> rows = new ArrayList<>();
     List<String> columns;
-    try (CSVParser parser = CSVParser.parse(stripBom(new String(bytes, StandardCharsets.UTF_8)), format)) {
+    try (CSVParser parser = CSVParser.parse(text, format)) {
       columns = new ArrayList<>(parser.getHeaderNames());
       if (columns.isEmpty()) throw new DatasetException("manifest " + file + ": no header row");
       String idCol = columns.contains(idColumn) ? idColumn : fallbackIdColumn;
@@ -165,12 +169,12 @@ public final class Manifest {
     }
   }
 
-  /** A value quoted for a CSV cell when it holds a comma, a quote or a line break. */
-  public static String csvField(String s) {
-    return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
-  }
-
-  private static String stripBom(String s) {
-    return s.startsWith("\uFEFF") ? s.substring(1) : s;
+  /**
+   * A text value as a CSV cell: {@link CsvCells#safe made safe} for spreadsheets, then quoted when it holds
+   * a comma, a quote or a line break.
+   */
+  public static String csvField(String text) {
+    String s = CsvCells.safe(text);
+    return s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
   }
 }

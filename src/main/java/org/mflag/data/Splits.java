@@ -34,7 +34,7 @@ public final class Splits {
           throw new DatasetException("manifest " + m.file() + ", row " + (r.index() + 1) + " (id " + r.id() + "): split_column '"
               + splitColumn + "' holds '" + r.get(splitColumn) + "'; use train, val or test");
         }
-        out.put(r.id(), s);
+        out.put(org.mflag.io.CsvCells.original(r.id()), s);
       }
       return out;
     }
@@ -89,7 +89,7 @@ public final class Splits {
     for (Manifest.Row r : m.rows()) {
       Split s = Split.parse(r.get("split"));
       if (s == null) throw new DatasetException(file + ", row " + (r.index() + 1) + ": split '" + r.get("split") + "' is not train, val or test");
-      out.put(r.id(), s);
+      out.put(org.mflag.io.CsvCells.original(r.id()), s);
     }
     return out;
   }

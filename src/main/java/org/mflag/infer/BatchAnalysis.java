@@ -12,6 +12,7 @@ import org.mflag.config.Choices;
 import org.mflag.config.Task;
 import org.mflag.data.Box;
 import org.mflag.data.DatasetException;
+import org.mflag.io.CsvCells;
 import org.mflag.data.Manifest;
 import org.mflag.data.GrayImage;
 import org.mflag.data.ImageDecoder;
@@ -410,7 +411,8 @@ public final class BatchAnalysis implements AutoCloseable {
     if (v instanceof float[]) return join(v, ((float[]) v).length);
     if (v instanceof double[]) return join(v, ((double[]) v).length);
     if (v instanceof long[]) return join(v, ((long[]) v).length);
-    if (v instanceof String[]) return String.join(";", (String[]) v);
+    if (v instanceof String[]) return CsvCells.safe(String.join(";", (String[]) v));
+    if (v instanceof String) return CsvCells.safe((String) v);
     return v.toString();
   }
 

@@ -210,7 +210,7 @@ public final class ManifestAnalysis {
         throw new DatasetException(results + ": its columns " + p.getHeaderNames() + " are not this job's " + names
             + " (another job or model wrote it): choose another output");
       }
-      for (CSVRecord r : p) ids.add(r.get("id"));
+      for (CSVRecord r : p) ids.add(org.mflag.io.CsvCells.original(r.get("id")));
     }
     return ids;
   }

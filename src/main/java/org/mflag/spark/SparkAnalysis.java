@@ -30,6 +30,7 @@ import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.infer.ManifestAnalysis;
 import org.mflag.io.Archives;
+import org.mflag.io.CsvCells;
 import org.mflag.io.OutputLock;
 import org.mflag.runtime.Devices;
 import org.scijava.log.LogLevel;
@@ -195,7 +196,7 @@ public final class SparkAnalysis {
       // a folder with no committed part file yet (the first chunk was stopped): nothing is done
       return ids;
     }
-    for (Row row : df.select("id").collectAsList()) ids.add(row.getString(0));
+    for (Row row : df.select("id").collectAsList()) ids.add(csv ? CsvCells.original(row.getString(0)) : row.getString(0));
     return ids;
   }
 
@@ -208,9 +209,17 @@ public final class SparkAnalysis {
     for (BatchAnalysis.Column c : columns) {
       org.apache.spark.sql.Column col = functions.col(c.name);
       boolean array = c.type.name().endsWith("_ARRAY");
-      cells.add(array ? functions.concat_ws(";", col.cast("array<string>")).alias(c.name) : col);
+      if (array) col = functions.concat_ws(";", col.cast("array<string>"));
+      boolean text = array || c.type == BatchAnalysis.Type.STRING;
+      cells.add(text ? safe(col).alias(c.name) : col);
     }
     df.select(cells.toArray(new org.apache.spark.sql.Column[0])).write().mode(SaveMode.Append).option("header", "true").csv(results.toString());
+  }
+
+  /** {@link CsvCells#safe} as a Spark expression, so that the cluster's CSV equals the one-JVM run's. */
+  private static org.apache.spark.sql.Column safe(org.apache.spark.sql.Column text) {
+    return functions.when(text.rlike(CsvCells.STARTS_LIKE_FORMULA).and(functions.not(text.rlike(CsvCells.NUMBER))),
+        functions.concat(functions.lit("'"), text)).otherwise(text);
   }
 
   /** The Spark schema of the result columns. */

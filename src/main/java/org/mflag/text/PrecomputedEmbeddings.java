@@ -29,7 +29,7 @@ public final class PrecomputedEmbeddings implements ReportEmbedder {
     Map<String, float[]> byId = new HashMap<>();
     int dim = -1;
     int lineNo = 0;
-    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+    for (String line : org.mflag.io.TextFiles.readUtf8(file).split("\r?\n")) {
       lineNo++;
       if (line.isBlank() || (lineNo == 1 && line.startsWith("id,"))) continue;
       String[] cells = line.split(",");
@@ -40,7 +40,10 @@ public final class PrecomputedEmbeddings implements ReportEmbedder {
       }
       float[] v = new float[dim];
       try {
-        for (int i = 0; i < dim; i++) v[i] = Float.parseFloat(cells[i + 1].trim());
+        for (int i = 0; i < dim; i++) {
+          v[i] = Float.parseFloat(cells[i + 1].trim());
+          if (!Float.isFinite(v[i])) throw new NumberFormatException("value " + (i + 1) + " is " + cells[i + 1].trim());
+        }
       } catch (NumberFormatException e) {
         throw new IOException("embeddings " + file + ", line " + lineNo + ": not a number (" + e.getMessage() + ")");
       }

@@ -85,4 +85,38 @@ class ManifestTest {
       assertTrue(item.file == null && item.problem.contains(r[1]), item.problem);
     }
   }
+
+  /** A manifest in another encoding, or something that is not a text file, is refused with the file and the place named. */
+  @Test
+  void textThatIsNotUtf8OrNotAFileIsRefusedByName(@TempDir Path dir) throws Exception {
+    Path latin1 = Files.write(dir.resolve("latin1.csv"), "id,image,report\nr1,a.png,Opacit\u00e9 basale\n".getBytes(StandardCharsets.ISO_8859_1));
+    String e = assertThrows(DatasetException.class, () -> Manifest.read(latin1, "id", "image")).getMessage();
+    assertTrue(e.contains(latin1.toString()) && e.contains("line 2, column 16: byte 0xE9 is not UTF-8") && e.contains("Opacit\u00e9")
+        && e.contains("save the file as UTF-8"), e);
+    Path utf16 = Files.write(dir.resolve("utf16.csv"), "id,image\nr1,a.png\n".getBytes(StandardCharsets.UTF_16));
+    e = assertThrows(DatasetException.class, () -> Manifest.read(utf16, "id", "image")).getMessage();
+    assertTrue(e.contains(utf16.toString()) && e.contains("UTF-16"), e);
+    e = assertThrows(DatasetException.class, () -> Manifest.read(dir, "id", "image")).getMessage();
+    assertTrue(e.contains("not a regular file"), e);
+    if (Files.exists(Path.of("/dev/zero"))) {
+      e = assertThrows(DatasetException.class, () -> Manifest.read(Path.of("/dev/zero"), "id", "image")).getMessage();
+      assertTrue(e.contains("/dev/zero") && e.contains("not a regular file"), e);
+    }
+    Path bom = Files.write(dir.resolve("bom.csv"), "\uFEFFid,image\nr\u00e9,a.png\n".getBytes(StandardCharsets.UTF_8));
+    assertEquals("r\u00e9", Manifest.read(bom, "id", "image").rows().get(0).id());
+  }
+
+  /** Ids that look like spreadsheet formulas are written as text and read back as they were. */
+  @Test
+  void formulaLikeIdsSurviveTheSplitFile(@TempDir Path dir) throws Exception {
+    java.util.Map<String, Split> splits = new java.util.LinkedHashMap<>();
+    splits.put("=HYPERLINK(\"http://x\")", Split.TRAIN);
+    splits.put("-3+1", Split.TEST);
+    splits.put("plain", Split.VAL);
+    Path f = dir.resolve("splits.csv");
+    Splits.write(f, splits);
+    String text = Files.readString(f);
+    assertTrue(text.contains("\"'=HYPERLINK(\"\"http://x\"\")\"") && text.contains("'-3+1,test"), text);
+    assertEquals(splits, Splits.read(f));
+  }
 }
