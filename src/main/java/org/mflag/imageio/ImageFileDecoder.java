@@ -30,7 +30,8 @@ import org.mflag.data.ImageDecoder;
  *
  * <ul>
  * <li>Colour images become grey (ImageJ's RGB-to-grey conversion).</li>
- * <li>DICOM: pixel values get the file's Rescale Slope and Intercept; MONOCHROME1 is inverted so
+ * <li>DICOM: uncompressed files through ImageJ, compressed ones (JPEG, JPEG 2000, RLE) through
+ * {@link DicomFile}. Pixel values get the file's Rescale Slope and Intercept; MONOCHROME1 is inverted so
  * that, as in MONOCHROME2, higher values are brighter. Window Center/Width are not applied: the
  * preprocessing rescales the cropped image's full range to 0..255 instead.</li>
  * <li>Other calibrated images (a calibration function in the file) give calibrated values; an
@@ -87,6 +88,8 @@ public final class ImageFileDecoder implements ImageDecoder {
   }
 
   private static GrayImage dicom(Opener opener, Path file) throws DatasetException {
+    GrayImage compressed = DicomFile.read(file);
+    if (compressed != null) return compressed;
     ImagePlus imp;
     synchronized (DICOM_LOCK) {
       boolean before = Prefs.ignoreRescaleSlope;
@@ -97,7 +100,7 @@ public final class ImageFileDecoder implements ImageDecoder {
         Prefs.ignoreRescaleSlope = before;
       }
     }
-    if (imp == null) throw new DatasetException(file + ": cannot be decoded as DICOM (truncated, compressed or damaged)");
+    if (imp == null) throw new DatasetException(file + ": cannot be decoded as DICOM (truncated or damaged)");
     String info = imp.getInfoProperty() == null ? "" : imp.getInfoProperty();
     double slope = number(SLOPE, info, 1), intercept = number(INTERCEPT, info, 0);
     Matcher pm = PHOTOMETRIC.matcher(info);
@@ -172,7 +175,7 @@ public final class ImageFileDecoder implements ImageDecoder {
   }
 
   /** max + min - v: the same range, the other polarity. */
-  private static void invert(float[] v) {
+  static void invert(float[] v) {
     float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
     for (float x : v) {
       if (x < min) min = x;

@@ -72,4 +72,80 @@ class DecoderTest {
     GrayImage inv = decoder.read(dir.resolve("inv.tif"));
     assertTrue(inv.pixels()[0] > inv.pixels()[1]);
   }
+
+  /**
+   * Compressed DICOM as PACS exports it, written here by the test itself: JPEG Lossless (both UIDs), JPEG 2000
+   * (lossless and the general UID) and RLE give back every stored value exactly, with slope, intercept, sign and
+   * MONOCHROME1 applied; JPEG Baseline comes back within JPEG's error; other syntaxes name themselves.
+   */
+  @Test
+  void compressedDicomIsReadWithTheStoredValues(@TempDir Path dir) throws Exception {
+    int w = 80, h = 60; // jj2000's writer is not lossless at its default 5 levels on sides under 32 px
+    int[] stored = new int[w * h];
+    for (int i = 0; i < stored.length; i++) stored[i] = (i * 37 + (i / w) * 101) % 4096;
+    String[] lossless = {"1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70"};
+    for (String uid : lossless) {
+      Path f = TestFiles.compressedDicom(dir.resolve(uid + ".dcm"), uid, w, h, 16, 12, 0, "MONOCHROME2", 2, -1024,
+          TestFiles.losslessJpeg(w, h, stored));
+      float[] got = decoder.read(f).pixels();
+      for (int i = 0; i < stored.length; i++) assertEquals(2f * stored[i] - 1024, got[i], 0f, uid + " pixel " + i);
+    }
+    java.awt.image.BufferedImage grey16 = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_USHORT_GRAY);
+    grey16.getRaster().setPixels(0, 0, w, h, stored);
+    for (String uid : new String[] {"1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91"}) {
+      Path f = TestFiles.compressedDicom(dir.resolve(uid + ".dcm"), uid, w, h, 16, 12, 0, "MONOCHROME1", 1, 0, jpeg2000(grey16));
+      float[] got = decoder.read(f).pixels();
+      int min = java.util.Arrays.stream(stored).min().getAsInt(), max = java.util.Arrays.stream(stored).max().getAsInt();
+      for (int i = 0; i < stored.length; i++) assertEquals(max + min - stored[i], got[i], 0f, uid + " pixel " + i + " (MONOCHROME1)");
+    }
+    int[] signed = new int[stored.length];
+    for (int i = 0; i < signed.length; i++) signed[i] = (stored[i] - 2048) & 0xFFFF; // two's complement in 16 bits
+    Path rle = TestFiles.compressedDicom(dir.resolve("rle.dcm"), "1.2.840.10008.1.2.5", w, h, 16, 12, 1, "MONOCHROME2", 1, 0,
+        TestFiles.rle16(signed));
+    float[] got = decoder.read(rle).pixels();
+    for (int i = 0; i < stored.length; i++) assertEquals(stored[i] - 2048, got[i], 0f, "RLE pixel " + i);
+
+    java.awt.image.BufferedImage grey8 = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+    int[] eight = new int[stored.length];
+    for (int i = 0; i < eight.length; i++) eight[i] = stored[i] >> 4;
+    grey8.getRaster().setPixels(0, 0, w, h, eight);
+    java.io.ByteArrayOutputStream jpeg = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageWriter jw = javax.imageio.ImageIO.getImageWritersByFormatName("jpeg").next();
+    javax.imageio.ImageWriteParam jp = jw.getDefaultWriteParam();
+    jp.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
+    jp.setCompressionQuality(1f);
+    try (javax.imageio.stream.ImageOutputStream out = javax.imageio.ImageIO.createImageOutputStream(jpeg)) {
+      jw.setOutput(out);
+      jw.write(null, new javax.imageio.IIOImage(grey8, null, null), jp);
+    }
+    Path baseline = TestFiles.compressedDicom(dir.resolve("baseline.dcm"), "1.2.840.10008.1.2.4.50", w, h, 8, 8, 0, "MONOCHROME2", 1, 0,
+        jpeg.toByteArray());
+    got = decoder.read(baseline).pixels();
+    double err = 0;
+    for (int i = 0; i < eight.length; i++) err += Math.abs(got[i] - eight[i]);
+    assertTrue(err / eight.length < 3, "mean JPEG error " + err / eight.length);
+
+    Path jpegLs = TestFiles.compressedDicom(dir.resolve("ls.dcm"), "1.2.840.10008.1.2.4.80", w, h, 16, 12, 0, "MONOCHROME2", 1, 0,
+        new byte[] {(byte) 0xFF, (byte) 0xD8});
+    String e = assertThrows(DatasetException.class, () -> decoder.read(jpegLs)).getMessage();
+    assertTrue(e.contains("ls.dcm") && e.contains("1.2.840.10008.1.2.4.80 (JPEG-LS Lossless) is not supported"), e);
+    byte[] whole = Files.readAllBytes(rle);
+    Path cut = Files.write(dir.resolve("cut.dcm"), java.util.Arrays.copyOf(whole, whole.length - 700));
+    e = assertThrows(DatasetException.class, () -> decoder.read(cut)).getMessage();
+    assertTrue(e.contains("cut.dcm") && e.contains("damaged"), e);
+  }
+
+  /** A lossless JPEG 2000 codestream (no JP2 boxes), as DICOM encapsulates it. */
+  private static byte[] jpeg2000(java.awt.image.BufferedImage image) throws Exception {
+    javax.imageio.ImageWriter w = new com.github.jaiimageio.jpeg2000.impl.J2KImageWriterSpi().createWriterInstance();
+    com.github.jaiimageio.jpeg2000.J2KImageWriteParam p = (com.github.jaiimageio.jpeg2000.J2KImageWriteParam) w.getDefaultWriteParam();
+    p.setLossless(true);
+    p.setWriteCodeStreamOnly(true);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (javax.imageio.stream.ImageOutputStream out = javax.imageio.ImageIO.createImageOutputStream(bytes)) {
+      w.setOutput(out);
+      w.write(null, new javax.imageio.IIOImage(image, null, null), p);
+    }
+    return bytes.toByteArray();
+  }
 }
