@@ -2,7 +2,6 @@ package org.mflag.data;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -92,10 +91,5 @@ public final class Splits {
       out.put(org.mflag.io.CsvCells.original(r.id()), s);
     }
     return out;
-  }
-
-  /** Whether {@code file} exists; a convenience for callers choosing between the manifest's split and a saved one. */
-  public static boolean exists(Path dir) {
-    return Files.isRegularFile(dir.resolve(FILE));
   }
 }

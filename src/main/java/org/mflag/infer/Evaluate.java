@@ -72,12 +72,13 @@ public final class Evaluate {
     Map<String, Split> splits;
     if (!splitColumn.isEmpty() && m.columns().contains(splitColumn)) {
       splits = Splits.assign(m, splitColumn, "", 0, 0, 0);
-    } else if (Splits.exists(p.dir())) {
-      splits = Splits.read(p.dir().resolve(Splits.FILE));
-      log.info("rows per split from " + p.dir().resolve(Splits.FILE));
+    } else if (p.splitFile() != null) {
+      splits = Splits.read(p.splitFile());
+      log.info("rows per split from " + p.splitFile());
     } else {
       throw new DatasetException("manifest " + m.file() + " has no split_column '" + splitColumn + "' and " + p.dir()
-          + " has no " + Splits.FILE + ": say which rows to score");
+          + " records no split file with its sha256 (config.mflag.data.split_file; packages before 2026-11-26 do not): say which rows"
+          + " to score with split_column");
     }
     String which = kv.string(SPLIT);
     List<Split> wanted = which.equals("all") ? null : List.of(Split.parse(which));

@@ -243,6 +243,8 @@ public final class ModelPackage {
   private final Path weightsFile;
   private final String weightsSha256;
   private final Map<String, Path> testTensors = new LinkedHashMap<>();
+  /** The rows per split a fine-tuning run used ({@code config.mflag.data.split_file}), verified; null when not recorded with a hash. */
+  private Path splitFile;
 
   private ModelPackage(Path dir, Path rdfFile, Map<String, Object> rdf, Map<String, Object> mflag, Path weightsFile, String weightsSha256) {
     this.dir = dir;
@@ -295,6 +297,10 @@ public final class ModelPackage {
     Map<String, Object> mflag = section(section(rdf, "config", rdfFile), "mflag", rdfFile);
     checkValues(mflag, rdfFile);
     ModelPackage p = new ModelPackage(dir, rdfFile, rdf, mflag, weightsFile, String.valueOf(bundle.get("sha256")));
+    if (mflag.get("data") instanceof Map && ((Map<?, ?>) mflag.get("data")).get("split_file") instanceof Map) {
+      p.splitFile = checkFile(dir, (Map<String, Object>) ((Map<?, ?>) mflag.get("data")).get("split_file"), "config.mflag.data.split_file",
+          rdfFile);
+    }
     for (Map<String, Object> t : p.tensors("inputs")) p.checkTensor(t, "inputs");
     for (Map<String, Object> t : p.tensors("outputs")) p.checkTensor(t, "outputs");
     NdArray input = p.testInput();
@@ -440,6 +446,15 @@ public final class ModelPackage {
 
   public int embeddingSize() {
     return ((Number) mflag.get("embedding_size")).intValue();
+  }
+
+  /**
+   * The split file a fine-tuned package records (which rows were train, val and test), checked against
+   * its sha256 by {@link #open}; null when the package records none (an encoder, or a package written
+   * before split files were hashed).
+   */
+  public Path splitFile() {
+    return splitFile;
   }
 
   /** The {@code config.mflag} section as read. */

@@ -100,6 +100,7 @@ public final class Finetuner {
     List<Sample> train;
     int trainSplit;
     List<Sample> val;
+    String splitsSha256;
   }
 
   private Labelled read() throws DatasetException, IOException {
@@ -108,6 +109,7 @@ public final class Finetuner {
     Map<String, Split> splits = Splits.assign(d.manifest, cfg.splitColumn(), cfg.groupColumn(), cfg.valFraction(), cfg.testFraction(),
         cfg.seed());
     Splits.write(cfg.output().resolve(Splits.FILE), splits);
+    d.splitsSha256 = org.mflag.io.Hashing.sha256(cfg.output().resolve(Splits.FILE));
     d.task = TaskData.of(cfg.task(), cfg.keyValues(), d.manifest, cfg.imageSize(), null);
     TaskDataset data = TaskDataset.open(d.manifest, splits, List.of(Split.TRAIN, Split.VAL),
         d.task.options.optWorkers(cfg.workers()).optOnBadInput(cfg.onBadInput()), decoder, log);
@@ -281,7 +283,7 @@ public final class Finetuner {
       Map<String, Object> dataInfo = new LinkedHashMap<>();
       dataInfo.put("manifest", data.manifest.file().getFileName().toString());
       dataInfo.put("manifest_sha256", data.manifest.sha256());
-      dataInfo.put("split_file", Splits.FILE);
+      dataInfo.put("split_file", ModelPackage.map("source", Splits.FILE, "sha256", data.splitsSha256));
       Map<String, Object> metrics = new LinkedHashMap<>();
       for (Map.Entry<String, Double> e : val.metrics.entrySet()) metrics.put(e.getKey(), Double.isFinite(e.getValue()) ? e.getValue() : null);
       return TaskPackage.Facts.of(cfg.task(), graphs.spec.arch, cfg.imageSize()).setClasses(data.task.classes, data.task.multiLabel)

@@ -127,6 +127,13 @@ class FinetuneTest {
         "test Dice " + end.metrics.get("dice") + " after training, " + start.metrics.get("dice") + " before");
     assertTrue(Files.isRegularFile(out.resolve("eval").resolve("metrics.json")));
     assertEquals(end.metrics.get("images").intValue() + 1, Files.readAllLines(out.resolve("eval").resolve("metrics.csv")).size());
+    // the split file is part of the package: an edited one (test rows moved into train, say) is refused by name
+    Path splitFile = out.resolve(Splits.FILE);
+    Files.writeString(splitFile, Files.readString(splitFile).replace(",test", ",train"));
+    org.mflag.model.ModelPackageException tampered = org.junit.jupiter.api.Assertions.assertThrows(
+        org.mflag.model.ModelPackageException.class, () -> ModelPackage.open(out));
+    assertTrue(tampered.getMessage().contains(splitFile.toString()) && tampered.getMessage().contains("config.mflag.data.split_file"),
+        tampered.getMessage());
 
     // the package runs through DJL alone and reproduces its test tensor
     NdArray input = p.testInput();
