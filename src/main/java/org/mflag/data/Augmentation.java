@@ -38,8 +38,13 @@ public final class Augmentation {
 
   /** The inference view: centre crop of {@code size}, normalised. */
   public static float[] centre(byte[] image, int stored, int size) {
+    return Preprocessing.normalise(centreGrey(image, stored, size));
+  }
+
+  /** The centre {@code size x size} crop of a stored image, as grey values 0..255 (a package's raw test input). */
+  public static float[] centreGrey(byte[] image, int stored, int size) {
     int off = (stored - size) / 2;
-    return Preprocessing.normalise(crop(image, stored, off, off, size));
+    return crop(image, stored, off, off, size);
   }
 
   public static final double SHIFT_LIMIT = 0.1;

@@ -149,9 +149,14 @@ public final class Preprocessing {
    * image, here the whole of it without augmentation (inference, validation, detection training).
    */
   public static float[] normalise(byte[] image) {
+    return normalise(grey(image));
+  }
+
+  /** A stored 8-bit image as grey values 0..255. */
+  public static float[] grey(byte[] image) {
     float[] x = new float[image.length];
     for (int i = 0; i < x.length; i++) x[i] = image[i] & 0xFF;
-    return normalise(x);
+    return x;
   }
 
   /** {@code v / 255 * 2 - 1} of grey values 0..255 (after augmentation). */

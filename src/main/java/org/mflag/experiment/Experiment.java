@@ -117,7 +117,7 @@ public final class Experiment {
           keys.put("encoder_model", enc.getValue());
           keys.put("output", dir.toString());
           keys.put("fraction", Double.toString(f));
-          keys.put("resume", Files.isDirectory(dir.resolve("checkpoints")) ? "true" : "false");
+          keys.put("resume", Files.isDirectory(org.mflag.train.TrainingLoop.checkpointDir(dir)) ? "true" : "false");
           TrainingResult r = new Finetuner(FinetuneConfig.of(task, keys), decoder, log).run(new TrainingListener() {}, canceled);
           if (r.outcome != TrainingResult.Outcome.COMPLETED) {
             throw new TrainingException("experiment stopped in run " + dir + "; run the same command again to continue");

@@ -32,10 +32,12 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * <pre>
  * rdf.yaml                     bioimage.io description; config.mflag holds what this project needs
  * saved_model.zip              SavedModel (tag serve): serving_default (image) and text signatures
- * test_input.npy               [1, size, size, 1] normalised image
+ * test_input.npy               [1, size, size, 1] raw test image, grey values 0..255
  * test_output_embedding.npy    [1, D] pooled encoder features
  * test_output_projection.npy   [1, 1024] image projection
- * README.md
+ * sample_input.png             the test image as a PNG
+ * cover.png                    the input beside what the model makes of it
+ * README.md                    usage and validation
  * </pre>
  *
  * {@link #open} checks the description (format version, weights entry, sha256 of every file it
@@ -49,6 +51,12 @@ public final class ModelPackage {
   public static final String TEST_INPUT = "test_input.npy";
   public static final String TEST_EMBEDDING = "test_output_embedding.npy";
   public static final String TEST_PROJECTION = "test_output_projection.npy";
+  /** The raw test input as an image (bioimage.io's sample tensor; deepImageJ users open it to try the model). */
+  public static final String SAMPLE_INPUT = "sample_input.png";
+  public static final String COVER = "cover.png";
+  /** The id of an index axis: {@code i}, which bioimage.io reads as {@code index} and JDLL needs as one letter. */
+  public static final String INDEX_AXIS = "i";
+  static final String GIT_REPO = "https://github.com/mflag-fiji/mflag-fiji";
   static final String CITATION = "Liu C, Cheng S, Chen C, Qiao M, Zhang W, Shah A, Bai W, Arcucci R. M-FLAG: Medical "
       + "Vision-Language Pre-training with Frozen Language Models and Latent Space Geometry Optimization. MICCAI 2023.";
   static final String CITATION_URL = "https://arxiv.org/abs/2307.08347";
@@ -67,6 +75,16 @@ public final class ModelPackage {
     public String usage = "";
     /** Extra {@code config.mflag} entries (loss, training keys, data hash, classes, metrics...). */
     public Map<String, Object> config = new LinkedHashMap<>();
+    /** bioimage.io authors ({@code name}, optional {@code affiliation}, {@code orcid}, {@code github_user}). */
+    public List<Map<String, Object>> authors = List.of(map("name", "M-FLAG for Fiji"));
+    /** bioimage.io maintainers (each with a {@code github_user}); empty when nobody gave one. */
+    public List<Map<String, Object>> maintainers = List.of();
+    /** The cover (PNG, 2:1: the input and what the model makes of it), or null for none. */
+    public byte[] cover;
+    /** The training data as a bioimage.io dataset description, or null. */
+    public Map<String, Object> trainingData;
+    /** The "Validation" section of the package's README: how the model was checked, with figures. */
+    public String validation = "";
   }
 
   /** One input or output of a package: bioimage.io axes, a test tensor and pre- or postprocessing steps. */
@@ -76,28 +94,52 @@ public final class ModelPackage {
     public final List<Map<String, Object>> axes;
     public final NdArray test;
     public final List<Map<String, Object>> processing;
+    /** The values' range {@code [min, max]} (null where open), or null when not stated. */
+    public final List<Double> range;
 
     public TensorSpec(String id, String description, List<Map<String, Object>> axes, NdArray test, List<Map<String, Object>> processing) {
+      this(id, description, axes, test, processing, null);
+    }
+
+    public TensorSpec(String id, String description, List<Map<String, Object>> axes, NdArray test, List<Map<String, Object>> processing,
+        List<Double> range) {
       this.id = id;
       this.description = description;
       this.axes = axes;
       this.test = test;
       this.processing = processing;
+      this.range = range;
+    }
+
+    /** The axis ids as bioimage.io reads them: {@code batch} and {@code channel} for those types, else the given id. */
+    public List<String> axisIds() {
+      List<String> ids = new java.util.ArrayList<>();
+      for (Map<String, Object> a : axes) {
+        Object type = a.get("type");
+        ids.add("batch".equals(type) || "channel".equals(type) && a.get("id") == null ? String.valueOf(type) : String.valueOf(a.get("id")));
+      }
+      return ids;
+    }
+
+    /** The test tensor after the declared preprocessing: what the network is given. */
+    public float[] networkInput() {
+      return Processing.apply(processing, test, axisIds()).data();
     }
   }
 
   /**
-   * The input of every package here: one grey image [batch, y, x, grey] of {@code size x size}, float32;
-   * the bioimage.io preprocessing reproduces the normalisation {@code v / 127.5 - 1} of values
-   * stretched to 0..255 (scale_range 0..100 percentile gives 0..1, scale_linear gain 2 offset -1).
+   * The input of every package here: one grey image [batch, y, x, grey] of {@code size x size}, float32,
+   * with grey values 0..255 (the raw test input holds such values). The declared preprocessing is the
+   * network's normalisation {@code v / 127.5 - 1} written as bioimage.io's {@code scale_linear}, so
+   * bioimage.io's test, deepImageJ and JDLL feed the network exactly what it was trained on; the
+   * steps before (crop, stretch to 0..255, resize), which the spec's operators cannot express, are
+   * described in {@code description}.
    */
   public static TensorSpec imageInput(int size, NdArray test, String description) {
-    List<Map<String, Object>> pre = List.of(
-        map("id", "scale_range", "kwargs", map("axes", List.of("y", "x"), "min_percentile", 0.0, "max_percentile", 100.0)),
-        map("id", "scale_linear", "kwargs", map("gain", 2.0, "offset", -1.0)));
+    List<Map<String, Object>> pre = List.of(map("id", "scale_linear", "kwargs", map("gain", 1 / 127.5, "offset", -1.0)));
     return new TensorSpec(EncoderGraph.INPUT_IMAGE, description, List.of(map("type", "batch"),
         map("type", "space", "id", "y", "size", size), map("type", "space", "id", "x", "size", size),
-        map("type", "channel", "channel_names", List.of("grey"))), test, pre);
+        map("type", "channel", "channel_names", List.of("grey"))), test, pre, java.util.Arrays.asList(0.0, 255.0));
   }
 
   /**
@@ -107,7 +149,10 @@ public final class ModelPackage {
   public static void export(Path dir, Description d, int storedSize, int textDimension, Map<String, float[]> weights,
       float[] testImage, String tfVersion) throws IOException {
     try (EncoderGraph g = new EncoderGraph(d.architecture, d.imageSize, textDimension, weights)) {
-      float[][] out = g.images(testImage, 1);
+      TensorSpec input = imageInput(d.imageSize, new NdArray(testImage, 1, d.imageSize, d.imageSize, 1),
+          "grey chest X-ray cropped to its non-zero bounding box, stretched to 0..255, resized to " + storedSize
+              + " and centre-cropped to " + d.imageSize);
+      float[][] out = g.images(input.networkInput(), 1);
       Map<String, Object> mflag = new LinkedHashMap<>();
       mflag.put("stored_size", storedSize);
       mflag.put("embedding_size", out[0].length);
@@ -117,12 +162,11 @@ public final class ModelPackage {
           "output", EncoderGraph.OUTPUT_PROJECTION));
       mflag.putAll(d.config);
       d.config = mflag;
-      d.tags = List.of("chest-x-ray", "vision-language", "m-flag", "pre-training", "tensorflow");
+      d.tags = List.of("x-ray", "chest-x-ray", "2d", "lungs", "tensorflow", "fiji", "deepimagej", "resnet", "vision-language",
+          "m-flag", "pre-training", "feature-extraction");
       d.usage = "Outputs: `embedding` (pooled " + d.architecture.key() + " features) and `projection` (M-FLAG image projection).\n"
           + "The `text` signature projects frozen language-model report embeddings into the same space.\n";
-      TensorSpec input = imageInput(d.imageSize, new NdArray(testImage, 1, d.imageSize, d.imageSize, 1),
-          "grey chest X-ray cropped to its non-zero bounding box, rescaled to 0..255, resized to " + storedSize
-              + " and centre-cropped to " + d.imageSize);
+      if (d.cover == null) d.cover = org.mflag.report.CoverImage.encoder(testImage, d.imageSize, out[1]);
       List<TensorSpec> outputs = List.of(
           new TensorSpec(EncoderGraph.OUTPUT_EMBEDDING, "pooled image encoder features (img_emb)", featureAxes(out[0].length),
               new NdArray(out[0], 1, out[0].length), List.of()),
@@ -133,7 +177,7 @@ public final class ModelPackage {
   }
 
   private static List<Map<String, Object>> featureAxes(int size) {
-    return List.of(map("type", "batch"), map("type", "index", "id", "feature", "size", size));
+    return List.of(map("type", "batch"), map("type", "index", "id", INDEX_AXIS, "size", size));
   }
 
   /**
@@ -155,6 +199,8 @@ public final class ModelPackage {
       Map<String, byte[]> files = new LinkedHashMap<>();
       files.put(TEST_INPUT, Npy.toBytes(input.test));
       for (TensorSpec o : outputs) files.put(testOutputFile(o.id), Npy.toBytes(o.test));
+      files.put(SAMPLE_INPUT, org.mflag.report.CoverImage.greyPng(input.test.data(), d.imageSize, d.imageSize));
+      if (d.cover != null) files.put(COVER, d.cover);
       files.put("README.md", readme(d).getBytes(StandardCharsets.UTF_8));
       Files.move(zip, dir.resolve(WEIGHTS), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -175,14 +221,23 @@ public final class ModelPackage {
     Map<String, Object> rdf = new LinkedHashMap<>();
     rdf.put("format_version", FORMAT_VERSION);
     rdf.put("type", "model");
+    rdf.put("id", resourceId(d.name));
     rdf.put("name", d.name);
     rdf.put("description", d.description);
-    rdf.put("authors", List.of(map("name", "M-FLAG for Fiji")));
+    if (d.cover != null) rdf.put("covers", List.of(COVER));
+    rdf.put("authors", d.authors);
+    if (!d.maintainers.isEmpty()) rdf.put("maintainers", d.maintainers);
     rdf.put("cite", List.of(map("text", CITATION, "url", CITATION_URL)));
     rdf.put("license", d.license);
+    rdf.put("git_repo", GIT_REPO);
     rdf.put("documentation", "README.md");
     rdf.put("tags", d.tags);
-    rdf.put("inputs", List.of(tensor(dir, input, TEST_INPUT, "preprocessing")));
+    rdf.put("timestamp", java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+        .format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+    if (d.trainingData != null) rdf.put("training_data", d.trainingData);
+    Map<String, Object> in = tensor(dir, input, TEST_INPUT, "preprocessing");
+    in.put("sample_tensor", fileRef(dir, SAMPLE_INPUT));
+    rdf.put("inputs", List.of(in));
     List<Map<String, Object>> outs = new java.util.ArrayList<>();
     for (TensorSpec o : outputs) outs.add(tensor(dir, o, testOutputFile(o.id), "postprocessing"));
     rdf.put("outputs", outs);
@@ -196,7 +251,8 @@ public final class ModelPackage {
     mflag.put("image_size", d.imageSize);
     mflag.put("normalisation", "v / 127.5 - 1 on 0..255 values (Normalize(mean 0.5, std 0.5) after ToTensor)");
     mflag.putAll(d.config);
-    rdf.put("config", map("mflag", mflag));
+    // JDLL (deepImageJ's model runner) names a model by config.bioimageio.nickname when it has no id
+    rdf.put("config", map("bioimageio", map("nickname", resourceId(d.name)), "mflag", mflag));
     return rdf;
   }
 
@@ -206,7 +262,7 @@ public final class ModelPackage {
     m.put("description", t.description);
     m.put("axes", t.axes);
     m.put("test_tensor", fileRef(dir, testFile));
-    m.put("data", map("type", "float32"));
+    m.put("data", t.range == null ? map("type", "float32") : map("type", "float32", "range", t.range));
     if (!t.processing.isEmpty()) m.put(processingKey, t.processing);
     return m;
   }
@@ -217,8 +273,28 @@ public final class ModelPackage {
 
   private static String readme(Description d) {
     return "# " + d.name + "\n\n" + d.description + "\n\n"
-        + "Input: one grey chest X-ray, " + d.imageSize + "x" + d.imageSize + ", preprocessed as `rdf.yaml` says.\n"
-        + d.usage + "\nProduced by M-FLAG for Fiji. Cite: " + CITATION + " " + CITATION_URL + "\n";
+        + "## Usage\n\nInput: one grey chest X-ray, " + d.imageSize + "x" + d.imageSize + ", with grey values 0..255 as `rdf.yaml`"
+        + " describes; the declared preprocessing (`scale_linear`, `v / 127.5 - 1`) makes it what the network takes. `"
+        + SAMPLE_INPUT + "` is such an input.\n" + d.usage
+        + "\n## Validation\n\n" + (d.validation.isEmpty() ? "" : d.validation.strip() + "\n\n")
+        + "The test outputs are the SavedModel's outputs for `" + TEST_INPUT + "` after the declared preprocessing, computed when the"
+        + " package was written; bioimage.io's test repeats that computation.\n"
+        + "\nProduced by M-FLAG for Fiji (" + GIT_REPO + "). Cite: " + CITATION + " " + CITATION_URL + "\n";
+  }
+
+  /**
+   * The training data as bioimage.io's nested dataset description (format 0.3.0): named after the model
+   * ({@code name}'s characters are what the spec allows), described in words.
+   */
+  public static Map<String, Object> trainingData(String modelName, String description) {
+    return map("type", "dataset", "format_version", "0.3.0", "name", "Training data of " + modelName, "description",
+        description.length() > 1000 ? description.substring(0, 1000) : description);
+  }
+
+  /** A bioimage.io resource id from a name: lower case, runs of other characters as single hyphens. */
+  static String resourceId(String name) {
+    String id = name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_.]+", "-").replaceAll("^-+|-+$", "");
+    return id.isEmpty() ? "mflag-model" : id;
   }
 
   /** What a package may say about itself in {@code config.mflag}, checked like the launcher's keys. */
@@ -465,6 +541,26 @@ public final class ModelPackage {
   /** The first input's test tensor, from the file {@link #open} verified. */
   public NdArray testInput() throws ModelPackageException {
     return readNpy(testTensors.entrySet().stream().filter(e -> e.getKey().startsWith("inputs.")).findFirst().get().getValue());
+  }
+
+  /**
+   * {@code raw} (shaped like the first input) after that input's declared preprocessing, as bioimage.io's
+   * tools compute it ({@link Processing}): what the network takes.
+   *
+   * @throws ModelPackageException naming rdf.yaml when the preprocessing uses an operator this program does not know
+   */
+  @SuppressWarnings("unchecked")
+  public NdArray preprocessed(NdArray raw) throws ModelPackageException {
+    Map<String, Object> in = tensors("inputs").get(0);
+    List<Map<String, Object>> axes = (List<Map<String, Object>>) in.get("axes");
+    Object steps = in.get("preprocessing");
+    TensorSpec spec = new TensorSpec(String.valueOf(in.get("id")), "", axes, raw,
+        steps instanceof List ? (List<Map<String, Object>>) steps : List.of());
+    try {
+      return new NdArray(spec.networkInput(), raw.shape());
+    } catch (RuntimeException e) {
+      throw new ModelPackageException(rdfFile + ": inputs." + spec.id + ".preprocessing: " + e.getMessage(), e);
+    }
   }
 
   /** The test tensor of output {@code outputId}, from the file {@link #open} verified. */

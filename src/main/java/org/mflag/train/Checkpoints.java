@@ -172,7 +172,7 @@ public final class Checkpoints {
   public Checkpoint forStart(boolean resume, Path output, org.scijava.log.Logger log) throws IOException, TrainingException {
     if (!resume) {
       if (!list().isEmpty()) {
-        throw new TrainingException("output " + output + " already holds checkpoints (" + list().get(0).getFileName()
+        throw new TrainingException("output " + output + " already has checkpoints (" + list().get(0)
             + "): add resume=true to continue that run, or choose another output");
       }
       return null;

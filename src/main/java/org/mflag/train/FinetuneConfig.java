@@ -30,7 +30,7 @@ public final class FinetuneConfig {
   public static final Key ENCODER_MODEL = Key.text("encoder_model", null,
       "pre-trained model package folder (from pretrain), or random for a randomly initialised encoder");
   public static final Key ENCODER = TrainingKeys.ENCODER.describedAs("encoder architecture when encoder_model=random (otherwise the package's)");
-  public static final Key OUTPUT = Key.path("output", null, "folder for the fine-tuned model package, checkpoints, split and history")
+  public static final Key OUTPUT = Key.path("output", null, "folder for the fine-tuned model package (with its split and history); checkpoints go beside it, to its name + .checkpoints")
       .directory().operational();
   public static final Key IMAGE_SIZE = TrainingKeys.IMAGE_SIZE.multipleOf(32)
       .describedAs("network input size in pixels (a multiple of 32); images are resized whole");

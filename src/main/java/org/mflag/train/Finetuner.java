@@ -262,7 +262,7 @@ public final class Finetuner {
       graphs.infer.load(Parameters.values(b.arrays), b.file.toString());
       MetricsReport valReport = score(graphs.infer);
       log.info("best epoch " + selection.bestEpoch + ", validation metrics:\n" + valReport.describe().trim());
-      TaskPackage.export(cfg.output(), facts(valReport), graphs.infer, Preprocessing.normalise(data.val.get(0).image), tfVersion);
+      TaskPackage.export(cfg.output(), facts(valReport), graphs.infer, Preprocessing.grey(data.val.get(0).image), tfVersion);
       log.info("model package written to " + cfg.output() + " (" + ModelPackage.RDF + ", " + ModelPackage.WEIGHTS + ")");
       return cfg.output();
     }

@@ -27,7 +27,7 @@ public final class PretrainConfig {
 
   public static final Key MANIFEST = DataKeys.MANIFEST.describedAs(
       "CSV with a header, one row per image-report pair; paths relative to its folder");
-  public static final Key OUTPUT = Key.path("output", null, "folder for the model package and checkpoints/").directory().operational();
+  public static final Key OUTPUT = Key.path("output", null, "folder for the model package; checkpoints go beside it, to its name + .checkpoints").directory().operational();
   public static final Key IMAGE_SIZE = TrainingKeys.IMAGE_SIZE.describedAs(
       "network input; images are stored at image_size*256/224 and randomly cropped");
   public static final Key BATCH_SIZE = TrainingKeys.BATCH_SIZE.describedAs(

@@ -249,7 +249,12 @@ public final class Pretrainer {
     d.config.put("final_loss", ModelPackageMaps.lossParts(last));
     d.config.put("epoch_losses", new ArrayList<>(epochLosses));
     d.config.put("versions", ModelPackageMaps.versions(tfVersion));
-    float[] testImage = Augmentation.centre(data.image(0), data.storedSize(), cfg.imageSize());
+    d.trainingData = ModelPackage.trainingData(d.name, data.size() + " chest X-ray image-report pairs listed in "
+        + corpus.manifest.file().getFileName() + " (sha256 " + corpus.manifest.sha256() + ")");
+    d.validation = String.format(java.util.Locale.ROOT, "Pre-training ran %d steps; the last step's loss was %.4f (alignment %.4f,"
+        + " orthogonality %.4f), the epochs' mean losses %s. An encoder has no labels to score: its value downstream is measured by"
+        + " fine-tuning (see the project's README).", steps, last[0], last[1], last[2], epochLosses);
+    float[] testImage = Augmentation.centreGrey(data.image(0), data.storedSize(), cfg.imageSize());
     ModelPackage.export(cfg.output(), d, data.storedSize(), text.dimension, weights, testImage, tfVersion);
     log.info("model package written to " + cfg.output() + " (" + ModelPackage.RDF + ", " + ModelPackage.WEIGHTS + ")");
   }

@@ -24,7 +24,7 @@ public final class TrainingKeys {
       + "checkpoints and packages stay fp32", Precision.keys());
   public static final Key SEED = Key.integer("seed", "42",
       "seed of everything random: initialisation, drawn splits and label fractions, data order and augmentation");
-  public static final Key RESUME = Key.bool("resume", "false", "continue from the newest valid checkpoint in output/checkpoints")
+  public static final Key RESUME = Key.bool("resume", "false", "continue from the newest valid checkpoint (in the output's .checkpoints folder)")
       .operational();
   public static final Key LOG_EVERY = Key.integer("log_every", "10", "steps between log lines").atLeast(1).operational();
   public static final Key MAX_STEPS = Key.integer("max_steps", "0",

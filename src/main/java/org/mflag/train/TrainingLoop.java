@@ -1,6 +1,7 @@
 package org.mflag.train;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -129,8 +130,16 @@ public final class TrainingLoop implements AutoCloseable {
     }
   }
 
+  /**
+   * Where a run keeps its checkpoints: {@code <output>.checkpoints}, beside the package folder and not in it, so
+   * that the package folder (or its zip) is what a user shares. A run started before this layout keeps using
+   * its {@code <output>/checkpoints}.
+   */
   public static Path checkpointDir(Path output) {
-    return output.resolve("checkpoints");
+    Path abs = output.toAbsolutePath().normalize();
+    Path legacy = abs.resolve("checkpoints");
+    Path beside = abs.getParent() == null ? legacy : abs.resolveSibling(abs.getFileName() + ".checkpoints");
+    return Files.isDirectory(legacy) && !Files.isDirectory(beside) ? legacy : beside;
   }
 
   /** Trains {@code t} on the data of {@code manifest} (whose hash a resume must match) until done, stopped or cancelled. */

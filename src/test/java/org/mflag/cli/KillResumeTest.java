@@ -40,7 +40,7 @@ class KillResumeTest {
     List<String> cmd = TestData.java(List.of("-Djava.awt.headless=true"), Main.class, args(killed));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("killed.log").toFile());
     Process p = pb.start();
-    Path ckpts = killed.resolve("checkpoints");
+    Path ckpts = org.mflag.train.TrainingLoop.checkpointDir(killed);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (new Checkpoints(ckpts, 2).list().stream().noneMatch(f -> f.getFileName().toString().equals("ckpt-00000003.npz"))) {
       assertTrue(p.isAlive(), "launcher ended before its third checkpoint: " + Files.readString(tmp.resolve("killed.log")));
@@ -65,7 +65,7 @@ class KillResumeTest {
     String firstInfo = log.lines().filter(l -> l.startsWith("[INFO]")).findFirst().orElse("");
     assertTrue(firstInfo.contains("resuming from checkpoint") && firstInfo.contains("ckpt-0000000"), firstInfo);
 
-    Map<String, NdArray> a = Checkpoints.read(new Checkpoints(whole.resolve("checkpoints"), 2).list().get(0)).arrays;
+    Map<String, NdArray> a = Checkpoints.read(new Checkpoints(org.mflag.train.TrainingLoop.checkpointDir(whole), 2).list().get(0)).arrays;
     Map<String, NdArray> b = Checkpoints.read(new Checkpoints(ckpts, 2).list().get(0)).arrays;
     assertEquals(a.keySet(), b.keySet());
     for (String k : a.keySet()) {

@@ -91,7 +91,7 @@ class ImageJ1MacroTest {
     Path out = tmp.resolve("macro-pretrained");
     runMacro("pretrain.ijm", "manifest=[" + TestData.manifest() + "] output=[" + out + "] encoder=resnet18 image_size=64 batch_size=8 "
         + "epochs=1 max_steps=2 cache_dir=[" + TestData.cacheDir() + "]");
-    assertTrue(Files.isRegularFile(out.resolve("checkpoints").resolve("ckpt-00000002.npz")), "checkpoint after 2 steps");
+    assertTrue(Files.isRegularFile(org.mflag.train.TrainingLoop.checkpointDir(out).resolve("ckpt-00000002.npz")), "checkpoint after 2 steps");
   }
 
   @Test

@@ -55,7 +55,7 @@ class ModelPackageTest {
   void savedModelThroughDjlMatchesTheTrainedWeightsInInferenceMode() throws Exception {
     ModelPackage p = ModelPackage.open(pkg);
     assertEquals("pretrain", p.task());
-    Checkpoints.Checkpoint last = new Checkpoints(pkg.resolve("checkpoints"), 2).latest(w -> {});
+    Checkpoints.Checkpoint last = new Checkpoints(org.mflag.train.TrainingLoop.checkpointDir(pkg), 2).latest(w -> {});
     Map<String, float[]> weights = new LinkedHashMap<>();
     for (Map.Entry<String, NdArray> e : last.arrays.entrySet()) weights.put(e.getKey(), e.getValue().data());
     float[] x = images(3);
@@ -76,11 +76,16 @@ class ModelPackageTest {
     ModelPackage p = ModelPackage.open(pkg);
     NdArray in = p.testInput();
     assertArrayEquals(new long[] {1, 64, 64, 1}, in.shape());
+    float max = 0;
+    for (float v : in.data()) max = Math.max(max, v);
+    assertTrue(max > 100 && max <= 255, "the test input is raw: grey values 0..255, not normalised");
     try (EncoderPredictor djl = p.predictor()) {
-      float[][] out = djl.predict(in.data(), 1);
+      float[][] out = djl.predict(p.preprocessed(in).data(), 1);
       assertArrayEquals(p.testOutput("embedding").data(), out[0], 1e-4f);
       assertArrayEquals(p.testOutput("projection").data(), out[1], 1e-4f);
     }
+    BioimageioRules.reproduces(p, java.util.List.of("embedding", "projection"));
+    BioimageioRules.check(pkg);
     Map<String, Object> cfg = p.config();
     assertEquals("resnet18", cfg.get("encoder"));
     assertTrue(cfg.containsKey("final_loss") && cfg.containsKey("training") && cfg.containsKey("data"), cfg.keySet().toString());

@@ -138,9 +138,11 @@ class FinetuneTest {
     // the package runs through DJL alone and reproduces its test tensor
     NdArray input = p.testInput();
     try (SavedModelPredictor djl = p.savedModelPredictor()) {
-      float[] got = djl.predict(input.data(), 1, TaskGraph.outputName(Task.SEGMENTATION));
+      float[] got = djl.predict(p.preprocessed(input).data(), 1, TaskGraph.outputName(Task.SEGMENTATION));
       assertArrayEquals(p.testOutput(TaskGraph.outputName(Task.SEGMENTATION)).data(), got, 1e-4f);
     }
+    org.mflag.model.BioimageioRules.reproduces(p, List.of(TaskGraph.outputName(Task.SEGMENTATION)));
+    org.mflag.model.BioimageioRules.check(out);
   }
 
   @Test
@@ -151,6 +153,8 @@ class FinetuneTest {
     finetune(Task.DETECTION, k);
     ModelPackage p = ModelPackage.open(out);
     assertEquals(List.of("Right Lung", "Left Lung"), p.classes());
+    org.mflag.model.BioimageioRules.check(out);
+    org.mflag.model.BioimageioRules.reproduces(p, List.of(TaskGraph.outputName(Task.DETECTION)));
     MetricsReport start = untrained(Task.DETECTION, k, out);
     MetricsReport end = evaluate(out, "manifest=" + TestData.manifest(), "boxes=" + k.get("boxes"));
     assertTrue(end.metrics.get("map_50") > start.metrics.get("map_50") + 0.1,
@@ -193,6 +197,8 @@ class FinetuneTest {
     finetune(Task.CLASSIFICATION, k);
     ModelPackage p = ModelPackage.open(out);
     assertEquals(List.of("inverted", "normal"), p.classes());
+    org.mflag.model.BioimageioRules.check(out);
+    org.mflag.model.BioimageioRules.reproduces(p, List.of(TaskGraph.outputName(Task.CLASSIFICATION)));
     MetricsReport start = untrained(Task.CLASSIFICATION, k, out);
     MetricsReport end = evaluate(out, "manifest=" + manifest);
     assertTrue(end.metrics.get("auroc_macro") > start.metrics.get("auroc_macro") + 0.1,

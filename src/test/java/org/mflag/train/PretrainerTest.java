@@ -27,7 +27,7 @@ class PretrainerTest {
   }
 
   private static Map<String, NdArray> finalState(Path output) throws Exception {
-    Checkpoints.Checkpoint c = new Checkpoints(output.resolve("checkpoints"), 2).latest(w -> {});
+    Checkpoints.Checkpoint c = new Checkpoints(TrainingLoop.checkpointDir(output), 2).latest(w -> {});
     return c.arrays;
   }
 
@@ -94,7 +94,7 @@ class PretrainerTest {
         batches.incrementAndGet();
       }
     };
-    TrainingResult r = run(TestData.smallRun(tmp).build(), count, () -> batches.get() >= 3);
+    TrainingResult r = run(TestData.smallRun(tmp.resolve("out")).build(), count, () -> batches.get() >= 3);
     assertEquals(TrainingResult.Outcome.STOPPED, r.outcome);
     assertEquals(3, r.step);
     assertEquals(3, batches.get());
@@ -103,21 +103,21 @@ class PretrainerTest {
 
   @Test
   void refusesToOverwriteARunOrToResumeWithOtherParameters(@TempDir Path tmp) throws Exception {
-    run(TestData.smallRun(tmp).optMaxSteps(2).build(), new TrainingListener() {}, () -> false);
+    run(TestData.smallRun(tmp.resolve("out")).optMaxSteps(2).build(), new TrainingListener() {}, () -> false);
     TrainingException again = assertThrows(TrainingException.class,
-        () -> run(TestData.smallRun(tmp).build(), new TrainingListener() {}, () -> false));
+        () -> run(TestData.smallRun(tmp.resolve("out")).build(), new TrainingListener() {}, () -> false));
     assertTrue(again.getMessage().contains("resume=true"), again.getMessage());
     TrainingException other = assertThrows(TrainingException.class,
-        () -> run(TestData.smallRun(tmp).optResume(true).optBatchSize(4).build(), new TrainingListener() {}, () -> false));
+        () -> run(TestData.smallRun(tmp.resolve("out")).optResume(true).optBatchSize(4).build(), new TrainingListener() {}, () -> false));
     assertTrue(other.getMessage().contains("batch_size was 8, now 4"), other.getMessage());
   }
 
   @Test
   void nonFiniteLossStopsWithAMessageAndKeepsTheLastGoodCheckpoint(@TempDir Path tmp) throws Exception {
-    PretrainConfig cfg = TestData.smallRun(tmp).optLr(1e30).optWarmupSteps(0).optCheckpointEvery(1).build();
+    PretrainConfig cfg = TestData.smallRun(tmp.resolve("out")).optLr(1e30).optWarmupSteps(0).optCheckpointEvery(1).build();
     TrainingException e = assertThrows(TrainingException.class, () -> run(cfg, new TrainingListener() {}, () -> false));
     assertTrue(e.getMessage().contains("loss became"), e.getMessage());
-    Checkpoints.Checkpoint last = new Checkpoints(tmp.resolve("checkpoints"), 2).latest(w -> {});
+    Checkpoints.Checkpoint last = new Checkpoints(TrainingLoop.checkpointDir(tmp.resolve("out")), 2).latest(w -> {});
     if (last != null) {
       for (NdArray a : last.arrays.values()) for (float v : a.data()) assertTrue(Float.isFinite(v), "non-finite weight kept");
     }
