@@ -31,6 +31,7 @@ class KeysTest {
     m.put("pretrain", PretrainConfig.KEYS);
     for (Task t : Task.values()) m.put(FinetuneConfig.command(t), FinetuneConfig.keys(t));
     m.put("evaluate", Evaluate.KEYS);
+    m.put("export", org.mflag.model.PackageZip.KEYS);
     m.put("experiment", Experiment.KEYS);
     m.put("embed-reports", EmbedReports.KEYS);
     m.put("bench", Benchmark.KEYS);

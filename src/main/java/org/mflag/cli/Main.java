@@ -31,7 +31,7 @@ public final class Main {
   static {
     for (CliCommand c : new CliCommand[] {new PretrainCli(), new FinetuneCli(Task.SEGMENTATION), new FinetuneCli(Task.CLASSIFICATION),
         new FinetuneCli(Task.DETECTION), new EvaluateCli(), new AnalyseCli(BatchAnalysis.Job.SEGMENT),
-        new AnalyseCli(BatchAnalysis.Job.CLASSIFY), new AnalyseCli(BatchAnalysis.Job.DETECT), new AnalyseCli(BatchAnalysis.Job.EMBED), new ExperimentCli(), new EmbedReportsCli(), new BenchCli(), new AboutCli()}) {
+        new AnalyseCli(BatchAnalysis.Job.CLASSIFY), new AnalyseCli(BatchAnalysis.Job.DETECT), new AnalyseCli(BatchAnalysis.Job.EMBED), new ExperimentCli(), new EmbedReportsCli(), new ExportCli(), new BenchCli(), new AboutCli()}) {
       COMMANDS.put(c.name(), c);
     }
   }
@@ -125,6 +125,7 @@ public final class Main {
     for (Task task : Task.values()) finetune.put(task.modelName(), FinetuneConfig.keys(task));
     t.put("finetune-segmenter, finetune-classifier, finetune-detector", KeyTable.markdown(finetune));
     t.put("evaluate", KeyTable.markdown(Evaluate.KEYS));
+    t.put("export", KeyTable.markdown(org.mflag.model.PackageZip.KEYS));
     Map<String, List<Key>> inference = new LinkedHashMap<>();
     inference.put("Segment", InferenceKeys.SEGMENT);
     inference.put("Detect", InferenceKeys.DETECT);

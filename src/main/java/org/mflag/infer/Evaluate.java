@@ -38,7 +38,7 @@ public final class Evaluate {
   public static final Key MODEL = InferenceKeys.MODEL.describedAs(
       "fine-tuned model package folder (from finetune-segmenter, -classifier or -detector)");
   public static final Key SPLIT = Key.choice("split", "test", "rows to score: train, val, test or all", "train", "val", "test", "all");
-  public static final Key OUTPUT = Key.path("output", "", "folder for metrics.json and metrics.csv; empty = <model>/evaluation-<split>")
+  public static final Key OUTPUT = Key.path("output", "", "folder for metrics.json and metrics.csv; empty = <model>/evaluation-<split> (beside a .zip model)")
       .directory();
   public static final Key BATCH_SIZE = Key.integer("batch_size", "16", "images per inference call").atLeast(1);
 
@@ -62,7 +62,7 @@ public final class Evaluate {
     try {
       task = Task.fromKey(p.task());
     } catch (IllegalArgumentException e) {
-      throw new ModelPackageException(p.dir() + ": task '" + p.task() + "' is not a fine-tuned task (segmentation, classification, detection)");
+      throw new ModelPackageException(p.source() + ": task '" + p.task() + "' is not a fine-tuned task (segmentation, classification, detection)");
     }
     if (task == Task.DETECTION && kv.path(DataKeys.BOXES) == null) {
       throw new IllegalArgumentException("boxes: required to evaluate a detector");
@@ -76,7 +76,7 @@ public final class Evaluate {
       splits = Splits.read(p.splitFile());
       log.info("rows per split from " + p.splitFile());
     } else {
-      throw new DatasetException("manifest " + m.file() + " has no split_column '" + splitColumn + "' and " + p.dir()
+      throw new DatasetException("manifest " + m.file() + " has no split_column '" + splitColumn + "' and " + p.source()
           + " records no split file with its sha256 (config.mflag.data.split_file; packages before 2026-11-26 do not): say which rows"
           + " to score with split_column");
     }
@@ -94,9 +94,11 @@ public final class Evaluate {
       e = new Scorer(task, td, size, kv.integer(BATCH_SIZE)).score(data.samples(), (images, n) -> predictor.predict(images, n, out),
           decision);
     }
-    Path dir = kv.path(OUTPUT) != null ? kv.path(OUTPUT) : p.dir().resolve("evaluation-" + which);
+    Path dir = kv.path(OUTPUT) != null ? kv.path(OUTPUT) : java.nio.file.Files.isDirectory(p.source())
+        ? p.source().resolve("evaluation-" + which)
+        : p.source().resolveSibling(p.source().getFileName().toString().replaceFirst("(?i)\\.zip$", "") + "-evaluation-" + which);
     Map<String, String> about = new LinkedHashMap<>();
-    about.put("model", p.dir().toString());
+    about.put("model", p.source().toString());
     about.put("task", task.key());
     about.put("manifest", m.file().toString());
     about.put("manifest_sha256", m.sha256());

@@ -22,7 +22,7 @@ public final class InferenceKeys {
   public static final Key NMS_IOU = Key.number("nms_iou", "0.5", "IoU above which non-maximum suppression drops the weaker box")
       .atLeast(0).atMost(1);
 
-  public static final Key MODEL = Key.path("model", null, "fine-tuned model package folder").directory();
+  public static final Key MODEL = Key.path("model", null, "fine-tuned model package: its folder or its .zip").directory();
   public static final Key ADD_TO = Key.choice("add_to", "roi_manager", "where the ROIs go: roi_manager, overlay or none",
       "roi_manager", "overlay", "none");
   public static final Key OUTPUT = Key.choice("output", "mask", "mask (8-bit 0/255) or labels (16-bit, one value per connected region)",

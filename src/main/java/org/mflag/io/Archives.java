@@ -27,6 +27,12 @@ public final class Archives {
     try (Stream<Path> s = Files.walk(dir)) {
       s.filter(Files::isRegularFile).forEach(files::add);
     }
+    zip(dir, files, zipFile);
+  }
+
+  /** Zips {@code files}, which lie under {@code dir}, by their paths relative to it, as {@link #zip(Path, Path)} does. */
+  public static void zip(Path dir, List<Path> files, Path zipFile) throws IOException {
+    files = new ArrayList<>(files);
     files.sort(Comparator.comparing(p -> dir.relativize(p).toString()));
     try (OutputStream os = Files.newOutputStream(zipFile); ZipOutputStream zip = new ZipOutputStream(os)) {
       zip.setLevel(java.util.zip.Deflater.BEST_SPEED);

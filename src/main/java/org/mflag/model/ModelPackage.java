@@ -251,8 +251,9 @@ public final class ModelPackage {
     mflag.put("image_size", d.imageSize);
     mflag.put("normalisation", "v / 127.5 - 1 on 0..255 values (Normalize(mean 0.5, std 0.5) after ToTensor)");
     mflag.putAll(d.config);
-    // JDLL (deepImageJ's model runner) names a model by config.bioimageio.nickname when it has no id
-    rdf.put("config", map("bioimageio", map("nickname", resourceId(d.name)), "mflag", mflag));
+    // JDLL (deepImageJ's model runner) names a model by config.bioimageio.nickname when it has no id; deepImageJ
+    // would cut a larger image into tiles of the input size, but the networks see the whole image at one scale
+    rdf.put("config", map("bioimageio", map("nickname", resourceId(d.name)), "deepimagej", map("allow_tiling", false), "mflag", mflag));
     return rdf;
   }
 
@@ -321,6 +322,8 @@ public final class ModelPackage {
   private final Map<String, Path> testTensors = new LinkedHashMap<>();
   /** The rows per split a fine-tuning run used ({@code config.mflag.data.split_file}), verified; null when not recorded with a hash. */
   private Path splitFile;
+  /** What the user named: the folder, or the {@code .zip} it was unpacked from. */
+  private Path source;
 
   private ModelPackage(Path dir, Path rdfFile, Map<String, Object> rdf, Map<String, Object> mflag, Path weightsFile, String weightsSha256) {
     this.dir = dir;
@@ -341,6 +344,7 @@ public final class ModelPackage {
    */
   @SuppressWarnings("unchecked")
   public static ModelPackage open(Path dir) throws ModelPackageException {
+    if (Files.isRegularFile(dir) && dir.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".zip")) return openZip(dir);
     if (!Files.isDirectory(dir)) throw new ModelPackageException("model folder " + dir + " does not exist");
     Path rdfFile = dir.resolve(RDF);
     if (!Files.exists(rdfFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -386,6 +390,61 @@ public final class ModelPackage {
           + Arrays.toString(shape));
     }
     return p;
+  }
+
+  /**
+   * A package as one {@code .zip} (what bioimage.io and deepImageJ take): unpacked once into the private cache,
+   * keyed by the zip's hash, with the caps and checks of {@link Archives#unpackVerified}, then verified as a folder.
+   */
+  private static ModelPackage openZip(Path zip) throws ModelPackageException {
+    Path folder;
+    try {
+      folder = Archives.unpackVerified(zip, Hashing.sha256(zip), unpackCache(), CACHE_DAYS, RDF);
+    } catch (IOException e) {
+      String m = e.getMessage() == null ? e.toString() : e.getMessage();
+      throw new ModelPackageException(m.startsWith(zip.toString()) ? m : zip + ": cannot be unpacked (" + m + ")", e);
+    }
+    try {
+      ModelPackage p = open(folder);
+      p.source = zip;
+      return p;
+    } catch (ModelPackageException e) {
+      throw new ModelPackageException(zip + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes this package as one {@code .zip}: {@code rdf.yaml} and every file it names (weights, test and sample
+   * tensors, covers, documentation, split file), nothing else (no checkpoints, locks or evaluations); written
+   * under a temporary name and renamed. The files are the ones {@link #open} verified.
+   */
+  @SuppressWarnings("unchecked")
+  public void writeZip(Path zipFile) throws IOException, ModelPackageException {
+    java.util.SortedSet<String> names = new java.util.TreeSet<>(List.of(RDF, dir.relativize(weightsFile).toString()));
+    for (Path f : testTensors.values()) names.add(dir.relativize(f).toString());
+    if (splitFile != null) names.add(dir.relativize(splitFile).toString());
+    for (String key : new String[] {"inputs", "outputs"}) {
+      for (Map<String, Object> t : tensors(key)) {
+        if (t.get("sample_tensor") instanceof Map) names.add(String.valueOf(((Map<String, Object>) t.get("sample_tensor")).get("source")));
+      }
+    }
+    if (rdf.get("covers") instanceof List) for (Object c : (List<?>) rdf.get("covers")) names.add(String.valueOf(c));
+    if (rdf.get("documentation") instanceof String) names.add((String) rdf.get("documentation"));
+    List<Path> files = new java.util.ArrayList<>();
+    for (String n : names) {
+      Path f = Folders.insideWithoutLinks(dir, n);
+      if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) throw new IOException(rdfFile + " names " + n + ", which is missing");
+      files.add(f);
+    }
+    Path abs = zipFile.toAbsolutePath();
+    Files.createDirectories(abs.getParent());
+    Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
+    try {
+      Archives.zip(dir, files, tmp);
+      Files.move(tmp, abs, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 
   /** The {@code config.mflag} values this program uses, each against its declaration. */
@@ -504,8 +563,14 @@ public final class ModelPackage {
     }
   }
 
+  /** The folder holding the package's files (for a {@code .zip}, its unpacked copy in the private cache). */
   public Path dir() {
     return dir;
+  }
+
+  /** What the user named: the package folder or its {@code .zip}. Results about the package go beside this. */
+  public Path source() {
+    return source == null ? dir : source;
   }
 
   public String task() {

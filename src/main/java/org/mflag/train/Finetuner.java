@@ -278,6 +278,13 @@ public final class Finetuner {
       return new Scorer(cfg.task(), data.task, graphs.spec.size, graphs.spec.batch).score(data.val, v::predict, cfg.decision());
     }
 
+    /** The keys of the run as given, with the encoder the run used (a pre-trained package's, whatever encoder= said). */
+    private Map<String, Object> trainingKeys() {
+      Map<String, Object> keys = new LinkedHashMap<>(cfg.toKeyValues());
+      keys.put("encoder", graphs.spec.arch.key());
+      return keys;
+    }
+
     private TaskPackage.Facts facts(MetricsReport val) {
       Scorer.Decision dec = cfg.decision();
       Map<String, Object> dataInfo = new LinkedHashMap<>();
@@ -290,7 +297,7 @@ public final class Finetuner {
           .setDecision(dec.threshold, dec.confidence, dec.nmsIou)
           .opt("encoder_model", cfg.encoderModelKey()).opt("freeze_encoder", cfg.freezeEncoder()).opt("fraction", cfg.fraction())
           .opt("training_images", data.train.size()).opt("training_split_images", data.trainSplit)
-          .opt("best_epoch", selection.bestEpoch).opt("training", new LinkedHashMap<>(cfg.toKeyValues())).opt("data", dataInfo)
+          .opt("best_epoch", selection.bestEpoch).opt("training", trainingKeys()).opt("data", dataInfo)
           .opt("validation_metrics", metrics).opt("versions", ModelPackageMaps.versions(tfVersion))
           .optValidationText(val.describe());
     }

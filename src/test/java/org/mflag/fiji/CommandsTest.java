@@ -117,11 +117,11 @@ class CommandsTest {
   void runsFromAContextWithoutUi(@TempDir Path tmp) throws Exception {
     try (Context ctx = new Context(CommandService.class)) {
       CommandModule m = ctx.service(CommandService.class).run(PretrainCommand.class, true,
-          "manifest", TestData.manifest().toFile(), "output", tmp.toFile(), "encoder", "resnet18", "image_size", 64,
+          "manifest", TestData.manifest().toFile(), "output", tmp.resolve("out").toFile(), "encoder", "resnet18", "image_size", 64,
           "batch_size", 8, "epochs", 1, "max_steps", 2L, "seed", 3L, "cache_dir", TestData.cacheDir().toString()).get();
       assertNull(m.getOutput("model")); // stopped at max_steps: no package yet, but a checkpoint
       assertTrue(Double.isFinite((Double) m.getOutput("final_loss")));
-      assertTrue(new File(tmp.toFile(), "checkpoints/ckpt-00000002.npz").isFile());
+      assertTrue(org.mflag.train.TrainingLoop.checkpointDir(tmp.resolve("out")).resolve("ckpt-00000002.npz").toFile().isFile());
     }
   }
 }

@@ -127,6 +127,24 @@ class FinetuneTest {
         "test Dice " + end.metrics.get("dice") + " after training, " + start.metrics.get("dice") + " before");
     assertTrue(Files.isRegularFile(out.resolve("eval").resolve("metrics.json")));
     assertEquals(end.metrics.get("images").intValue() + 1, Files.readAllLines(out.resolve("eval").resolve("metrics.csv")).size());
+    // the one-file package: only what rdf.yaml names, and every command reads it as it reads the folder
+    Path zip = tmp.resolve("segmenter.zip");
+    org.mflag.model.PackageZip.run(KeyValues.parse("export", org.mflag.model.PackageZip.KEYS,
+        List.of("model=" + out, "output=" + zip)), TestData.log());
+    List<String> entries = new ArrayList<>();
+    try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(zip.toFile())) {
+      z.stream().forEach(e -> entries.add(e.getName()));
+    }
+    assertEquals(List.of("README.md", "cover.png", "rdf.yaml", "sample_input.png", "saved_model.zip", Splits.FILE, "test_input.npy",
+        "test_output_probability.npy").stream().sorted().collect(java.util.stream.Collectors.toList()), entries);
+    ModelPackage fromZip = ModelPackage.open(zip);
+    assertEquals(zip, fromZip.source());
+    org.mflag.model.BioimageioRules.check(fromZip.dir());
+    MetricsReport zipped = Evaluate.run(KeyValues.parse("evaluate", Evaluate.KEYS, List.of("model=" + zip, "manifest=" + TestData.manifest(),
+        "ignore_value=127")), new ImageFileDecoder(), TestData.log());
+    assertTrue(Files.isRegularFile(tmp.resolve("segmenter-evaluation-test").resolve("metrics.json")), "results beside the zip");
+    assertEquals(end.metrics.get("dice"), zipped.metrics.get("dice"), 1e-9);
+
     // the split file is part of the package: an edited one (test rows moved into train, say) is refused by name
     Path splitFile = out.resolve(Splits.FILE);
     Files.writeString(splitFile, Files.readString(splitFile).replace(",test", ",train"));

@@ -177,7 +177,7 @@ class TrainingLoopTest {
         .run(new Toy(), manifest(tmp), count, () -> batches.get() >= 3);
     assertEquals(TrainingResult.Outcome.STOPPED, r.outcome);
     assertEquals(3, r.step, "no step after the cancel");
-    assertTrue(Files.isRegularFile(tmp.resolve("out/checkpoints/ckpt-00000003.npz")));
+    assertTrue(Files.isRegularFile(tmp.resolve("out.checkpoints/ckpt-00000003.npz")));
   }
 
   @Test

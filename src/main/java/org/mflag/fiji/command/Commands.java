@@ -23,6 +23,7 @@ public final class Commands {
     m.put("segment", SegmentCommand.class);
     m.put("detect", DetectCommand.class);
     m.put("classify", ClassifyCommand.class);
+    m.put("export", ExportCommand.class);
     m.put("about", AboutCommand.class);
     BY_NAME = Collections.unmodifiableMap(m);
   }

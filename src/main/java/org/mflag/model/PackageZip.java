@@ -1,0 +1,39 @@
+package org.mflag.model;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.mflag.config.Key;
+import org.mflag.config.KeyValues;
+import org.scijava.log.Logger;
+
+/**
+ * {@code export}: a package folder as the one {@code .zip} that bioimage.io's upload and deepImageJ's
+ * installer take, verified first ({@link ModelPackage#open}) and holding only what {@code rdf.yaml}
+ * names. Every command that takes a {@code model} reads the zip as it reads the folder.
+ */
+public final class PackageZip {
+
+  public static final Key MODEL = Key.path("model", null, "model package folder to export (from pretrain or finetune-*)").directory();
+  public static final Key OUTPUT = Key.path("output", "", "the .zip to write; empty = <model>.zip beside the folder");
+  public static final List<Key> KEYS = List.of(MODEL, OUTPUT);
+
+  private PackageZip() {}
+
+  /** Writes the zip and returns its path. */
+  public static Path run(KeyValues kv, Logger log) throws IOException, ModelPackageException {
+    Path model = kv.path(MODEL).toAbsolutePath().normalize();
+    ModelPackage p = ModelPackage.open(model);
+    Path zip = kv.path(OUTPUT) != null ? kv.path(OUTPUT) : model.resolveSibling(model.getFileName() + ".zip");
+    if (!zip.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".zip")) {
+      throw new IllegalArgumentException("output=" + zip + ": must end in .zip");
+    }
+    if (Files.isDirectory(p.source()) && zip.toAbsolutePath().normalize().startsWith(model)) {
+      throw new IllegalArgumentException("output=" + zip + ": inside the package folder; write it beside the folder");
+    }
+    p.writeZip(zip);
+    log.info("package " + p.source() + " exported to " + zip + " (" + Files.size(zip) / 1024 + " KiB)");
+    return zip;
+  }
+}
