@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,15 +14,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mflag.io.Hashing;
-import org.mflag.io.NdArray;
-import org.mflag.io.Npy;
 
 /**
  * A model package is verified as a whole before anything in it is used, and whatever is unpacked is
@@ -49,38 +44,12 @@ class PackageVerificationTest {
     else System.setProperty("mflag.cache", cacheBefore);
   }
 
-  /** A package: saved_model.zip holding {@code entries} (name, content), 32x32 test tensors, an rdf naming them all. */
   private Path write(String name, String weightsSource, String extraConfig, Object... entries) throws IOException {
-    Path dir = Files.createDirectories(tmp.resolve(name));
-    try (OutputStream os = Files.newOutputStream(dir.resolve("saved_model.zip")); ZipOutputStream zip = new ZipOutputStream(os)) {
-      for (int i = 0; i < entries.length; i += 2) {
-        zip.putNextEntry(new ZipEntry((String) entries[i]));
-        zip.write((byte[]) entries[i + 1]);
-        zip.closeEntry();
-      }
-    }
-    Files.write(dir.resolve("test_input.npy"), Npy.toBytes(new NdArray(new float[32 * 32], 1, 32, 32, 1)));
-    Files.write(dir.resolve("test_output_embedding.npy"), Npy.toBytes(new NdArray(new float[4], 1, 4)));
-    Files.writeString(dir.resolve("README.md"), "# test\n");
-    rdf(dir, weightsSource, extraConfig);
-    return dir;
+    return StandInPackage.write(tmp.resolve(name), weightsSource, extraConfig, entries);
   }
 
   private static void rdf(Path dir, String weightsSource, String extraConfig) throws IOException {
-    String yaml = "format_version: 0.5.4\ntype: model\nname: t\n"
-        + "inputs:\n- id: image\n  axes: [{type: batch}, {type: space, id: y, size: 32}, {type: space, id: x, size: 32},"
-        + " {type: channel, channel_names: [grey]}]\n  test_tensor: {source: test_input.npy, sha256: " + sha(dir, "test_input.npy") + "}\n"
-        + "outputs:\n- id: embedding\n  axes: [{type: batch}, {type: index, id: i, size: 4}]\n"
-        + "  test_tensor: {source: test_output_embedding.npy, sha256: " + sha(dir, "test_output_embedding.npy") + "}\n"
-        + "weights:\n  tensorflow_saved_model_bundle: {source: " + weightsSource + ", sha256: " + sha(dir, weightsSource) + "}\n"
-        + "config:\n  mflag: {task: pretrain, encoder: resnet18" + (extraConfig.contains("image_size") ? "" : ", image_size: 32")
-        + extraConfig + "}\n";
-    Files.writeString(dir.resolve("rdf.yaml"), yaml);
-  }
-
-  private static String sha(Path dir, String file) throws IOException {
-    Path f = dir.resolve(file);
-    return Files.isRegularFile(f) ? Hashing.sha256(f) : "0".repeat(64);
+    StandInPackage.rdf(dir, weightsSource, extraConfig);
   }
 
   private static byte[] bytes(String s) {
@@ -88,7 +57,7 @@ class PackageVerificationTest {
   }
 
   private Path legitimate(String name) throws IOException {
-    return write(name, "saved_model.zip", "", "saved_model.pb", bytes("graph " + name), "variables/variables.index", bytes("v"));
+    return StandInPackage.write(tmp.resolve(name));
   }
 
   @Test

@@ -43,6 +43,7 @@ public abstract class KeyCommand extends ContextCommand {
   protected StatusService status;
 
   private Progress progress;
+  private java.util.function.Consumer<String> logSink;
 
   /** Sets every key's field to the key's declared default. */
   protected KeyCommand() {
@@ -121,7 +122,18 @@ public abstract class KeyCommand extends ContextCommand {
   }
 
   protected Logger logger() {
-    return log.subLogger(title());
+    Logger logger = log.subLogger(title());
+    if (logSink != null) {
+      logger.addLogListener(m -> {
+        if (m.level() <= org.scijava.log.LogLevel.INFO) logSink.accept(m.text());
+      });
+    }
+    return logger;
+  }
+
+  /** Also sends this command's messages (info and above) to {@code sink}: ImageJ's Log window, say. */
+  public void setLogSink(java.util.function.Consumer<String> sink) {
+    this.logSink = sink;
   }
 
   protected void showProgress(String text, long done, long total) {

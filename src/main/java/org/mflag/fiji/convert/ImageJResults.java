@@ -97,7 +97,9 @@ public final class ImageJResults {
     String note = null;
     if (target == Target.ROI_MANAGER) {
       if (!GraphicsEnvironment.isHeadless()) {
-        RoiManager rm = RoiManager.getRoiManager();
+        // a batch-mode macro has its own, hidden ROI Manager: the one roiManager("count") reads
+        RoiManager rm = ij.macro.Interpreter.isBatchMode() ? ij.macro.Interpreter.getBatchModeRoiManager() : null;
+        if (rm == null) rm = RoiManager.getRoiManager();
         for (Roi roi : rois) rm.addRoi(roi);
         return null;
       }

@@ -35,20 +35,52 @@ public class MFlagPlugin implements PlugIn {
 
   private static Context context;
 
+  /** The running application's context: Fiji's, found through ImageJ's legacy layer; null in plain ImageJ 1. */
+  static java.util.function.Supplier<Context> running = MFlagPlugin::fijiContext;
+
   /**
-   * One SciJava context for the ImageJ 1 session (command and log services only, no UI). With a display
-   * the commands' log lines go to ImageJ's Log window (as well as to the console); headless, to the console.
+   * The SciJava context the commands run in: Fiji's own when ImageJ runs inside Fiji (its services, no
+   * second plugin scan), otherwise one minimal context for the ImageJ 1 session (command and log services
+   * only, no UI), created with ImageJ's plugin class loader so that plugins in {@code plugins/jars/} are
+   * found.
    */
   static synchronized Context context() {
     if (context == null) {
-      context = new Context(CommandService.class, ModuleService.class, LogService.class);
-      if (!GraphicsEnvironment.isHeadless()) {
-        context.service(LogService.class).addLogListener(m -> {
-          if (m.level() <= org.scijava.log.LogLevel.INFO) IJ.log(m.text());
-        });
-      }
+      Context fiji = running.get();
+      context = fiji != null ? fiji : withPluginClassLoader(() -> new Context(CommandService.class, ModuleService.class, LogService.class));
     }
     return context;
+  }
+
+  /** Forgets the context this class holds, so that the next command looks again (tests switch contexts). */
+  static synchronized void forget() {
+    context = null;
+  }
+
+  /** Fiji's context: in legacy mode {@code IJ.runPlugIn("org.scijava.Context", "")} returns it. */
+  private static Context fijiContext() {
+    try {
+      Class.forName("net.imagej.legacy.LegacyService", false, MFlagPlugin.class.getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      return null; // plain ImageJ 1: asking would create a full context
+    }
+    Object c = IJ.runPlugIn("org.scijava.Context", "");
+    return c instanceof Context ? (Context) c : null;
+  }
+
+  /**
+   * Runs {@code work} with ImageJ's plugin class loader as the thread's context class loader: SciJava finds
+   * plugins through it, and with the jars in {@code plugins/} (plain ImageJ 1) no other loader sees them.
+   */
+  private static <T> T withPluginClassLoader(java.util.function.Supplier<T> work) {
+    Thread t = Thread.currentThread();
+    ClassLoader before = t.getContextClassLoader();
+    t.setContextClassLoader(IJ.getClassLoader());
+    try {
+      return work.get();
+    } finally {
+      t.setContextClassLoader(before);
+    }
   }
 
   @Override
@@ -68,11 +100,16 @@ public class MFlagPlugin implements PlugIn {
         IJ.showProgress(total <= 0 ? 1.0 : (double) done / total);
         if (IJ.escapePressed()) module.cancel();
       });
-      for (Map.Entry<String, Object> e : inputs.entrySet()) {
-        module.setInput(e.getKey(), e.getValue());
-        module.resolveInput(e.getKey()); // given: no harvesting, no persisted value over it
-      }
-      context().service(ModuleService.class).run(module, true).get();
+      if (!GraphicsEnvironment.isHeadless()) cmd.setLogSink(IJ::log); // headless, the console has them
+      for (Map.Entry<String, Object> e : inputs.entrySet()) module.setInput(e.getKey(), e.getValue());
+      // Every key is resolved here (given, or the key's default the command holds), and the module runs on this
+      // thread without pre- and postprocessing: no input dialog, no output window of Fiji's, and a macro's
+      // thread (batch mode, its Results and ROI Manager) is the one the command runs on.
+      for (ModuleItem<?> in : info.inputs()) module.resolveInput(in.getName());
+      withPluginClassLoader(() -> {
+        module.run();
+        return null;
+      });
       show(info, module);
     } catch (Exception e) {
       Throwable c = e;
