@@ -53,6 +53,54 @@ class ImageJ1MacroTest {
     return IJ.runMacroFile(Path.of("macros", file).toAbsolutePath().toString(), args);
   }
 
+  /**
+   * Plain ImageJ 1 installed the usual way: only {@code ij.jar} on the class path, our jar in {@code plugins/}, its
+   * libraries in {@code plugins/jars/} (no class-path flags). A headless {@code -batch} macro in a new JVM runs a
+   * command that computes with TensorFlow, one that classifies and one that only reads and writes packages.
+   */
+  @Test
+  void plainImageJ1WithTheJarsOnlyInPluginsRunsTheCommands() throws Exception {
+    Path plugins = Files.createDirectories(tmp.resolve("plain-ij").resolve("plugins"));
+    Path jars = Files.createDirectories(plugins.resolve("jars"));
+    Path classes = Path.of("target", "classes").toAbsolutePath();
+    try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(plugins.resolve("mflag_fiji-test.jar")));
+        java.util.stream.Stream<Path> files = Files.walk(classes)) {
+      for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+        zip.putNextEntry(new java.util.zip.ZipEntry(classes.relativize(f).toString().replace('\\', '/')));
+        Files.copy(f, zip);
+        zip.closeEntry();
+      }
+    }
+    String ij = null;
+    for (String e : Files.readString(Path.of("target", "classpath.txt")).trim().split(java.io.File.pathSeparator)) {
+      Path jar = Path.of(e);
+      if (jar.getFileName().toString().startsWith("ij-")) ij = e;
+      else Files.createSymbolicLink(jars.resolve(jar.getFileName()), jar.toAbsolutePath());
+    }
+    Path zip = tmp.resolve("plain-ij").resolve("segmenter.zip");
+    String xray = images.resolve("16660_3_1.png").toString();
+    Path macro = Files.writeString(tmp.resolve("plain-ij").resolve("check.ijm"), String.join("\n",
+        "call('org.mflag.fiji.ij1.HeadlessImageJ.install');",
+        "call('org.mflag.fiji.ij1.HeadlessImageJ.open', '" + xray + "');",
+        "run('M-FLAG Segment', 'model=[" + model + "]');",
+        "print('segment regions ' + nResults);",
+        "call('org.mflag.fiji.ij1.HeadlessImageJ.open', '" + xray + "');",
+        "run('M-FLAG Classify', 'model=[" + classifier + "]');",
+        "print('classify label ' + getResultString('label', nResults - 1));",
+        "run('M-FLAG Export Package', 'model=[" + model + "] output=[" + zip + "]');",
+        "print('exported ' + File.exists('" + zip + "'));", ""));
+    Path log = tmp.resolve("plain-ij").resolve("run.log");
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Djava.awt.headless=true",
+        "-Dplugins.dir=" + plugins, "-cp", ij, "ij.ImageJ", "-batch", macro.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    assertTrue(p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "the macro finished");
+    String out = Files.readString(log);
+    assertTrue(out.matches("(?s).*segment regions [1-9].*"), out);
+    assertTrue(out.matches("(?s).*classify label [A-Za-z].*"), out);
+    assertTrue(out.contains("exported 1"), out);
+    assertTrue(!out.contains("Class pool is empty") && !out.contains("No compatible service"), out);
+  }
+
   @Test
   void exampleMacroSegmentsAFolderIntoMasksAndAreas() throws Exception {
     Path out = tmp.resolve("segmented");

@@ -67,6 +67,22 @@ class RoiManagerDisplayTest {
     IJ.runMacro("close('*');");
   }
 
+  /** Batch mode is how Fiji users process folders: the macro's own (hidden) ROI Manager gets the ROIs. */
+  @Test
+  void aBatchModeMacroSeesTheRois() {
+    String ret = IJ.runMacro("run('Clear Results');\nsetBatchMode(true);\n"
+        + "open('" + xray() + "');\n"
+        + "roiManager('reset');\n"
+        + "run('M-FLAG Segment', 'model=[" + model + "] add_to=roi_manager');\n"
+        + "n = roiManager('count');\n"
+        + "setBatchMode(false);\n"
+        + "return '' + n + ' ' + nResults;\n");
+    String[] got = ret.split(" ");
+    assertTrue(Integer.parseInt(got[0]) > 0, "ROIs seen by the batch-mode macro: " + ret);
+    assertEquals(got[0], got[1], "one Results row per ROI: " + ret);
+    IJ.runMacro("close('*');");
+  }
+
   @Test
   void aSciJavaContextAddsNamedRoisToTheRoiManagerNotTheOverlay() throws Exception {
     ImagePlus imp = IJ.openImage(xray());
