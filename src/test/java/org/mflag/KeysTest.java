@@ -32,6 +32,7 @@ class KeysTest {
     for (Task t : Task.values()) m.put(FinetuneConfig.command(t), FinetuneConfig.keys(t));
     m.put("evaluate", Evaluate.KEYS);
     m.put("export", org.mflag.model.PackageZip.KEYS);
+    m.put("install-language-model", org.mflag.text.LanguageModelInstall.KEYS);
     m.put("experiment", Experiment.KEYS);
     m.put("embed-reports", EmbedReports.KEYS);
     m.put("bench", Benchmark.KEYS);

