@@ -1,15 +1,16 @@
 #!/bin/bash
 # What needs a display, in a real ImageJ 1 under Xvfb (Debian: apt-get install xvfb):
-#   RoiManagerDisplayTest    add_to=roi_manager from a macro and from a SciJava Context (mvn test skips it headless)
+#   RoiManagerDisplayTest    add_to=roi_manager from a macro (also in batch mode) and from a SciJava Context
+#   ProgressWindowDisplayTest a training command's progress window and its Cancel button (mvn test skips both headless)
 # and the screenshots for the README:
 #   docs/segment-dialog.png  the "M-FLAG Segment" dialog as the menu opens it
 #   docs/loss-plot.png       the live loss plot of "M-FLAG Fine-tune Segmenter" run from ImageJ's command
 #                            table (the plugin jar installed in a plugins folder, as the README says)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-xvfb-run -a -s "-screen 0 1280x1024x24" mvn -q -B -Dstyle.color=never test -Dmflag.headless=false -Dtest=RoiManagerDisplayTest \
+xvfb-run -a -s "-screen 0 1280x1024x24" mvn -q -B -Dstyle.color=never test -Dmflag.headless=false -Dtest=RoiManagerDisplayTest,ProgressWindowDisplayTest \
   -Dsurefire.failIfNoSpecifiedTests=false
-grep -h "Tests run" target/surefire-reports/org.mflag.fiji.RoiManagerDisplayTest.txt
+grep -h "Tests run" target/surefire-reports/org.mflag.fiji.RoiManagerDisplayTest.txt target/surefire-reports/org.mflag.fiji.ij1.ProgressWindowDisplayTest.txt
 mvn -q -B -Dstyle.color=never package -DskipTests
 export TENSORFLOW_LIBRARY_PATH="$PWD/target/tensorflow-natives/native/lib"
 cp="target/test-classes:target/classes:$(cat target/classpath.txt)"

@@ -15,6 +15,7 @@ import java.util.Map;
 import org.mflag.config.Key;
 import org.mflag.fiji.command.Commands;
 import org.mflag.fiji.command.KeyCommand;
+import org.mflag.fiji.command.TrainingCommand;
 import org.scijava.Context;
 import org.scijava.command.CommandInfo;
 import org.scijava.command.CommandModule;
@@ -34,6 +35,8 @@ import org.scijava.module.ModuleService;
 public class MFlagPlugin implements PlugIn {
 
   private static Context context;
+  /** The progress window of the running training command, if any (tests press its Cancel button). */
+  static volatile ProgressWindow shown;
 
   /** The running application's context: Fiji's, found through ImageJ's legacy layer; null in plain ImageJ 1. */
   static java.util.function.Supplier<Context> running = MFlagPlugin::fijiContext;
@@ -95,10 +98,15 @@ public class MFlagPlugin implements PlugIn {
       if (inputs == null) return; // dialog cancelled
       CommandModule module = (CommandModule) context().service(ModuleService.class).createModule(info);
       KeyCommand cmd = (KeyCommand) module.getCommand();
+      ProgressWindow window = !GraphicsEnvironment.isHeadless() && cmd instanceof TrainingCommand
+          ? new ProgressWindow(title, () -> cmd.cancel("cancelled by the user")) : null;
+      shown = window;
       cmd.setProgress((status, done, total) -> {
         IJ.showStatus(status);
         IJ.showProgress(total <= 0 ? 1.0 : (double) done / total);
-        if (IJ.escapePressed()) module.cancel();
+        if (window != null) window.show(status, done, total);
+        // CommandModule.cancel() only reaches Previewable commands: cancel the command itself
+        if (IJ.escapePressed()) cmd.cancel("cancelled with Esc");
       });
       if (!GraphicsEnvironment.isHeadless()) cmd.setLogSink(IJ::log); // headless, the console has them
       for (Map.Entry<String, Object> e : inputs.entrySet()) module.setInput(e.getKey(), e.getValue());
@@ -106,10 +114,14 @@ public class MFlagPlugin implements PlugIn {
       // thread without pre- and postprocessing: no input dialog, no output window of Fiji's, and a macro's
       // thread (batch mode, its Results and ROI Manager) is the one the command runs on.
       for (ModuleItem<?> in : info.inputs()) module.resolveInput(in.getName());
-      withPluginClassLoader(() -> {
-        module.run();
-        return null;
-      });
+      try {
+        withPluginClassLoader(() -> {
+          module.run();
+          return null;
+        });
+      } finally {
+        if (window != null) window.close();
+      }
       show(info, module);
     } catch (Exception e) {
       Throwable c = e;
