@@ -35,6 +35,7 @@ public final class TaskPackage {
     private double nmsIou = 0.5;
     private final Map<String, Object> config = new LinkedHashMap<>();
     private String validationText = "";
+    private Map<String, String> people = Map.of();
 
     public static Facts of(Task task, Architecture architecture, int imageSize) {
       Facts f = new Facts();
@@ -61,6 +62,12 @@ public final class TaskPackage {
     /** A {@code config.mflag} entry about the run (encoder source, fraction, keys, data, metrics, versions...). */
     public Facts opt(String key, Object value) {
       config.put(key, value);
+      return this;
+    }
+
+    /** Who the package names (the {@link People} keys' values). */
+    public Facts setPeople(Map<String, String> values) {
+      people = values;
       return this;
     }
 
@@ -99,6 +106,8 @@ public final class TaskPackage {
         + " encoder (" + f.config.get("encoder_model") + "), fine-tuned on " + f.config.get("training_images") + " images (fraction "
         + f.config.get("fraction") + ").";
     d.task = f.task.key();
+    d.authors = People.authors(f.people);
+    d.maintainers = People.maintainers(f.people);
     Object data = f.config.get("data");
     d.trainingData = ModelPackage.trainingData(d.name, f.config.get("training_images") + " labelled chest X-rays"
         + (data instanceof Map ? " from manifest " + ((Map<?, ?>) data).get("manifest") + " (sha256 " + ((Map<?, ?>) data).get("manifest_sha256")

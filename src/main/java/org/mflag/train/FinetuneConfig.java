@@ -71,6 +71,7 @@ public final class FinetuneConfig {
     }
     k.addAll(Arrays.asList(TrainingKeys.SEED, TrainingKeys.RESUME, TrainingKeys.PRECISION, Devices.DEVICE, DataKeys.WORKERS, DataKeys.ON_BAD_INPUT, TrainingKeys.LOG_EVERY,
         TrainingKeys.MAX_STEPS));
+    k.addAll(org.mflag.model.People.KEYS);
     return Collections.unmodifiableList(k);
   }
 
@@ -90,6 +91,8 @@ public final class FinetuneConfig {
   private final boolean freezeEncoder;
   private final Scorer.Decision decision;
   private final long seed;
+  /** author, affiliation, orcid, github_user: who the package names. */
+  private final Map<String, String> people;
 
   private FinetuneConfig(Task task, KeyValues kv) {
     this.task = task;
@@ -98,6 +101,7 @@ public final class FinetuneConfig {
     output = kv.path(OUTPUT);
     encoderModel = kv.string(ENCODER_MODEL).equalsIgnoreCase("random") ? null : kv.path(ENCODER_MODEL);
     encoder = Architecture.fromKey(kv.string(ENCODER));
+    people = org.mflag.model.People.of(kv);
     imageSize = kv.integer(IMAGE_SIZE);
     batchSize = kv.integer(BATCH_SIZE);
     epochs = kv.integer(EPOCHS);
@@ -132,6 +136,10 @@ public final class FinetuneConfig {
   }
 
   /** The checked arguments (the data keys are read from them by {@link org.mflag.data.TaskData}). */
+  public Map<String, String> people() {
+    return people;
+  }
+
   public KeyValues keyValues() {
     return kv;
   }

@@ -299,7 +299,7 @@ public final class Finetuner {
           .opt("training_images", data.train.size()).opt("training_split_images", data.trainSplit)
           .opt("best_epoch", selection.bestEpoch).opt("training", trainingKeys()).opt("data", dataInfo)
           .opt("validation_metrics", metrics).opt("versions", ModelPackageMaps.versions(tfVersion))
-          .optValidationText(val.describe());
+          .optValidationText(val.describe()).setPeople(cfg.people());
     }
   }
 

@@ -53,7 +53,8 @@ public final class PretrainConfig {
       TrainingKeys.ENCODER, IMAGE_SIZE, BATCH_SIZE, TrainingKeys.EPOCHS, TrainingKeys.LR, TrainingKeys.WEIGHT_DECAY, WARMUP_STEPS,
       SCHEDULE, RESTART_PERIOD, MIN_LR, LAMBDA_ORTH, ORTH_VARIANT, TrainingKeys.SEED, TrainingKeys.RESUME, CHECKPOINT_EVERY,
       TEXT_MODEL, INIT_WEIGHTS, TrainingKeys.PRECISION, Devices.DEVICE, Cluster.CLUSTER, Cluster.RANK, Cluster.PORT, Cluster.TIMEOUT, DataKeys.WORKERS,
-      DataKeys.ON_BAD_INPUT, DataKeys.CACHE_DIR, TrainingKeys.LOG_EVERY, TrainingKeys.MAX_STEPS));
+      DataKeys.ON_BAD_INPUT, DataKeys.CACHE_DIR, TrainingKeys.LOG_EVERY, TrainingKeys.MAX_STEPS, org.mflag.model.People.AUTHOR,
+      org.mflag.model.People.AFFILIATION, org.mflag.model.People.ORCID, org.mflag.model.People.GITHUB_USER));
 
   private final Path manifest;
   private final String imageColumn;
@@ -76,6 +77,8 @@ public final class PretrainConfig {
   private final boolean resume;
   private final int checkpointEvery;
   private final String textModel;
+  /** author, affiliation, orcid, github_user: who the package names. */
+  private final Map<String, String> people;
   private final Path initWeights;
   private final Precision precision;
   private final String device;
@@ -111,6 +114,7 @@ public final class PretrainConfig {
     resume = b.resume;
     checkpointEvery = b.checkpointEvery;
     textModel = b.textModel;
+    people = b.people;
     initWeights = b.initWeights;
     device = b.device;
     cluster = b.cluster;
@@ -151,6 +155,7 @@ public final class PretrainConfig {
         .optResume(kv.bool(TrainingKeys.RESUME))
         .optCheckpointEvery(kv.integer(CHECKPOINT_EVERY))
         .optTextModel(kv.string(TEXT_MODEL))
+        .optPeople(org.mflag.model.People.of(kv))
         .optInitWeights(kv.path(INIT_WEIGHTS))
         .optDevice(kv.string(Devices.DEVICE))
         .optCluster(kv.string(Cluster.CLUSTER), kv.string(Cluster.RANK), kv.integer(Cluster.PORT), kv.integer(Cluster.TIMEOUT))
@@ -201,6 +206,7 @@ public final class PretrainConfig {
     m.put("cache_dir", cacheDir.toString());
     m.put("log_every", Integer.toString(logEvery));
     m.put("max_steps", Long.toString(maxSteps));
+    m.putAll(people);
     return m;
   }
 
@@ -241,6 +247,8 @@ public final class PretrainConfig {
   public boolean resume() { return resume; }
   public int checkpointEvery() { return checkpointEvery; }
   public String textModel() { return textModel; }
+
+  public Map<String, String> people() { return people; }
   public Path initWeights() { return initWeights; }
   public String device() { return device; }
   /** The cluster this process is a task of (SLURM's variables for {@code auto}), or null when it trains alone. */
@@ -277,6 +285,7 @@ public final class PretrainConfig {
     private boolean resume = TrainingKeys.RESUME.defaultBoolean();
     private int checkpointEvery = CHECKPOINT_EVERY.defaultInteger();
     private String textModel = TEXT_MODEL.defaultValue();
+    private Map<String, String> people = defaultPeople();
     private Path initWeights;
     private String device = Devices.DEVICE.defaultValue();
     private String cluster = Cluster.CLUSTER.defaultValue();
@@ -313,6 +322,14 @@ public final class PretrainConfig {
     public Builder optResume(boolean v) { resume = v; return this; }
     public Builder optCheckpointEvery(int v) { checkpointEvery = v; return this; }
     public Builder optTextModel(String v) { textModel = v; return this; }
+
+    public Builder optPeople(Map<String, String> v) { people = new LinkedHashMap<>(v); return this; }
+
+    private static Map<String, String> defaultPeople() {
+      Map<String, String> m = new LinkedHashMap<>();
+      for (Key k : org.mflag.model.People.KEYS) m.put(k.name(), k.defaultValue());
+      return m;
+    }
     public Builder optInitWeights(Path v) { initWeights = v; return this; }
     public Builder optDevice(String v) { device = v; return this; }
     /** Pre-training across processes: the {@code cluster}, {@code rank}, {@code cluster_port} and {@code cluster_timeout} values. */

@@ -249,6 +249,8 @@ public final class Pretrainer {
     d.config.put("final_loss", ModelPackageMaps.lossParts(last));
     d.config.put("epoch_losses", new ArrayList<>(epochLosses));
     d.config.put("versions", ModelPackageMaps.versions(tfVersion));
+    d.authors = org.mflag.model.People.authors(cfg.people());
+    d.maintainers = org.mflag.model.People.maintainers(cfg.people());
     d.trainingData = ModelPackage.trainingData(d.name, data.size() + " chest X-ray image-report pairs listed in "
         + corpus.manifest.file().getFileName() + " (sha256 " + corpus.manifest.sha256() + ")");
     d.validation = String.format(java.util.Locale.ROOT, "Pre-training ran %d steps; the last step's loss was %.4f (alignment %.4f,"

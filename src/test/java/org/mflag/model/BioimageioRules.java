@@ -39,7 +39,7 @@ public final class BioimageioRules {
   private BioimageioRules() {}
 
   @SuppressWarnings("unchecked")
-  static Map<String, Object> rdf(Path dir) throws Exception {
+  public static Map<String, Object> rdf(Path dir) throws Exception {
     try (InputStream in = Files.newInputStream(dir.resolve(ModelPackage.RDF))) {
       return (Map<String, Object>) new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
     }

@@ -212,9 +212,17 @@ class FinetuneTest {
     Path out = tmp.resolve("cls");
     Map<String, String> k = common(out, 6);
     k.put("manifest", manifest.toString());
+    k.put("author", "Jane Doe");
+    k.put("affiliation", "University Hospital");
+    k.put("orcid", "0000-0002-1825-0097");
+    k.put("github_user", "janedoe");
     finetune(Task.CLASSIFICATION, k);
     ModelPackage p = ModelPackage.open(out);
     assertEquals(List.of("inverted", "normal"), p.classes());
+    Map<String, Object> rdf = org.mflag.model.BioimageioRules.rdf(out);
+    assertEquals(List.of(Map.of("name", "Jane Doe", "affiliation", "University Hospital", "orcid", "0000-0002-1825-0097",
+        "github_user", "janedoe")), rdf.get("authors"));
+    assertEquals(List.of(Map.of("name", "Jane Doe", "github_user", "janedoe")), rdf.get("maintainers"));
     org.mflag.model.BioimageioRules.check(out);
     org.mflag.model.BioimageioRules.reproduces(p, List.of(TaskGraph.outputName(Task.CLASSIFICATION)));
     MetricsReport start = untrained(Task.CLASSIFICATION, k, out);

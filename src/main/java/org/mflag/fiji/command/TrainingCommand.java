@@ -49,6 +49,14 @@ public abstract class TrainingCommand extends KeyCommand {
   protected int log_every;
   @Parameter(persist = false)
   protected long max_steps;
+  @Parameter(persist = false, required = false)
+  protected String author;
+  @Parameter(persist = false, required = false)
+  protected String affiliation;
+  @Parameter(persist = false, required = false)
+  protected String orcid;
+  @Parameter(persist = false, required = false)
+  protected String github_user;
 
   @Parameter(type = ItemIO.OUTPUT, label = "Model folder")
   protected File model;
