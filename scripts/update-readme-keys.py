@@ -3,7 +3,7 @@
 
 Each table in README.md that has the same header as a generated table and a first row for the same key
 (and, in tables with a column per command, for the same commands) is replaced by it; where two tables start
-alike, the one listing the same keys is chosen. Run after changing a key; KeysTest fails until the README is current."""
+alike, the one listing the same keys and sharing the most rows is chosen. Run after changing a key; KeysTest fails until the README is current."""
 import re, subprocess, sys, pathlib
 
 root = pathlib.Path(__file__).resolve().parent.parent
@@ -26,11 +26,12 @@ for t in tables:
     first = [c.strip() for c in head[2].split("|")[1:3]]
     candidates = [i for i in range(len(lines) - 2)
                   if lines[i] == head[0] and lines[i + 1] == head[1] and [c.strip() for c in lines[i + 2].split("|")[1:3]] == first]
-    # two commands' tables may start alike (model, required): the one listing the same keys is this command's
-    same = [i for i in candidates if keys(lines[i + 2:table_at(i)]) == keys(new[2:])]
     if not candidates:
         sys.exit("no table in README.md for:\n" + t)
-    i = (same or candidates)[0]
+    # two commands' tables may start alike (model, required; file, empty): the one listing the same keys, and of
+    # those the one sharing the most rows with this command's, is this command's
+    i = max(candidates, key=lambda i: (keys(lines[i + 2:table_at(i)]) == keys(new[2:]),
+                                        len(set(lines[i + 2:table_at(i)]) & set(new[2:])), -i))
     lines[i:table_at(i)] = new
 (root / "README.md").write_text("\n".join(lines))
 print("README.md: %d key tables updated" % len(tables))

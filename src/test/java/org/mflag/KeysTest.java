@@ -33,6 +33,7 @@ class KeysTest {
     m.put("evaluate", Evaluate.KEYS);
     m.put("export", org.mflag.model.PackageZip.KEYS);
     m.put("install-language-model", org.mflag.text.LanguageModelInstall.KEYS);
+    m.put("import-weights", org.mflag.nn.ImageNetImport.KEYS);
     m.put("experiment", Experiment.KEYS);
     m.put("embed-reports", EmbedReports.KEYS);
     m.put("bench", Benchmark.KEYS);

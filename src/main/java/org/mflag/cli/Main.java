@@ -31,7 +31,7 @@ public final class Main {
   static {
     for (CliCommand c : new CliCommand[] {new PretrainCli(), new FinetuneCli(Task.SEGMENTATION), new FinetuneCli(Task.CLASSIFICATION),
         new FinetuneCli(Task.DETECTION), new EvaluateCli(), new AnalyseCli(BatchAnalysis.Job.SEGMENT),
-        new AnalyseCli(BatchAnalysis.Job.CLASSIFY), new AnalyseCli(BatchAnalysis.Job.DETECT), new AnalyseCli(BatchAnalysis.Job.EMBED), new ExperimentCli(), new EmbedReportsCli(), new InstallLanguageModelCli(), new ExportCli(), new BenchCli(), new AboutCli()}) {
+        new AnalyseCli(BatchAnalysis.Job.CLASSIFY), new AnalyseCli(BatchAnalysis.Job.DETECT), new AnalyseCli(BatchAnalysis.Job.EMBED), new ExperimentCli(), new EmbedReportsCli(), new InstallLanguageModelCli(), new ImportWeightsCli(), new ExportCli(), new BenchCli(), new AboutCli()}) {
       COMMANDS.put(c.name(), c);
     }
   }
@@ -127,6 +127,7 @@ public final class Main {
     t.put("evaluate", KeyTable.markdown(Evaluate.KEYS));
     t.put("export", KeyTable.markdown(org.mflag.model.PackageZip.KEYS));
     t.put("install-language-model", KeyTable.markdown(org.mflag.text.LanguageModelInstall.KEYS));
+    t.put("import-weights", KeyTable.markdown(org.mflag.nn.ImageNetImport.KEYS));
     Map<String, List<Key>> inference = new LinkedHashMap<>();
     inference.put("Segment", InferenceKeys.SEGMENT);
     inference.put("Detect", InferenceKeys.DETECT);

@@ -186,6 +186,16 @@ public final class Layers {
     return tf.dtypes.cast(x, TFloat32.class);
   }
 
+  /** The epsilon of the BatchNorm2d layers built next (an encoder of another lineage sets its own, then restores it). */
+  private float bnEpsilon = BN_EPSILON;
+
+  /** Sets the epsilon of the BatchNorm2d layers built from now on; returns the previous one. */
+  public float batchNormEpsilon(float epsilon) {
+    float before = bnEpsilon;
+    bnEpsilon = epsilon;
+    return before;
+  }
+
   /** BatchNorm2d over the channel axis of an NHWC tensor. */
   public Operand<TFloat32> batchNorm2d(String name, Operand<TFloat32> x, long channels) {
     Operand<TFloat32> gamma = variable(name + ".weight", new long[] {channels},
@@ -198,11 +208,11 @@ public final class Layers {
         Parameters.Kind.BUFFER, Initializer.constant(1f));
     if (mode == Mode.INFER) {
       return tf.nn.fusedBatchNorm(x, gamma, beta, mean, var,
-          FusedBatchNorm.epsilon(BN_EPSILON), FusedBatchNorm.isTraining(false)).y();
+          FusedBatchNorm.epsilon(bnEpsilon), FusedBatchNorm.isTraining(false)).y();
     }
     Operand<TFloat32> empty = tf.constant(new float[0]);
     FusedBatchNorm<TFloat32, TFloat32> bn = tf.nn.fusedBatchNorm(x, gamma, beta, empty, empty,
-        FusedBatchNorm.epsilon(BN_EPSILON), FusedBatchNorm.isTraining(true));
+        FusedBatchNorm.epsilon(bnEpsilon), FusedBatchNorm.isTraining(true));
     // FusedBatchNormV3 returns the Bessel-corrected batch variance, as PyTorch's running_var uses.
     track(mean, bn.batchMean());
     track(var, bn.batchVariance());

@@ -6,7 +6,8 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * ResNet-18/34/50 image encoder in torchvision's layout (v1.5: the stride of a bottleneck sits
- * on its 3x3 convolution), NHWC, classifier removed.
+ * on its 3x3 convolution), or Keras' ResNet-50 v1 ({@link Architecture#RESNET50_V1}: stride on the first
+ * 1x1, batch-norm epsilon 1e-3, caffe inputs), NHWC, classifier removed.
  *
  * <p>The input is a grey image [B, H, W, 1], already normalised; it is replicated to three channels
  * inside the graph so that the stem has the ImageNet shape and torchvision weights load unchanged
@@ -36,6 +37,13 @@ public final class ResNet {
   public static Features build(Layers l, Architecture arch, Operand<TFloat32> greyInput) {
     Ops tf = l.tf();
     Operand<TFloat32> x = tf.tile(greyInput, tf.constant(new int[] {1, 1, 1, 3}));
+    float[] means = arch.caffeMeans();
+    if (means != null) {
+      // the same normalised input for every encoder; Keras' weights expect grey values 0..255 less the channel means
+      x = tf.math.sub(tf.math.mul(tf.math.add(x, tf.constant(1f)), tf.constant(127.5f)),
+          tf.constant(new float[][][][] {{{means}}}));
+    }
+    float epsilonBefore = l.batchNormEpsilon(arch.batchNormEpsilon());
     x = l.conv("conv1", x, 3, 64, 7, 2, 3);
     x = l.relu(l.batchNorm2d("bn1", x, 64));
     Operand<TFloat32> stem = x;
@@ -50,12 +58,13 @@ public final class ResNet {
         int stride = (b == 0 && s > 1) ? 2 : 1;
         String name = "layer" + s + "." + b;
         x = arch.bottleneck()
-            ? bottleneck(l, name, x, inC, width, outC, stride)
+            ? bottleneck(l, name, x, inC, width, outC, stride, arch.strideOnFirstConvolution())
             : basic(l, name, x, inC, outC, stride);
         inC = outC;
       }
       stages[s - 1] = x;
     }
+    l.batchNormEpsilon(epsilonBefore);
     return new Features(stem, stages, l.globalAveragePool(x));
   }
 
@@ -65,9 +74,10 @@ public final class ResNet {
     return l.relu(l.tf().math.add(y, shortcut(l, n, x, inC, outC, stride)));
   }
 
-  private static Operand<TFloat32> bottleneck(Layers l, String n, Operand<TFloat32> x, long inC, long width, long outC, int stride) {
-    Operand<TFloat32> y = l.relu(l.batchNorm2d(n + ".bn1", l.conv(n + ".conv1", x, inC, width, 1, 1, 0), width));
-    y = l.relu(l.batchNorm2d(n + ".bn2", l.conv(n + ".conv2", y, width, width, 3, stride, 1), width));
+  private static Operand<TFloat32> bottleneck(Layers l, String n, Operand<TFloat32> x, long inC, long width, long outC, int stride,
+      boolean strideFirst) {
+    Operand<TFloat32> y = l.relu(l.batchNorm2d(n + ".bn1", l.conv(n + ".conv1", x, inC, width, 1, strideFirst ? stride : 1, 0), width));
+    y = l.relu(l.batchNorm2d(n + ".bn2", l.conv(n + ".conv2", y, width, width, 3, strideFirst ? 1 : stride, 1), width));
     y = l.batchNorm2d(n + ".bn3", l.conv(n + ".conv3", y, width, outC, 1, 1, 0), outC);
     return l.relu(l.tf().math.add(y, shortcut(l, n, x, inC, outC, stride)));
   }

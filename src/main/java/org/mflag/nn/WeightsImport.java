@@ -19,12 +19,17 @@ public final class WeightsImport {
 
   private WeightsImport() {}
 
-  /** Values for every encoder parameter (trainable and batch-norm statistics) of {@code params}. */
+  /** Values for every encoder parameter (trainable and batch-norm statistics) of a pre-training network's {@code params}. */
   public static Map<String, float[]> encoder(Path npz, Parameters params) throws IOException {
+    return encoder(npz, params, MFlagNetwork::isEncoderParameter);
+  }
+
+  /** As {@link #encoder(Path, Parameters)}, for a network whose encoder parameters {@code isEncoder} tells apart. */
+  public static Map<String, float[]> encoder(Path npz, Parameters params, java.util.function.Predicate<String> isEncoder) throws IOException {
     Map<String, NdArray> file = Npz.read(npz);
     Map<String, float[]> out = new LinkedHashMap<>();
     for (Parameters.Entry e : params.all()) {
-      if (e.kind == Parameters.Kind.OPTIMIZER || !MFlagNetwork.isEncoderParameter(e.name)) continue;
+      if (e.kind == Parameters.Kind.OPTIMIZER || !isEncoder.test(e.name)) continue;
       NdArray a = file.get(e.name);
       if (a == null) throw new IOException("init_weights " + npz + ": no array '" + e.name + "' " + Arrays.toString(e.shape));
       out.put(e.name, convert(a, e.shape, npz, e.name));

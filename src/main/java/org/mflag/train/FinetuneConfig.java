@@ -28,7 +28,8 @@ import org.mflag.runtime.Devices;
 public final class FinetuneConfig {
 
   public static final Key ENCODER_MODEL = Key.text("encoder_model", null,
-      "pre-trained model package folder (from pretrain), or random for a randomly initialised encoder");
+      "pre-trained model package folder or .zip (from pretrain), random for a randomly initialised encoder, or imagenet for Keras'"
+          + " ImageNet ResNet50 v1 (from import-weights)");
   public static final Key ENCODER = TrainingKeys.ENCODER.describedAs("encoder architecture when encoder_model=random (otherwise the package's)");
   public static final Key OUTPUT = Key.path("output", null, "folder for the fine-tuned model package (with its split and history); checkpoints go beside it, to its name + .checkpoints")
       .directory().operational();
@@ -91,6 +92,7 @@ public final class FinetuneConfig {
   private final boolean freezeEncoder;
   private final Scorer.Decision decision;
   private final long seed;
+  private final boolean imagenet;
   /** author, affiliation, orcid, github_user: who the package names. */
   private final Map<String, String> people;
 
@@ -99,8 +101,13 @@ public final class FinetuneConfig {
     this.kv = kv;
     manifest = kv.path(DataKeys.MANIFEST);
     output = kv.path(OUTPUT);
-    encoderModel = kv.string(ENCODER_MODEL).equalsIgnoreCase("random") ? null : kv.path(ENCODER_MODEL);
-    encoder = Architecture.fromKey(kv.string(ENCODER));
+    String source = kv.string(ENCODER_MODEL);
+    imagenet = source.equalsIgnoreCase(org.mflag.nn.ImageNetImport.NAME);
+    encoderModel = source.equalsIgnoreCase("random") || imagenet ? null : kv.path(ENCODER_MODEL);
+    encoder = imagenet ? Architecture.RESNET50_V1 : Architecture.fromKey(kv.string(ENCODER));
+    if (imagenet && kv.given(ENCODER) && Architecture.fromKey(kv.string(ENCODER)) != Architecture.RESNET50_V1) {
+      throw new IllegalArgumentException("encoder_model=imagenet is Keras' ResNet50 v1: give encoder=resnet50_v1 or leave encoder out");
+    }
     people = org.mflag.model.People.of(kv);
     imageSize = kv.integer(IMAGE_SIZE);
     batchSize = kv.integer(BATCH_SIZE);
@@ -152,7 +159,15 @@ public final class FinetuneConfig {
     return output;
   }
 
-  /** Null for a random encoder. */
+  /**
+   * The imported ImageNet weights for {@code encoder_model=imagenet} (in the default cache folder, where
+   * {@code import-weights} puts them), or null.
+   */
+  public Path imagenetWeights() {
+    return imagenet ? org.mflag.nn.ImageNetImport.location(Path.of(System.getProperty("user.home"), ".cache", "mflag")) : null;
+  }
+
+  /** Null for a random encoder (and for ImageNet's, see {@link #imagenetWeights}). */
   public Path encoderModel() {
     return encoderModel;
   }

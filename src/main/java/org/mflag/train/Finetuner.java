@@ -74,6 +74,7 @@ public final class Finetuner {
     log.info(FinetuneConfig.command(cfg.task()) + " " + cfg.toKeyValues());
     Labelled d = read();
     ModelPackage pretrained = cfg.encoderModel() == null ? null : ModelPackage.open(cfg.encoderModel());
+    if (cfg.imagenetWeights() != null) org.mflag.nn.ImageNetImport.require(cfg.imagenetWeights().getParent().getParent());
     Architecture arch = pretrained == null ? cfg.encoder() : pretrained.architecture();
     if (pretrained != null && cfg.encoderGiven() && arch != cfg.encoder()) {
       throw new IllegalArgumentException("encoder=" + cfg.encoder().key() + " but encoder_model " + cfg.encoderModel() + " holds a "
@@ -85,7 +86,7 @@ public final class Finetuner {
             .optDevices(devices))) {
       log.info(String.format("%s %s: %,d trainable parameters, encoder %s (%s)", arch.key(), cfg.task().modelName(),
           g.parameters().count(Parameters.Kind.TRAINABLE), spec.freezeEncoder ? "frozen" : "trained",
-          pretrained == null ? "random init" : cfg.encoderModel()));
+          pretrained != null ? cfg.encoderModel() : cfg.imagenetWeights() != null ? "ImageNet, " + cfg.imagenetWeights() : "random init"));
       Run run = new Run(new Graphs(g, v, spec), d, pretrained, tfVersion);
       return loop.run(run, d.manifest, listener, canceled);
     }
@@ -208,9 +209,12 @@ public final class Finetuner {
     }
 
     @Override
-    public void initialise() throws ModelPackageException {
+    public void initialise() throws ModelPackageException, IOException {
       Map<String, float[]> init = parameters().initialValues(cfg.seed());
       if (pretrained != null) init.putAll(encoderWeights(pretrained, parameters()));
+      else if (cfg.imagenetWeights() != null) {
+        init.putAll(org.mflag.nn.WeightsImport.encoder(cfg.imagenetWeights(), parameters(), TaskNetwork::isEncoderParameter));
+      }
       parameters().assign(session(), init, "initialisation");
     }
 

@@ -45,7 +45,8 @@ public final class PretrainConfig {
       "steps between checkpoints (also at each epoch end, on cancel, at the end)").atLeast(1).operational();
   public static final Key TEXT_MODEL = TextModels.TEXT_MODEL;
   public static final Key INIT_WEIGHTS = Key.path("init_weights", "",
-      "start the encoder from a .npz with torchvision names (e.g. ImageNet weights converted in Python); empty = random");
+      "start the encoder from a .npz with torchvision names, or imagenet (Keras' ImageNet weights, from import-weights;"
+      + " needs encoder=resnet50_v1); empty = random");
 
   /** The parameters of {@code pretrain}, in the order {@code help} lists them. */
   public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(MANIFEST, DataKeys.IMAGE_COLUMN,
@@ -156,7 +157,7 @@ public final class PretrainConfig {
         .optCheckpointEvery(kv.integer(CHECKPOINT_EVERY))
         .optTextModel(kv.string(TEXT_MODEL))
         .optPeople(org.mflag.model.People.of(kv))
-        .optInitWeights(kv.path(INIT_WEIGHTS))
+        .optInitWeights(initWeights(kv))
         .optDevice(kv.string(Devices.DEVICE))
         .optCluster(kv.string(Cluster.CLUSTER), kv.string(Cluster.RANK), kv.integer(Cluster.PORT), kv.integer(Cluster.TIMEOUT))
         .optPrecision(Precision.fromKey(kv.string(TrainingKeys.PRECISION)))
@@ -168,6 +169,15 @@ public final class PretrainConfig {
     if (!kv.auto(WARMUP_STEPS)) b.optWarmupSteps(kv.integer(WARMUP_STEPS));
     if (!kv.auto(RESTART_PERIOD)) b.optRestartPeriod(kv.integer(RESTART_PERIOD));
     return b.build();
+  }
+
+  /** The file {@code init_weights} names; {@code imagenet} is the imported ImageNet file, for encoder=resnet50_v1 only. */
+  private static Path initWeights(KeyValues kv) {
+    if (!kv.string(INIT_WEIGHTS).equalsIgnoreCase(org.mflag.nn.ImageNetImport.NAME)) return kv.path(INIT_WEIGHTS);
+    if (Architecture.fromKey(kv.string(TrainingKeys.ENCODER)) != Architecture.RESNET50_V1) {
+      throw new IllegalArgumentException("init_weights=imagenet: the ImageNet weights are Keras' ResNet50 v1; give encoder=resnet50_v1");
+    }
+    return org.mflag.nn.ImageNetImport.location(kv.path(DataKeys.CACHE_DIR));
   }
 
   /** The effective value of every key, as text, in {@link #KEYS} order (for logs and metadata). */

