@@ -39,7 +39,7 @@ class KeyValuesTest {
   void badInputNamesTheKeyAndWhatIsAllowed() {
     assertTrue(error("manifest=m.csv", "output=o", "epoch=3").contains("unknown key 'epoch'"));
     assertTrue(error("output=o").contains("missing required key 'manifest'"));
-    assertTrue(error("manifest=m.csv", "output=o", "encoder=vgg").contains("encoder=vgg: allowed values are [resnet18, resnet34, resnet50]"));
+    assertTrue(error("manifest=m.csv", "output=o", "encoder=vgg").contains("encoder=vgg: allowed values are [resnet18, resnet34, resnet50, resnet50_v1]"));
     assertTrue(error("manifest=m.csv", "output=o", "batch_size=1").contains("batch_size=1: must be >= 2"));
     assertTrue(error("manifest=m.csv", "output=o", "lr=fast").contains("lr=fast: not a number"));
     assertTrue(error("manifest=m.csv", "output=o", "resume=maybe").contains("resume=maybe: must be true or false"));
