@@ -11,7 +11,7 @@ import org.mflag.nn.Precision;
  */
 public final class TrainingKeys {
 
-  public static final Key ENCODER = Key.choice("encoder", "resnet50", "image encoder (torchvision layout, NHWC)", Architecture.keys());
+  public static final Key ENCODER = Key.choice("encoder", "resnet50", "image encoder: torchvision's ResNets, or resnet50_v1 (Keras' ResNet50, for the ImageNet weights of import-weights)", Architecture.keys());
   public static final Key IMAGE_SIZE = Key.integer("image_size", "224", "network input size in pixels").atLeast(32);
   public static final Key BATCH_SIZE = Key.integer("batch_size", "16", "images per training step (batch norm needs two)").atLeast(2);
   public static final Key EPOCHS = Key.integer("epochs", "50", "passes over the training data").atLeast(1);
