@@ -254,11 +254,26 @@ public final class Archives {
    * package written here is readable by whoever may read the folder.
    */
   public static void writeAtomically(Path file, byte[] bytes) throws IOException {
+    writeAtomically(file, tmp -> Files.write(tmp, bytes, java.nio.file.StandardOpenOption.CREATE_NEW,
+        java.nio.file.StandardOpenOption.WRITE));
+  }
+
+  /** Writes a file's content to the path it is given (which does not exist yet); may fail with an IOException. */
+  @FunctionalInterface
+  public interface Content {
+    void writeTo(Path file) throws IOException;
+  }
+
+  /**
+   * As {@link #writeAtomically(Path, byte[])}, for content written by {@code content} into the temporary sibling
+   * (a zip, a download being checked): an exception from it leaves {@code file} as it was and no sibling behind.
+   */
+  public static void writeAtomically(Path file, Content content) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = dir.resolve("." + file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
     try {
-      Files.write(tmp, bytes, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+      content.writeTo(tmp);
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(tmp);

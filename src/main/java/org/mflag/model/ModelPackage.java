@@ -436,15 +436,7 @@ public final class ModelPackage {
       if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) throw new IOException(rdfFile + " names " + n + ", which is missing");
       files.add(f);
     }
-    Path abs = zipFile.toAbsolutePath();
-    Files.createDirectories(abs.getParent());
-    Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
-    try {
-      Archives.zip(dir, files, tmp);
-      Files.move(tmp, abs, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    Archives.writeAtomically(zipFile, tmp -> Archives.zip(dir, files, tmp));
   }
 
   /** The {@code config.mflag} values this program uses, each against its declaration. */

