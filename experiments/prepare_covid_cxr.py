@@ -10,7 +10,8 @@ Writes into the output folder:
                   of the patients, seed 42: no patient in two parts)
   pretrain.csv    the train-split rows that have clinical notes: id, image, report. Pre-training never
                   sees a val or test patient.
-  images/, lung-masks/ (links to the data set), lung-boxes.json (copy; file names relative to it)
+  images/, lung-masks/, lung-boxes.json (copies, 63 MB: manifests may not lead out of their folder through
+                  a link, so the data set is copied rather than linked)
 """
 import csv
 import os
@@ -24,9 +25,13 @@ FRONTAL = {"PA", "AP", "AP Supine"}
 def main(src, out):
     os.makedirs(out, exist_ok=True)
     for d in ("images", "lung-masks"):
-        link = os.path.join(out, d)
-        if not os.path.exists(link):
-            os.symlink(os.path.abspath(os.path.join(src, d)), link)
+        dst = os.path.join(out, d)
+        if os.path.islink(dst):  # an output folder from before the copies
+            os.unlink(dst)
+        if not os.path.isdir(dst):  # copied under a temporary name, so an interrupted copy is redone
+            shutil.rmtree(dst + ".part", ignore_errors=True)
+            shutil.copytree(os.path.join(src, d), dst + ".part", copy_function=shutil.copyfile)
+            os.rename(dst + ".part", dst)
     shutil.copy(os.path.join(src, "lung-boxes.json"), os.path.join(out, "lung-boxes.json"))
     rows = [r for r in csv.DictReader(open(os.path.join(src, "metadata.csv"), encoding="utf-8")) if r["view"] in FRONTAL]
     patients = sorted({r["patientid"] for r in rows})

@@ -35,6 +35,7 @@ class KeysTest {
     m.put("install-language-model", org.mflag.text.LanguageModelInstall.KEYS);
     m.put("import-weights", org.mflag.nn.ImageNetImport.KEYS);
     m.put("experiment", Experiment.KEYS);
+    m.put("study", org.mflag.experiment.Study.KEYS);
     m.put("embed-reports", EmbedReports.KEYS);
     m.put("bench", Benchmark.KEYS);
     m.put("segment", InferenceKeys.SEGMENT);

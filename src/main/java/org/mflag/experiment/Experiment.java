@@ -233,7 +233,7 @@ public final class Experiment {
     return String.format(Locale.ROOT, "%s", f).replaceAll("0+$", "").replaceAll("\\.$", "");
   }
 
-  private static String percent(double f) {
+  static String percent(double f) {
     double p = f * 100;
     return (p == Math.rint(p) ? String.format(Locale.ROOT, "%d", (long) p) : String.format(Locale.ROOT, "%s", p)) + "%";
   }

@@ -55,7 +55,11 @@ public final class Scorer {
   }
 
   public MetricsReport score(List<Sample> samples, Model model, Decision decision) {
-    float[] all = predictAll(samples, model);
+    return score(samples, predictAll(samples, model), decision);
+  }
+
+  /** Scores predictions made elsewhere: {@code all} holds the model's outputs for {@code samples}, in order, concatenated. */
+  public MetricsReport score(List<Sample> samples, float[] all, Decision decision) {
     List<String> ids = new ArrayList<>();
     for (Sample s : samples) ids.add(s.id);
     switch (task) {

@@ -71,6 +71,14 @@ public final class Layers {
     return new Layers(params, Mode.TRAIN, scopedTf, true, !first);
   }
 
+  /**
+   * Inference-mode layers over the variables that {@code params} already holds (created by training-mode
+   * layers of the same graph): the same weights, batch norm with the running statistics, no update ops.
+   */
+  public static Layers inferenceSharing(Parameters params) {
+    return new Layers(params, Mode.INFER, params.tf(), false, true);
+  }
+
   public Ops tf() {
     return tf;
   }

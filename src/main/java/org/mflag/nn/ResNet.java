@@ -24,7 +24,8 @@ public final class ResNet {
     /** Global average pool of layer4: [B, embeddingSize]. */
     public final Operand<TFloat32> pooled;
 
-    Features(Operand<TFloat32> stem, Operand<TFloat32>[] stages, Operand<TFloat32> pooled) {
+    /** Endpoints a head reads; those it does not read may be null (a head on cached features, {@link TaskNetwork#headInputs}). */
+    public Features(Operand<TFloat32> stem, Operand<TFloat32>[] stages, Operand<TFloat32> pooled) {
       this.stem = stem;
       this.stages = stages;
       this.pooled = pooled;

@@ -1,5 +1,7 @@
 package org.mflag.nn;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.mflag.config.Task;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -26,7 +28,11 @@ public final class TaskNetwork {
   /** Raw head outputs (logits) of {@code task} on normalised grey images [B, size, size, 1]. */
   public static Operand<TFloat32> build(Task task, Layers encoder, Layers head, Architecture arch, Operand<TFloat32> image,
       int size, int classes) {
-    ResNet.Features f = ResNet.build(encoder, arch, image);
+    return head(task, head, arch, ResNet.build(encoder, arch, image), size, classes);
+  }
+
+  /** Raw head outputs of {@code task} on encoder features (from the encoder, or fed from a cache: {@link #headInputs}). */
+  public static Operand<TFloat32> head(Task task, Layers head, Architecture arch, ResNet.Features f, int size, int classes) {
     switch (task) {
       case SEGMENTATION:
         return UNet.build(head, arch, f, size);
@@ -37,6 +43,67 @@ public final class TaskNetwork {
       default:
         throw new IllegalArgumentException("unknown task " + task);
     }
+  }
+
+  /** One encoder output a task head reads: its name and its shape for one image. */
+  public static final class HeadInput {
+    /** stem, stage1 .. stage4 (layer1 .. layer4), or pooled. */
+    public final String name;
+    public final long[] shape;
+
+    HeadInput(String name, long... shape) {
+      this.name = name;
+      this.shape = shape;
+    }
+
+    /** Values per image. */
+    public int size() {
+      long n = 1;
+      for (long d : shape) n *= d;
+      return Math.toIntExact(n);
+    }
+
+    /** This endpoint of {@code f}. */
+    public Operand<TFloat32> of(ResNet.Features f) {
+      return name.equals("pooled") ? f.pooled : name.equals("stem") ? f.stem : f.stages[name.charAt(5) - '1'];
+    }
+  }
+
+  /**
+   * The encoder outputs that {@link #head} reads for {@code task}, in a fixed order: what a frozen encoder's
+   * feature cache keeps per image, so that the head can train without running the encoder again.
+   */
+  public static List<HeadInput> headInputs(Task task, Architecture arch, int size) {
+    List<HeadInput> out = new ArrayList<>();
+    switch (task) {
+      case CLASSIFICATION:
+        out.add(new HeadInput("pooled", arch.embeddingSize()));
+        break;
+      case SEGMENTATION:
+        out.add(new HeadInput("stem", size / 2, size / 2, 64));
+        for (int s = 1; s <= 4; s++) out.add(new HeadInput("stage" + s, size >> (s + 1), size >> (s + 1), arch.stageChannels(s)));
+        break;
+      case DETECTION:
+        for (int s = 2; s <= 4; s++) out.add(new HeadInput("stage" + s, size >> (s + 1), size >> (s + 1), arch.stageChannels(s)));
+        break;
+      default:
+        throw new IllegalArgumentException("unknown task " + task);
+    }
+    return out;
+  }
+
+  /** Features holding {@code values} at the endpoints {@code inputs} names (the others null): a head's input from a cache. */
+  @SuppressWarnings("unchecked")
+  public static ResNet.Features features(List<HeadInput> inputs, List<Operand<TFloat32>> values) {
+    Operand<TFloat32> stem = null, pooled = null;
+    Operand<TFloat32>[] stages = new Operand[4];
+    for (int i = 0; i < inputs.size(); i++) {
+      String n = inputs.get(i).name;
+      if (n.equals("pooled")) pooled = values.get(i);
+      else if (n.equals("stem")) stem = values.get(i);
+      else stages[n.charAt(5) - '1'] = values.get(i);
+    }
+    return new ResNet.Features(stem, stages, pooled);
   }
 
   /**

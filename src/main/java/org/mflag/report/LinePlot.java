@@ -45,7 +45,7 @@ public final class LinePlot {
 
   private final String title, xLabel, yLabel;
   private final List<String> names = new ArrayList<>();
-  private final List<double[][]> data = new ArrayList<>(); // {x, y} per series
+  private final List<double[][]> data = new ArrayList<>(); // {x, y} or {x, y, low, high} per series
   private boolean logX;
   private double yMin = Double.NaN, yMax = Double.NaN;
 
@@ -81,6 +81,20 @@ public final class LinePlot {
       throw new IllegalArgumentException("series '" + name + "': x has " + x.length + " values but y has " + y.length);
     names.add(name);
     data.add(new double[][] {x.clone(), y.clone()});
+    return this;
+  }
+
+  /**
+   * Adds a series with an interval around each point (e.g. a 95% confidence interval), drawn as a vertical
+   * bar with caps; a NaN bound draws no bar. All arrays must have the same length.
+   */
+  public LinePlot series(String name, double[] x, double[] y, double[] low, double[] high) {
+    series(name, x, y);
+    if (low == null || high == null || low.length != x.length || high.length != x.length) {
+      throw new IllegalArgumentException("series '" + name + "': low and high need " + x.length + " values each");
+    }
+    double[][] d = data.get(data.size() - 1);
+    data.set(data.size() - 1, new double[][] {d[0], d[1], low.clone(), high.clone()});
     return this;
   }
 
@@ -128,6 +142,8 @@ public final class LinePlot {
       // Series, clipped to the plot area; a skipped point breaks the line.
       g.setClip(left, top, right - left + 1, bottom - top + 1);
       g.setStroke(new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+      boolean intervals = false;
+      for (double[][] d : data) intervals |= d.length == 4;
       for (int s = 0; s < data.size(); s++) {
         double[] xs = data.get(s)[0], ys = data.get(s)[1];
         g.setColor(colour(s));
@@ -138,7 +154,17 @@ public final class LinePlot {
             px = Integer.MIN_VALUE;
             continue;
           }
-          int cx = (int) Math.round(mx.applyAsDouble(xv)), cy = (int) Math.round(my.applyAsDouble(ys[i]));
+          // with intervals, series are set a few pixels apart so that bars at the same x stay visible
+          int cx = (int) Math.round(mx.applyAsDouble(xv)) + (intervals ? (2 * s - data.size() + 1) * 3 : 0);
+          int cy = (int) Math.round(my.applyAsDouble(ys[i]));
+          if (data.get(s).length == 4 && Double.isFinite(data.get(s)[2][i]) && Double.isFinite(data.get(s)[3][i])) {
+            int lo = (int) Math.round(my.applyAsDouble(data.get(s)[2][i])), hi = (int) Math.round(my.applyAsDouble(data.get(s)[3][i]));
+            g.setStroke(new BasicStroke(1.5f));
+            g.drawLine(cx, lo, cx, hi);
+            g.drawLine(cx - 4, lo, cx + 4, lo);
+            g.drawLine(cx - 4, hi, cx + 4, hi);
+            g.setStroke(new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+          }
           if (px != Integer.MIN_VALUE) g.drawLine(px, py, cx, cy);
           g.fillOval(cx - 3, cy - 3, 7, 7);
           px = cx;
@@ -211,6 +237,10 @@ public final class LinePlot {
         if (!Double.isFinite(xv) || !Double.isFinite(d[1][i])) continue;
         lo = Math.min(lo, x ? xv : d[1][i]);
         hi = Math.max(hi, x ? xv : d[1][i]);
+        if (!x && d.length == 4 && Double.isFinite(d[2][i]) && Double.isFinite(d[3][i])) {
+          lo = Math.min(lo, d[2][i]);
+          hi = Math.max(hi, d[3][i]);
+        }
       }
     if (lo > hi) return new double[] {0, 1};
     return lo == hi ? new double[] {lo - 0.5, hi + 0.5} : new double[] {lo, hi};

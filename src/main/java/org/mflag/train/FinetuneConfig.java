@@ -76,6 +76,16 @@ public final class FinetuneConfig {
     return Collections.unmodifiableList(k);
   }
 
+  /** lr=auto: 5e-4, and 2e-4 for detection with at most 1% of the labels. */
+  public static double defaultLr(Task task, double fraction) {
+    return task == Task.DETECTION && fraction <= 0.01 ? 2e-4 : 5e-4;
+  }
+
+  /** weight_decay=auto: 0.05 for segmentation, 1e-6 otherwise. */
+  public static double defaultWeightDecay(Task task) {
+    return task == Task.SEGMENTATION ? 0.05 : 1e-6;
+  }
+
   private final Task task;
   private final KeyValues kv;
   private final Path manifest;
@@ -114,8 +124,8 @@ public final class FinetuneConfig {
     epochs = kv.integer(EPOCHS);
     patience = kv.integer(PATIENCE);
     fraction = kv.number(FRACTION);
-    lr = kv.number(LR, task == Task.DETECTION && fraction <= 0.01 ? 2e-4 : 5e-4);
-    weightDecay = kv.number(WEIGHT_DECAY, task == Task.SEGMENTATION ? 0.05 : 1e-6);
+    lr = kv.number(LR, defaultLr(task, fraction));
+    weightDecay = kv.number(WEIGHT_DECAY, defaultWeightDecay(task));
     freezeEncoder = task == Task.CLASSIFICATION ? "linear".equals(kv.string(MODE)) : kv.bool(FREEZE_ENCODER);
     Scorer.Decision d = Scorer.Decision.defaults();
     decision = new Scorer.Decision(task == Task.SEGMENTATION ? kv.number(InferenceKeys.THRESHOLD) : d.threshold,

@@ -69,20 +69,7 @@ final class FinetuneGraph implements AutoCloseable {
     for (int i = 0; i < targetShapes.size(); i++) {
       targets.add(tf.withName("target" + i).placeholder(TFloat32.class, Placeholder.shape(Shape.of(targetShapes.get(i)))));
     }
-    switch (task) {
-      case SEGMENTATION:
-        loss = SegmentationLoss.build(tf, raw, targets.get(0), targets.get(1)).total;
-        break;
-      case CLASSIFICATION:
-        loss = ClassificationLoss.build(tf, raw, targets.get(0), spec.classWeights, spec.multiLabel);
-        break;
-      case DETECTION:
-        loss = DetectionLoss.build(tf, raw, new YoloLayout(size), classes, targets.get(0), targets.get(1), targets.get(2),
-            targets.get(3), targets.get(4)).total;
-        break;
-      default:
-        throw new IllegalArgumentException(task.toString());
-    }
+    loss = loss(tf, spec, raw, targets);
     if (spec.freezeEncoder) params.freeze(TaskNetwork::isEncoderParameter);
     scaling = spec.lossScale() == null ? null : spec.lossScale().state(params);
     List<Op> before = new ArrayList<>(head.updates());
@@ -90,6 +77,21 @@ final class FinetuneGraph implements AutoCloseable {
     train = new AdamW(0.9f, 0.999f, 1e-8f, (float) spec.weightDecay).minimize(params, loss, lr, before, scaling);
     params.seal();
     session = spec.devices == null ? new Session(graph) : spec.devices.open(graph);
+  }
+
+  /** The task's training loss of the raw head outputs against the target placeholders ({@link #shapes}' order). */
+  static Operand<TFloat32> loss(Ops tf, FinetuneSpec spec, Operand<TFloat32> raw, List<Placeholder<TFloat32>> targets) {
+    switch (spec.task) {
+      case SEGMENTATION:
+        return SegmentationLoss.build(tf, raw, targets.get(0), targets.get(1)).total;
+      case CLASSIFICATION:
+        return ClassificationLoss.build(tf, raw, targets.get(0), spec.classWeights, spec.multiLabel);
+      case DETECTION:
+        return DetectionLoss.build(tf, raw, new YoloLayout(spec.size), spec.classes, targets.get(0), targets.get(1), targets.get(2),
+            targets.get(3), targets.get(4)).total;
+      default:
+        throw new IllegalArgumentException(spec.task.toString());
+    }
   }
 
   static List<long[]> shapes(Task task, int b, int s, int c, int maxBoxes) {

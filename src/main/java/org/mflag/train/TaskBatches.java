@@ -76,10 +76,14 @@ final class TaskBatches implements Batches<TaskBatches.Batch> {
       System.arraycopy(a == null ? Preprocessing.normalise(s.image) : a.image, 0, images, b * px, px);
       masks.add(a == null ? null : a.mask);
     }
-    return new Batch(images, targets(picked, masks));
+    return new Batch(images, targets(spec, layout, picked, masks));
   }
 
-  private List<float[]> targets(List<Sample> batch, List<byte[]> masks) {
+  /**
+   * The targets of {@code batch} in the order {@link FinetuneGraph} feeds them; {@code masks} are the
+   * (augmented) segmentation masks of the batch, in order, {@code layout} the detector's (else null).
+   */
+  static List<float[]> targets(FinetuneSpec spec, YoloLayout layout, List<Sample> batch, List<byte[]> masks) {
     int n = batch.size();
     switch (spec.task) {
       case SEGMENTATION: {
