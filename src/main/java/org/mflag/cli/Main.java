@@ -128,6 +128,7 @@ public final class Main {
     t.put("export", KeyTable.markdown(org.mflag.model.PackageZip.KEYS));
     t.put("install-language-model", KeyTable.markdown(org.mflag.text.LanguageModelInstall.KEYS));
     t.put("import-weights", KeyTable.markdown(org.mflag.nn.ImageNetImport.KEYS));
+    t.put("study", KeyTable.markdown(org.mflag.experiment.Study.KEYS));
     Map<String, List<Key>> inference = new LinkedHashMap<>();
     inference.put("Segment", InferenceKeys.SEGMENT);
     inference.put("Detect", InferenceKeys.DETECT);

@@ -69,7 +69,7 @@ import org.scijava.log.Logger;
 public final class Study {
 
   public static final Key TASKS = Key.text("tasks", "classification,detection,segmentation",
-      "comma-separated downstream tasks, run in this order: " + String.join(", ", Choices.keys(Task.class)));
+      "comma-separated downstream tasks (" + String.join(", ", Choices.keys(Task.class)) + "), run in the order given");
   public static final Key ENCODER_MODELS = Key.text("encoder_models", null, "comma-separated frozen encoders: name=DIR (a pretrain "
       + "package), random or imagenet (from import-weights), e.g. random,imagenet,mflag=models/a");
   public static final Key FRACTIONS = Experiment.FRACTIONS;

@@ -67,14 +67,18 @@ public final class HeadOnFeatures {
     public final int steps;
     public final int trainingImages;
     public final double seconds;
+    /** The selected head's weights and batch-norm statistics, by parameter name (as a fine-tuned package names them). */
+    public final Map<String, float[]> head;
 
-    Outcome(float[] test, Map<String, Double> validation, int bestStep, int steps, int trainingImages, double seconds) {
+    Outcome(float[] test, Map<String, Double> validation, int bestStep, int steps, int trainingImages, double seconds,
+        Map<String, float[]> head) {
       this.test = test;
       this.validation = validation;
       this.bestStep = bestStep;
       this.steps = steps;
       this.trainingImages = trainingImages;
       this.seconds = seconds;
+      this.head = head;
     }
   }
 
@@ -142,7 +146,7 @@ public final class HeadOnFeatures {
       double seconds = (System.nanoTime() - start) / 1e9;
       log.info(String.format(Locale.ROOT, "%s head on cached features: %d training images, %d steps (best at %d), validation %s %.4f, %.1f s",
           task.key(), train.size(), step, selection.bestEpoch, task.primaryMetric(), valMetrics.get(task.primaryMetric()), seconds));
-      return new Outcome(predictions, valMetrics, selection.bestEpoch, step, train.size(), seconds);
+      return new Outcome(predictions, valMetrics, selection.bestEpoch, step, train.size(), seconds, best);
     }
   }
 

@@ -70,6 +70,25 @@ class ReportTest {
   }
 
   @Test
+  void intervalsDrawBarsAndWidenTheRange() {
+    // one point at y = 0.5 with an interval 0.1 .. 0.9: without a fixed range the axis must reach the bar's ends
+    LinePlot plot = new LinePlot("", "x", "y").series("a", new double[] {1}, new double[] {0.5}, new double[] {0.1}, new double[] {0.9});
+    BufferedImage img = plot.render(400, 300);
+    int column = -1, most = 0;
+    for (int x = 72; x < 380; x++) {
+      int n = count(img, LinePlot.colour(0), x, 40, x + 1, 248);
+      if (n > most) {
+        most = n;
+        column = x;
+      }
+    }
+    assertTrue(most > 150, "a vertical bar of the series colour over most of the plot height: " + most + " px at x " + column);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new LinePlot("t", "x", "y").series("short-ci", new double[] {1, 2}, new double[] {1, 2}, new double[] {0}, new double[] {3, 3}));
+    assertTrue(e.getMessage().contains("short-ci"), e.getMessage());
+  }
+
+  @Test
   void mismatchedLengthsNameTheSeries() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new LinePlot("t", "x", "y").series("broken-run", new double[] {1, 2}, new double[] {1}));

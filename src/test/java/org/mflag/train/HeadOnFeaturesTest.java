@@ -1,0 +1,85 @@
+package org.mflag.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mflag.TestData;
+import org.mflag.config.KeyValues;
+import org.mflag.config.Task;
+import org.mflag.data.Manifest;
+import org.mflag.data.Split;
+import org.mflag.data.Splits;
+import org.mflag.data.TaskData;
+import org.mflag.data.TaskDataset;
+import org.mflag.data.TaskDataset.Sample;
+import org.mflag.imageio.ImageFileDecoder;
+import org.mflag.model.ModelPackage;
+import org.mflag.nn.Architecture;
+import org.mflag.nn.YoloHead;
+
+/**
+ * A head trained on cached features is the head that fine-tuning trains with the encoder frozen: the
+ * same data, order, initialisation, loss and optimiser, only without running the encoder at every step.
+ * Detection is the task without augmentation, so the two must agree weight for weight.
+ */
+class HeadOnFeaturesTest {
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void cachedDetectionHeadEqualsTheFrozenFineTunedOne() throws Exception {
+    String boxes = TestData.manifest().resolveSibling("lung-boxes.json").toString();
+    Path out = TestData.smallFinetune(Task.DETECTION, tmp.resolve("finetuned"), "boxes", boxes, "epochs", "1", "seed", "3",
+        "freeze_encoder", "true");
+    Map<String, float[]> finetuned = ModelPackage.open(out).weights();
+
+    KeyValues kv = KeyValues.parse("finetune-detector", FinetuneConfig.keys(Task.DETECTION),
+        List.of("manifest=" + TestData.manifest(), "boxes=" + boxes, "encoder_model=random", "output=" + tmp.resolve("unused")));
+    Manifest m = Manifest.read(TestData.manifest(), "id", "image");
+    TaskData data = TaskData.of(Task.DETECTION, kv, m, 64, null);
+    TaskDataset ds = TaskDataset.open(m, Splits.assign(m, "split", "", 0.15, 0.15, 3), List.of(Split.TRAIN, Split.VAL, Split.TEST),
+        data.options, new ImageFileDecoder(), TestData.log());
+    List<Sample> all = new ArrayList<>(ds.samples());
+    all.addAll(ds.of(Split.TEST));
+    int maxBoxes = 1;
+    for (Sample s : ds.samples()) maxBoxes = Math.max(maxBoxes, s.boxes.size());
+    FrozenFeatures.Encoder enc = FrozenFeatures.Encoder.of("random", "random", Architecture.RESNET18, TestData.cacheDir(), 3);
+    FrozenFeatures f = FrozenFeatures.compute(enc, Task.DETECTION, 64, all, TestData.log(), () -> false);
+    HeadOnFeatures.Settings s = new HeadOnFeatures.Settings();
+    s.batch = 8;
+    s.epochs = 1;
+    s.minSteps = 1;
+    s.seed = 3;
+    s.lr = FinetuneConfig.defaultLr(Task.DETECTION, 1.0);
+    s.weightDecay = FinetuneConfig.defaultWeightDecay(Task.DETECTION);
+    HeadOnFeatures.Outcome o = HeadOnFeatures.run(Task.DETECTION, Architecture.RESNET18, 64, data, f, ds.of(Split.TRAIN), ds.of(Split.VAL),
+        ds.of(Split.TEST), maxBoxes, s, TestData.log(), () -> false);
+    assertEquals(ds.of(Split.TRAIN).size() / 8, o.steps, "one pass of whole batches");
+    assertEquals(ds.of(Split.TEST).size() * (long) new org.mflag.nn.YoloLayout(64).count * 7, o.test.length);
+
+    s.lr = 1e-12; // the same run without learning: the initial head
+    HeadOnFeatures.Outcome untrained = HeadOnFeatures.run(Task.DETECTION, Architecture.RESNET18, 64, data, f, ds.of(Split.TRAIN),
+        ds.of(Split.VAL), ds.of(Split.TEST), maxBoxes, s, TestData.log(), () -> false);
+    int compared = 0;
+    double moved = 0;
+    for (Map.Entry<String, float[]> e : o.head.entrySet()) {
+      if (!e.getKey().startsWith(YoloHead.PREFIX)) continue;
+      float[] want = finetuned.get(e.getKey());
+      assertEquals(want.length, e.getValue().length, e.getKey());
+      for (int i = 0; i < want.length; i++) {
+        assertEquals(want[i], e.getValue()[i], 2e-5 + 1e-3 * Math.abs(want[i]), e.getKey() + "[" + i + "]");
+        moved = Math.max(moved, Math.abs(e.getValue()[i] - untrained.head.get(e.getKey())[i]));
+      }
+      compared++;
+    }
+    assertTrue(moved > 1e-4, "training moved the head by " + moved);
+    assertTrue(compared > 20, compared + " head tensors compared");
+  }
+}
