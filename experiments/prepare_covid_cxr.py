@@ -8,6 +8,7 @@ Writes into the output folder:
                   lung mask), label (covid = COVID-19 or "COVID-19, ARDS"; other = any other finding;
                   empty when the finding is "todo"), patientid, view, split (train/val/test, 70/15/15
                   of the patients, seed 42: no patient in two parts)
+  downstream-test.csv  the test split's rows of downstream.csv (zero-shot scoring)
   pretrain.csv    the train-split rows that have clinical notes: id, image, report. Pre-training never
                   sees a val or test patient.
   images/, lung-masks/, lung-boxes.json (copies, 63 MB: manifests may not lead out of their folder through
@@ -61,6 +62,10 @@ def main(src, out):
         w = csv.writer(f)
         w.writerow(["id", "image", "report"])
         w.writerows(pre)
+    with open(os.path.join(out, "downstream-test.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "image", "mask", "label", "patientid", "view", "split"])
+        w.writerows(r for r in down if r[6] == "test")
     counts = {s: sum(1 for r in down if r[6] == s) for s in ("train", "val", "test")}
     print("downstream.csv: %d rows %s, %d with masks, %d labelled; pretrain.csv: %d rows"
           % (len(down), counts, sum(1 for r in down if r[2]), sum(1 for r in down if r[3]), len(pre)))

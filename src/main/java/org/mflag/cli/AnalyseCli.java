@@ -28,6 +28,8 @@ final class AnalyseCli implements CliCommand {
       case SEGMENT: return "segment every image of a manifest: results.csv (areas, regions) and masks/*.png; re-runs continue";
       case CLASSIFY: return "classify every image of a manifest: results.csv with a probability per class; re-runs continue";
       case DETECT: return "detect boxes in every image of a manifest: results.csv with the boxes; re-runs continue";
+      case ZERO_SHOT: return "classify every image of a manifest by prompts, with an encoder package and no labels: results.csv with a"
+          + " probability per class (AUROC against label_column when given); re-runs continue";
       default: return "embed every image of a manifest with an encoder: results.csv with embedding and projection; re-runs continue";
     }
   }

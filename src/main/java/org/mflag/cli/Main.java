@@ -31,7 +31,7 @@ public final class Main {
   static {
     for (CliCommand c : new CliCommand[] {new PretrainCli(), new FinetuneCli(Task.SEGMENTATION), new FinetuneCli(Task.CLASSIFICATION),
         new FinetuneCli(Task.DETECTION), new EvaluateCli(), new AnalyseCli(BatchAnalysis.Job.SEGMENT),
-        new AnalyseCli(BatchAnalysis.Job.CLASSIFY), new AnalyseCli(BatchAnalysis.Job.DETECT), new AnalyseCli(BatchAnalysis.Job.EMBED), new ExperimentCli(), new StudyCli(), new EmbedReportsCli(), new InstallLanguageModelCli(), new ImportWeightsCli(), new ExportCli(), new BenchCli(), new AboutCli()}) {
+        new AnalyseCli(BatchAnalysis.Job.CLASSIFY), new AnalyseCli(BatchAnalysis.Job.DETECT), new AnalyseCli(BatchAnalysis.Job.EMBED), new AnalyseCli(BatchAnalysis.Job.ZERO_SHOT), new ExperimentCli(), new StudyCli(), new EmbedReportsCli(), new InstallLanguageModelCli(), new ImportWeightsCli(), new ExportCli(), new BenchCli(), new AboutCli()}) {
       COMMANDS.put(c.name(), c);
     }
   }
@@ -96,7 +96,7 @@ public final class Main {
   static String usage() {
     StringBuilder sb = new StringBuilder("usage: mflag COMMAND key=value ...\n\ncommands:\n");
     for (CliCommand c : COMMANDS.values()) sb.append(String.format("  %-20s %s%n", c.name(), c.summary()));
-    sb.append(String.format("  %-20s %s%n", "spark-segment ...", "(the ./mflag script) segment, classify, detect or embed on Apache "
+    sb.append(String.format("  %-20s %s%n", "spark-segment ...", "(the ./mflag script) segment, classify, detect, embed or zero-shot on Apache "
         + "Spark: the same keys, plus master (local[*]: all cores), format, chunk_size, partitions"));
     sb.append(String.format("  %-20s %s%n", "install-cuda", "(the ./mflag script) fetch the CUDA 12.3 / cuDNN 8.9 runtime TensorFlow "
         + "needs, once, for a machine with only the NVIDIA driver"));
@@ -140,8 +140,8 @@ public final class Main {
       analysis.put(job.key(), ManifestAnalysis.keys(job));
       spark.put("spark-" + job.key(), ManifestAnalysis.sparkKeys(job));
     }
-    t.put("segment, classify, detect, embed", KeyTable.markdown(analysis));
-    t.put("spark-segment, spark-classify, spark-detect, spark-embed", KeyTable.markdown(spark));
+    t.put("segment, classify, detect, embed, zero-shot", KeyTable.markdown(analysis));
+    t.put("spark-segment, spark-classify, spark-detect, spark-embed, spark-zero-shot", KeyTable.markdown(spark));
     return t;
   }
 }

@@ -36,6 +36,13 @@ public final class MetricsReport {
     this.rows = rows;
   }
 
+  /** This report with {@code extra} metrics added after its own (e.g. an interval). */
+  public MetricsReport with(Map<String, Double> extra) {
+    Map<String, Double> m = new LinkedHashMap<>(metrics);
+    m.putAll(extra);
+    return new MetricsReport(m, header, rows);
+  }
+
   /** @param probability n images of size*size probabilities, concatenated */
   public static MetricsReport segmentation(List<String> ids, List<byte[]> truths, float[] probability, double threshold) {
     int n = ids.size();

@@ -39,7 +39,9 @@ public final class BatchAnalysis implements AutoCloseable {
 
   /** What is computed per image. */
   public enum Job {
-    SEGMENT(Task.SEGMENTATION), CLASSIFY(Task.CLASSIFICATION), DETECT(Task.DETECTION), EMBED(null);
+    SEGMENT(Task.SEGMENTATION), CLASSIFY(Task.CLASSIFICATION), DETECT(Task.DETECTION), EMBED(null),
+    /** Zero-shot classification with an encoder package and prompts ({@link org.mflag.zeroshot.ZeroShot}). */
+    ZERO_SHOT(null);
 
     /** The fine-tuned task whose package the job needs; null: an encoder package (any). */
     public final Task task;
@@ -48,12 +50,21 @@ public final class BatchAnalysis implements AutoCloseable {
       this.task = task;
     }
 
+    /** segment, classify, detect, embed, zero-shot: the command's name. */
     public String key() {
-      return Choices.key(this);
+      return Choices.key(this).replace('_', '-');
     }
 
     public static Job fromKey(String key) {
-      return Choices.parse(Job.class, "job", key);
+      for (Job j : values()) if (j.key().equals(key.trim().toLowerCase(java.util.Locale.ROOT))) return j;
+      List<String> keys = new ArrayList<>();
+      for (Job j : values()) keys.add(j.key());
+      throw new IllegalArgumentException("job=" + key + ": allowed values are " + keys);
+    }
+
+    /** Whether the job runs a pre-trained encoder package (rather than a fine-tuned task package). */
+    public boolean needsEncoder() {
+      return task == null;
     }
   }
 
@@ -122,6 +133,8 @@ public final class BatchAnalysis implements AutoCloseable {
     int batch = 8;
     /** Folder the masks go under ({@code masks/}); null: no masks written. */
     String output;
+    /** The classes and prompt projections of {@link Job#ZERO_SHOT}. */
+    org.mflag.zeroshot.ZeroShot zeroShot;
 
     public Options optThreshold(double v) {
       threshold = v;
@@ -164,11 +177,22 @@ public final class BatchAnalysis implements AutoCloseable {
       return batch;
     }
 
+    /** The zero-shot classifier, or null. */
+    public org.mflag.zeroshot.ZeroShot zeroShot() {
+      return zeroShot;
+    }
+
+    /** Zero-shot classification with these classes and prompt projections. */
+    public Options optZeroShot(org.mflag.zeroshot.ZeroShot z) {
+      zeroShot = z;
+      return this;
+    }
+
     /** Every option, so that equal options give equal strings (a cache key). */
     @Override
     public String toString() {
       return "threshold=" + threshold + " confidence=" + confidence + " nms_iou=" + nmsIou + " scale=" + scale + " overlap=" + overlap
-          + " batch=" + batch + " masks=" + output;
+          + " batch=" + batch + " masks=" + output + " zero_shot=" + (zeroShot == null ? "" : zeroShot.fingerprint());
     }
   }
 
@@ -190,17 +214,18 @@ public final class BatchAnalysis implements AutoCloseable {
     this.task = task;
     this.encoder = encoder;
     this.size = pkg.imageSize();
-    this.classes = pkg.classes();
-    this.columns = columns(job, pkg);
+    this.classes = job == Job.ZERO_SHOT ? options.zeroShot.classes() : pkg.classes();
+    this.columns = columns(job, pkg, options);
   }
 
   /** Opens the model package for {@code job}, computing on {@code devices} (DJL's default when null). */
   public static BatchAnalysis open(Job job, Path model, Options options, Devices.Plan devices) throws ModelPackageException {
-    if (job == Job.EMBED) {
+    if (job.needsEncoder()) {
       ModelPackage pkg = ModelPackage.open(model);
       if (!pkg.task().equals(new ModelPackage.Description().task)) {
-        throw new ModelPackageException(model + ": a " + pkg.task() + " model; embed needs an encoder package written by pretrain");
+        throw new ModelPackageException(model + ": a " + pkg.task() + " model; " + job.key() + " needs an encoder package written by pretrain");
       }
+      if (job == Job.ZERO_SHOT && options.zeroShot == null) throw new IllegalArgumentException("zero-shot: no prompts given (Options.optZeroShot)");
       return new BatchAnalysis(job, options, null, pkg.predictor(), pkg);
     }
     TaskModel m = TaskModel.open(model, job.task, devices);
@@ -208,11 +233,11 @@ public final class BatchAnalysis implements AutoCloseable {
   }
 
   /** The result columns of {@code job} with the package in {@code model} (reads its metadata only). */
-  public static List<Column> columns(Job job, Path model) throws ModelPackageException {
-    return columns(job, ModelPackage.open(model));
+  public static List<Column> columns(Job job, Path model, Options options) throws ModelPackageException {
+    return columns(job, ModelPackage.open(model), options);
   }
 
-  private static List<Column> columns(Job job, ModelPackage pkg) {
+  private static List<Column> columns(Job job, ModelPackage pkg, Options options) {
     List<Column> c = new ArrayList<>(Arrays.asList(new Column("id", Type.STRING), new Column("path", Type.STRING),
         new Column("status", Type.STRING), new Column("error", Type.STRING), new Column("width", Type.LONG), new Column("height", Type.LONG)));
     switch (job) {
@@ -232,6 +257,10 @@ public final class BatchAnalysis implements AutoCloseable {
       case EMBED:
         c.addAll(Arrays.asList(new Column("embedding", Type.FLOAT_ARRAY), new Column("projection", Type.FLOAT_ARRAY)));
         break;
+      case ZERO_SHOT:
+        c.add(new Column("predicted", Type.STRING));
+        for (String k : options.zeroShot.classes()) c.add(new Column("p_" + columnName(k), Type.DOUBLE));
+        break;
       default:
         throw new IllegalArgumentException(job.toString());
     }
@@ -239,7 +268,7 @@ public final class BatchAnalysis implements AutoCloseable {
   }
 
   /** A class name as a column name: letters, digits and underscores. */
-  static String columnName(String s) {
+  public static String columnName(String s) {
     String n = s.trim().replaceAll("[^A-Za-z0-9_]+", "_");
     return n.isEmpty() ? "class" : n;
   }
@@ -315,6 +344,25 @@ public final class BatchAnalysis implements AutoCloseable {
       case EMBED:
         embed(rows, images);
         break;
+      case ZERO_SHOT: {
+        float[] projections = encoder.predict(Preprocessing.wholeBatch(images, size), images.size())[1];
+        float[] zp = options.zeroShot.probabilities(projections, images.size());
+        int c = classes.size();
+        for (int i = 0; i < rows.size(); i++) {
+          float[] pi = Arrays.copyOfRange(zp, i * c, (i + 1) * c);
+          if (options.zeroShot.multiLabel()) {
+            List<String> present = new ArrayList<>();
+            for (int k = 0; k < c; k++) {
+              rows.get(i).put("p_" + columnName(classes.get(k)), (double) pi[k]);
+              if (pi[k] > 0.5f) present.add(classes.get(k));
+            }
+            rows.get(i).put("predicted", String.join("|", present));
+          } else {
+            classified(rows.get(i), pi);
+          }
+        }
+        break;
+      }
       default:
         throw new IllegalStateException(job.toString());
     }

@@ -67,8 +67,8 @@ public final class ManifestAnalysis {
 
   /** The keys of a job: the model, the manifest and its columns, the output, the job's own decision keys, the device. */
   public static List<Key> keys(BatchAnalysis.Job job) {
-    List<Key> k = new ArrayList<>(Arrays.asList(InferenceKeys.MODEL.describedAs(job == BatchAnalysis.Job.EMBED
-        ? "encoder package folder (from pretrain)" : "model package folder (from finetune-"
+    List<Key> k = new ArrayList<>(Arrays.asList(InferenceKeys.MODEL.describedAs(job.needsEncoder()
+        ? "encoder package folder or .zip (from pretrain)" : "model package folder (from finetune-"
         + job.task.modelName() + ")"), DataKeys.MANIFEST.describedAs("CSV file with one row per image, paths relative to its folder (spark-*: or a .parquet file)"),
         OUTPUT, DataKeys.IMAGE_COLUMN, DataKeys.ID_COLUMN.describedAs("manifest column with a unique id per image; "
         + "without it the image path is the id")));
@@ -79,6 +79,9 @@ public final class ManifestAnalysis {
       case DETECT:
         k.addAll(Arrays.asList(InferenceKeys.modelsValue(InferenceKeys.CONFIDENCE), InferenceKeys.modelsValue(InferenceKeys.NMS_IOU)));
         break;
+      case ZERO_SHOT:
+        k.addAll(org.mflag.zeroshot.ZeroShotKeys.KEYS);
+        break;
       default:
         break;
     }
@@ -86,8 +89,11 @@ public final class ManifestAnalysis {
     return Collections.unmodifiableList(k);
   }
 
-  /** The options of a job from its keys (the masks go under {@code output}). */
-  public static BatchAnalysis.Options options(BatchAnalysis.Job job, KeyValues kv) {
+  /**
+   * The options of a job from its keys (the masks go under {@code output}); for zero-shot, the prompts embedded by the
+   * language model and projected by the package ({@link org.mflag.zeroshot.ZeroShotKeys#classifier}).
+   */
+  public static BatchAnalysis.Options options(BatchAnalysis.Job job, KeyValues kv, Logger log) throws IOException, ModelPackageException {
     BatchAnalysis.Options o = new BatchAnalysis.Options().optBatch(kv.integer(BATCH_SIZE));
     if (job == BatchAnalysis.Job.SEGMENT) {
       o.optThreshold(kv.number(InferenceKeys.THRESHOLD, Double.NaN)).optScale(kv.number(InferenceKeys.SCALE, 0))
@@ -97,6 +103,7 @@ public final class ManifestAnalysis {
     if (job == BatchAnalysis.Job.DETECT) {
       o.optConfidence(kv.number(InferenceKeys.CONFIDENCE, Double.NaN)).optNmsIou(kv.number(InferenceKeys.NMS_IOU, Double.NaN));
     }
+    if (job == BatchAnalysis.Job.ZERO_SHOT) o.optZeroShot(org.mflag.zeroshot.ZeroShotKeys.classifier(kv, log));
     return o;
   }
 
@@ -142,8 +149,10 @@ public final class ManifestAnalysis {
     Files.createDirectories(out);
     Path results = out.resolve(RESULTS);
     List<BatchAnalysis.Item> all = items(kv);
+    BatchAnalysis.Options options = options(job, kv, log);
     try (OutputLock lock = OutputLock.acquire(out, job.key());
-        BatchAnalysis analysis = BatchAnalysis.open(job, kv.path(InferenceKeys.MODEL), options(job, kv), devices)) {
+        BatchAnalysis analysis = BatchAnalysis.open(job, kv.path(InferenceKeys.MODEL), options, devices)) {
+      if (job == BatchAnalysis.Job.ZERO_SHOT) org.mflag.zeroshot.ZeroShotKeys.recordPrompts(out, options.zeroShot(), Files.exists(results));
       Set<String> done = completeIds(results, analysis.columns());
       List<BatchAnalysis.Item> todo = new ArrayList<>();
       for (BatchAnalysis.Item it : all) if (!done.contains(it.id)) todo.add(it);
@@ -172,6 +181,9 @@ public final class ManifestAnalysis {
             lastLog = now;
           }
         }
+      }
+      if (job == BatchAnalysis.Job.ZERO_SHOT && !kv.string(org.mflag.zeroshot.ZeroShotKeys.LABEL_COLUMN).isEmpty()) {
+        org.mflag.zeroshot.ZeroShotKeys.score(kv, results, options.zeroShot(), log);
       }
       return new Summary(results, analysed, errors, all.size() - todo.size(), false);
     }

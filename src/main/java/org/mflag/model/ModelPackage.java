@@ -682,6 +682,19 @@ public final class ModelPackage {
     return EncoderPredictor.load(savedModelDir(), imageSize());
   }
 
+  /** Opens the text projector of a pre-trained encoder package ({@code text} signature) through DJL's TensorFlow engine. */
+  public TextProjector textProjector() throws ModelPackageException {
+    if (!"pretrain".equals(task())) throw new ModelPackageException(dir + ": a " + task() + " model; only a pre-trained encoder (pretrain) has a text projector");
+    TensorFlowRuntime.ensureLoaded();
+    return TextProjector.load(savedModelDir(), imageSize(), (int) number(TEXT_DIMENSION));
+  }
+
+  /** The frozen language model the package was trained with: its id ({@code config.mflag.text_model}). */
+  public String textModelId() {
+    Object v = mflag.get("text_model");
+    return v == null ? "" : v.toString();
+  }
+
   /** Opens the package's SavedModel through DJL's TensorFlow engine (any task). */
   public SavedModelPredictor savedModelPredictor() throws ModelPackageException {
     return savedModelPredictor(null);

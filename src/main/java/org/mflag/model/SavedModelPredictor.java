@@ -40,11 +40,17 @@ public final class SavedModelPredictor implements AutoCloseable {
 
   /** Loads through DJL on {@code devices} (DJL's default device when null). */
   static SavedModelPredictor load(Path savedModel, int size, Devices.Plan devices) throws ModelPackageException {
+    return load(savedModel, size, devices, null);
+  }
+
+  /** As {@link #load(Path, int, Devices.Plan)}, running the SavedModel's signature {@code signature} (serving_default when null). */
+  static SavedModelPredictor load(Path savedModel, int size, Devices.Plan devices, String signature) throws ModelPackageException {
     ai.djl.Device device = devices == null ? null : devices.usesGpu() ? ai.djl.Device.gpu(devices.gpuIndex()) : ai.djl.Device.cpu();
     try {
       Criteria.Builder<NDList, NDList> b = Criteria.builder().setTypes(NDList.class, NDList.class)
           .optModelPath(savedModel).optEngine("TensorFlow");
       if (device != null) b.optDevice(device);
+      if (signature != null) b.optOption("SignatureDefKey", signature);
       return new SavedModelPredictor(b.build().loadModel(), size, device);
     } catch (IOException | ModelNotFoundException | MalformedModelException e) {
       throw new ModelPackageException("SavedModel " + savedModel + " cannot be loaded by DJL: " + e.getMessage(), e);
@@ -53,9 +59,14 @@ public final class SavedModelPredictor implements AutoCloseable {
 
   /** The outputs for n normalised images [n, size, size, 1], by output name (DJL may append ":0"). */
   public Map<String, float[]> predict(float[] images, int n) {
+    return run(EncoderGraph.INPUT_IMAGE, images, new Shape(n, size, size, 1));
+  }
+
+  /** The outputs for one input {@code name} holding {@code values} of {@code shape}, by output name. */
+  Map<String, float[]> run(String input, float[] values, Shape shape) {
     try (NDManager m = device == null ? NDManager.newBaseManager("TensorFlow") : NDManager.newBaseManager(device, "TensorFlow")) {
-      NDArray x = m.create(images, new Shape(n, size, size, 1));
-      x.setName(EncoderGraph.INPUT_IMAGE);
+      NDArray x = m.create(values, shape);
+      x.setName(input);
       Map<String, float[]> out = new LinkedHashMap<>();
       for (NDArray a : predictor.predict(new NDList(x))) {
         String name = a.getName() == null ? "" : a.getName();

@@ -110,7 +110,8 @@ public final class SparkAnalysis {
     Path out = kv.path(ManifestAnalysis.OUTPUT).toAbsolutePath();
     Files.createDirectories(out);
     Path model = kv.path(InferenceKeys.MODEL).toAbsolutePath();
-    List<BatchAnalysis.Column> columns = BatchAnalysis.columns(job, model);
+    BatchAnalysis.Options options = ManifestAnalysis.options(job, kv, log);
+    List<BatchAnalysis.Column> columns = BatchAnalysis.columns(job, model, options);
     boolean csv = kv.string(ManifestAnalysis.FORMAT).equals("csv");
     Path results = out.resolve(csv ? CSV : PARQUET);
     SparkConf conf = new SparkConf().setAppName("mflag " + PREFIX + job.key());
@@ -134,7 +135,7 @@ public final class SparkAnalysis {
         for (BatchAnalysis.Item it : all) if (!done.contains(it.id)) todo.add(it);
         log.info(String.format("%s%s on %s: %d images, %d already in %s, %d to analyse", PREFIX, job.key(), jsc.master(), all.size(),
             all.size() - todo.size(), results, todo.size()));
-        BatchAnalysis.Options options = ManifestAnalysis.options(job, kv);
+        if (job == BatchAnalysis.Job.ZERO_SHOT) org.mflag.zeroshot.ZeroShotKeys.recordPrompts(out, options.zeroShot(), !done.isEmpty());
         if (job == BatchAnalysis.Job.SEGMENT && kv.bool(ManifestAnalysis.MASKS)) options.optMasksUnder(out);
         ExecutorModels.Spec spec = new ExecutorModels.Spec(job, model.toString(), options, kv.string(Devices.DEVICE));
         StructType schema = schema(columns);
