@@ -56,6 +56,11 @@ public final class ZeroShotKeys {
   /** Bootstrap draws of the test images for the interval of the macro AUROC. */
   static final int BOOTSTRAP_DRAWS = 2000;
 
+  /** The keys of the Fiji command, which classifies the open image: the package, the prompts and how they are scored. */
+  public static final List<Key> IMAGE = Collections.unmodifiableList(Arrays.asList(
+      InferenceKeys.MODEL.describedAs("encoder package folder or .zip (from pretrain)"), PROMPTS, POOLING, TEMPERATURE, KEYS.get(4),
+      DataKeys.CACHE_DIR));
+
   /** The file in the output folder that records the prompts its results were made with. */
   public static final String PROMPTS_FILE = "zero-shot.txt";
 

@@ -38,6 +38,9 @@ class ImageJ1MacroTest {
     detector = TestData.smallFinetune(Task.DETECTION, tmp.resolve("detector"), "epochs", "2",
         "boxes", TestData.manifest().resolveSibling("lung-boxes.json").toString());
     classifier = TestData.smallFinetune(Task.CLASSIFICATION, tmp.resolve("classifier"), "epochs", "1", "label_column", "view");
+    pretrained = tmp.resolve("pretrained");
+    new org.mflag.train.Pretrainer(TestData.smallRun(pretrained).optEpochs(1).build(), new org.mflag.imageio.ImageFileDecoder(),
+        TestData.log()).run(new org.mflag.train.TrainingListener() {}, () -> false);
     images = Files.createDirectories(tmp.resolve("images"));
     for (String name : new String[] {"16660_3_1.png", "12941_2020_358_Fig1_HTML.png", "jkms-35-e79-g001-l-a.png"}) {
       Files.copy(TestData.manifest().resolveSibling("images").resolve(name), images.resolve(name));
@@ -46,6 +49,7 @@ class ImageJ1MacroTest {
 
   static Path detector;
   static Path classifier;
+  static Path pretrained;
   static Path images;
 
   private static String runMacro(String file, String args) {
@@ -96,6 +100,10 @@ class ImageJ1MacroTest {
         "run('M-FLAG Classify', 'model=[" + classifier + "]');",
         "print('classify label ' + getResultString('label', nResults - 1));",
         "call('org.mflag.fiji.ij1.HeadlessImageJ.open', '" + xray + "');",
+        "run('M-FLAG Zero-shot Classify', 'model=[" + pretrained + "] prompts=[covid: covid-19 pneumonia vs normal chest radiograph]"
+            + " cache_dir=[" + cache + "]');",
+        "print('zero-shot p ' + getResult('p_covid', nResults - 1));",
+        "call('org.mflag.fiji.ij1.HeadlessImageJ.open', '" + xray + "');",
         "run('M-FLAG Detect', 'model=[" + detector + "] add_to=none confidence=0.001');",
         "print('detect boxes ' + nResults);",
         "run('M-FLAG Evaluate', 'model=[" + model + "] manifest=[" + manifest + "] ignore_value=127 output=[" + work.resolve("eval") + "]');",
@@ -128,6 +136,7 @@ class ImageJ1MacroTest {
     assertTrue(out.contains("about ran"), out);
     assertTrue(out.matches("(?s).*segment regions [1-9].*"), out);
     assertTrue(out.matches("(?s).*classify label [A-Za-z].*"), out);
+    assertTrue(out.matches("(?s).*zero-shot p 0\\.[0-9]+.*"), out);
     assertTrue(out.matches("(?s).*detect boxes [1-9].*"), out);
     for (String done : new String[] {"evaluate 1", "embed-reports ran", "pretrain 1", "finetune-segmenter 1", "finetune-classifier 1",
         "finetune-detector 1", "exported 1", "installed 1"}) {

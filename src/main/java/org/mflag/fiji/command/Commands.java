@@ -23,6 +23,7 @@ public final class Commands {
     m.put("segment", SegmentCommand.class);
     m.put("detect", DetectCommand.class);
     m.put("classify", ClassifyCommand.class);
+    m.put("zero-shot", ZeroShotCommand.class);
     m.put("export", ExportCommand.class);
     m.put("install-language-model", InstallLanguageModelCommand.class);
     m.put("import-weights", ImportWeightsCommand.class);

@@ -1,0 +1,100 @@
+package org.mflag.fiji.command;
+
+import ij.ImagePlus;
+import ij.measure.ResultsTable;
+import java.io.File;
+import java.util.List;
+import org.mflag.config.Key;
+import org.mflag.config.KeyValues;
+import org.mflag.data.GrayImage;
+import org.mflag.data.Preprocessing;
+import org.mflag.fiji.convert.ImageJResults;
+import org.mflag.infer.InferenceKeys;
+import org.mflag.model.EncoderPredictor;
+import org.mflag.model.ModelPackage;
+import org.mflag.zeroshot.ZeroShot;
+import org.mflag.zeroshot.ZeroShotKeys;
+import org.scijava.ItemIO;
+import org.scijava.command.Command;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+/**
+ * M-FLAG Zero-shot Classify: the open image (each slice) classified by prompts with a pre-trained package,
+ * without labels or fine-tuning. A Results row per slice with each class's probability ({@code p_<class>}) and
+ * the label (the most probable class; for pairs every class above 0.5).
+ */
+@Plugin(type = Command.class, headless = true, label = "M-FLAG Zero-shot Classify")
+public class ZeroShotCommand extends KeyCommand {
+
+  @Parameter(label = "Image", persist = false)
+  private ImagePlus image;
+  @Parameter(style = "directory", persist = false)
+  private File model;
+  @Parameter(persist = false)
+  private String prompts;
+  @Parameter(persist = false)
+  private String pooling = "mean";
+  @Parameter(persist = false)
+  private double temperature = 1;
+  @Parameter(persist = false)
+  private String text_model;
+  @Parameter(persist = false)
+  private String cache_dir;
+
+  @Parameter(type = ItemIO.OUTPUT, label = "Label of the first slice")
+  private String label;
+
+  @Override
+  public List<Key> keys() {
+    return ZeroShotKeys.IMAGE;
+  }
+
+  @Override
+  public String title() {
+    return "M-FLAG Zero-shot Classify";
+  }
+
+  @Override
+  public void run() {
+    try {
+      KeyValues kv = keyValues();
+      if (image == null) throw new IllegalArgumentException("no image: open one first");
+      showProgress(title() + ": embedding the prompts", 0, 1);
+      ZeroShot z = ZeroShotKeys.classifier(kv, logger());
+      ModelPackage pkg = ModelPackage.open(kv.path(InferenceKeys.MODEL).toAbsolutePath());
+      List<String> classes = z.classes();
+      try (EncoderPredictor encoder = pkg.predictor()) {
+        ResultsTable rt = ImageJResults.results();
+        int n = image.getStackSize();
+        for (int s = 1; s <= n; s++) {
+          if (isCanceled()) return;
+          showProgress(title() + ": slice " + s + "/" + n, s - 1, n);
+          GrayImage slice = ImageJResults.slice(image, s);
+          float[] projection = encoder.predict(Preprocessing.wholeBatch(List.of(slice), pkg.imageSize()), 1)[1];
+          float[] p = z.probabilities(projection, 1);
+          StringBuilder names = new StringBuilder();
+          int best = 0;
+          for (int c = 0; c < p.length; c++) {
+            if (p[c] > p[best]) best = c;
+            if (z.multiLabel() && p[c] > 0.5) names.append(names.length() == 0 ? "" : "|").append(classes.get(c));
+          }
+          String l = z.multiLabel() ? names.toString() : classes.get(best);
+          if (s == 1) label = l;
+          rt.incrementCounter();
+          rt.addValue("image", image.getTitle());
+          rt.addValue("slice", s);
+          rt.addValue("label", l);
+          for (int c = 0; c < p.length; c++) rt.addValue("p_" + classes.get(c), p[c]);
+        }
+        clearProgress();
+      }
+    } catch (Exception e) {
+      throw failure(e);
+    }
+  }
+
+  public String getLabel() {
+    return label;
+  }
+}
