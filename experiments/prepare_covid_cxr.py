@@ -9,6 +9,7 @@ Writes into the output folder:
                   empty when the finding is "todo"), patientid, view, split (train/val/test, 70/15/15
                   of the patients, seed 42: no patient in two parts)
   downstream-test.csv  the test split's rows of downstream.csv (zero-shot scoring)
+  retrieval-test.csv   the test split's X-rays with their notes (id, image, label, report; retrieval)
   pretrain.csv    the train-split rows that have clinical notes: id, image, report. Pre-training never
                   sees a val or test patient.
   images/, lung-masks/, lung-boxes.json (copies, 63 MB: manifests may not lead out of their folder through
@@ -42,7 +43,7 @@ def main(src, out):
     split = {}
     for i, p in enumerate(patients):
         split[p] = "val" if i < n_val else "test" if i < n_val + n_test else "train"
-    down, pre = [], []
+    down, pre, notes_of = [], [], []
     for i, r in enumerate(rows):
         rid = "c%04d" % i
         name = os.path.basename(r["image"])
@@ -52,6 +53,7 @@ def main(src, out):
         s = split[r["patientid"]]
         down.append([rid, r["image"], mask, label, r["patientid"], r["view"], s])
         notes = " ".join(r["clinical_notes"].split())
+        notes_of.append(notes)
         if s == "train" and notes:
             pre.append([rid, r["image"], notes])
     with open(os.path.join(out, "downstream.csv"), "w", newline="", encoding="utf-8") as f:
@@ -66,6 +68,10 @@ def main(src, out):
         w = csv.writer(f)
         w.writerow(["id", "image", "mask", "label", "patientid", "view", "split"])
         w.writerows(r for r in down if r[6] == "test")
+    with open(os.path.join(out, "retrieval-test.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "image", "label", "report"])
+        w.writerows([r[0], r[1], r[3], n] for r, n in zip(down, notes_of) if r[6] == "test")
     counts = {s: sum(1 for r in down if r[6] == s) for s in ("train", "val", "test")}
     print("downstream.csv: %d rows %s, %d with masks, %d labelled; pretrain.csv: %d rows"
           % (len(down), counts, sum(1 for r in down if r[2]), sum(1 for r in down if r[3]), len(pre)))

@@ -36,6 +36,8 @@ class KeysTest {
     m.put("import-weights", org.mflag.nn.ImageNetImport.KEYS);
     m.put("experiment", Experiment.KEYS);
     m.put("study", org.mflag.experiment.Study.KEYS);
+    m.put("index", org.mflag.retrieval.Retrieval.INDEX_KEYS);
+    m.put("retrieve", org.mflag.retrieval.Retrieval.RETRIEVE_KEYS);
     m.put("embed-reports", EmbedReports.KEYS);
     m.put("bench", Benchmark.KEYS);
     m.put("segment", InferenceKeys.SEGMENT);

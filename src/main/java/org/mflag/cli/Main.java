@@ -31,7 +31,7 @@ public final class Main {
   static {
     for (CliCommand c : new CliCommand[] {new PretrainCli(), new FinetuneCli(Task.SEGMENTATION), new FinetuneCli(Task.CLASSIFICATION),
         new FinetuneCli(Task.DETECTION), new EvaluateCli(), new AnalyseCli(BatchAnalysis.Job.SEGMENT),
-        new AnalyseCli(BatchAnalysis.Job.CLASSIFY), new AnalyseCli(BatchAnalysis.Job.DETECT), new AnalyseCli(BatchAnalysis.Job.EMBED), new AnalyseCli(BatchAnalysis.Job.ZERO_SHOT), new ExperimentCli(), new StudyCli(), new EmbedReportsCli(), new InstallLanguageModelCli(), new ImportWeightsCli(), new ExportCli(), new BenchCli(), new AboutCli()}) {
+        new AnalyseCli(BatchAnalysis.Job.CLASSIFY), new AnalyseCli(BatchAnalysis.Job.DETECT), new AnalyseCli(BatchAnalysis.Job.EMBED), new AnalyseCli(BatchAnalysis.Job.ZERO_SHOT), new IndexCli(), new RetrieveCli(), new ExperimentCli(), new StudyCli(), new EmbedReportsCli(), new InstallLanguageModelCli(), new ImportWeightsCli(), new ExportCli(), new BenchCli(), new AboutCli()}) {
       COMMANDS.put(c.name(), c);
     }
   }

@@ -1,0 +1,245 @@
+package org.mflag.retrieval;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+import org.mflag.config.Key;
+import org.mflag.config.KeyValues;
+import org.mflag.data.DataKeys;
+import org.mflag.data.DatasetException;
+import org.mflag.data.GrayImage;
+import org.mflag.data.ImageDecoder;
+import org.mflag.data.Manifest;
+import org.mflag.data.Preprocessing;
+import org.mflag.infer.InferenceKeys;
+import org.mflag.io.Archives;
+import org.mflag.io.CsvCells;
+import org.mflag.model.EncoderPredictor;
+import org.mflag.model.ModelPackage;
+import org.mflag.model.ModelPackageException;
+import org.mflag.model.TextProjector;
+import org.mflag.text.Report;
+import org.mflag.text.ReportEmbedder;
+import org.mflag.text.TextModels;
+import org.scijava.log.Logger;
+
+/**
+ * Image-report retrieval with a pre-trained package: {@code index} projects a manifest's images and reports into
+ * the package's shared latent space ({@link RetrievalIndex}); {@code retrieve} finds, for each query image, the
+ * most similar reports and images, and scores the search where it can: Recall@1/5/10 of the query's own report
+ * (when the query's id is in the index) and Precision@K by label.
+ */
+public final class Retrieval {
+
+  public static final Key MODEL = InferenceKeys.MODEL.describedAs("encoder package folder or .zip (from pretrain)");
+  public static final Key INDEX_OUTPUT = Key.path("output", null, "the index file to write (.npz)");
+  public static final Key LABEL_COLUMN = DataKeys.LABEL_COLUMN.withDefault("").describedAs("manifest column with a label per"
+      + " image (for Precision@K by label); empty = none");
+  public static final Key BATCH_SIZE = Key.integer("batch_size", "8", "images per network call").atLeast(1);
+
+  /** The keys of {@code index}. */
+  public static final List<Key> INDEX_KEYS = Collections.unmodifiableList(Arrays.asList(MODEL, DataKeys.MANIFEST, INDEX_OUTPUT,
+      DataKeys.IMAGE_COLUMN, DataKeys.ID_COLUMN, DataKeys.TEXT_COLUMN, LABEL_COLUMN, TextModels.TEXT_MODEL, DataKeys.CACHE_DIR,
+      BATCH_SIZE));
+
+  public static final Key INDEX = Key.path("index", null, "retrieval index file (.npz, from index)");
+  public static final Key K = Key.integer("k", "10", "hits per query and side (reports, images)").atLeast(1);
+  public static final Key OUTPUT = Key.path("output", null, "folder for results.csv (the hits) and metrics.json/.csv").directory();
+
+  /** The keys of {@code retrieve}. */
+  public static final List<Key> RETRIEVE_KEYS = Collections.unmodifiableList(Arrays.asList(MODEL, INDEX, DataKeys.MANIFEST.describedAs(
+      "CSV of query images, paths relative to its folder"), OUTPUT, DataKeys.IMAGE_COLUMN, DataKeys.ID_COLUMN, LABEL_COLUMN, K, BATCH_SIZE));
+
+  private Retrieval() {}
+
+  /** Builds the index of {@code kv}'s manifest and writes it to {@code output}. */
+  public static RetrievalIndex index(KeyValues kv, ImageDecoder decoder, Logger log, BooleanSupplier canceled)
+      throws IOException, DatasetException, ModelPackageException {
+    ModelPackage pkg = encoderPackage(kv);
+    Manifest m = Manifest.read(kv.path(DataKeys.MANIFEST), kv.string(DataKeys.ID_COLUMN), kv.string(DataKeys.IMAGE_COLUMN));
+    String textColumn = kv.string(DataKeys.TEXT_COLUMN), labelColumn = kv.string(LABEL_COLUMN);
+    m.requireColumns("image_column", kv.string(DataKeys.IMAGE_COLUMN), "text_column", textColumn);
+    if (!labelColumn.isEmpty()) m.requireColumns("label_column", labelColumn);
+    Projected images = images(pkg, m, kv.string(DataKeys.IMAGE_COLUMN), kv.integer(BATCH_SIZE), decoder, log, canceled);
+    List<String> ids = new ArrayList<>(), labels = new ArrayList<>(), texts = new ArrayList<>();
+    Map<String, Manifest.Row> byId = new HashMap<>();
+    for (Manifest.Row r : m.rows()) byId.put(r.id(), r);
+    for (String id : images.ids) {
+      ids.add(id);
+      labels.add(labelColumn.isEmpty() ? "" : byId.get(id).get(labelColumn).trim());
+      texts.add(byId.get(id).get(textColumn).trim());
+    }
+    int dim = images.dim;
+    float[] reportVectors = new float[ids.size() * dim];
+    List<Report> withText = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) if (!texts.get(i).isEmpty()) withText.add(new Report(Integer.toString(i), texts.get(i)));
+    if (!withText.isEmpty()) {
+      try (ReportEmbedder lm = TextModels.open(kv.string(TextModels.TEXT_MODEL), kv.path(DataKeys.CACHE_DIR), log);
+          TextProjector projector = pkg.textProjector()) {
+        if (!pkg.textModelId().isEmpty() && !pkg.textModelId().equals(lm.modelId())) {
+          throw new ModelPackageException(pkg.dir() + ": trained with the language model " + pkg.textModelId() + ", not "
+              + lm.modelId() + "; give the package's text_model");
+        }
+        Map<String, float[]> emb = lm.embed(withText);
+        int d = lm.dimension();
+        float[] all = new float[withText.size() * d];
+        for (int i = 0; i < withText.size(); i++) System.arraycopy(emb.get(withText.get(i).id), 0, all, i * d, d);
+        float[] proj = projector.project(all, withText.size());
+        for (int i = 0; i < withText.size(); i++) {
+          float[] u = RetrievalIndex.unit(Arrays.copyOfRange(proj, i * dim, (i + 1) * dim));
+          System.arraycopy(u, 0, reportVectors, Integer.parseInt(withText.get(i).id) * dim, dim);
+        }
+      }
+    }
+    RetrievalIndex index = new RetrievalIndex(ids, labels, texts, images.unit, reportVectors, dim, pkg.dir().toString());
+    index.save(kv.path(INDEX_OUTPUT));
+    log.info(String.format(Locale.ROOT, "index: %d images (%d with a report), %d-d, written to %s", ids.size(), withText.size(), dim,
+        kv.path(INDEX_OUTPUT)));
+    return index;
+  }
+
+  /** Searches the index for every image of {@code kv}'s manifest; writes the hits and the metrics; returns the metrics. */
+  public static Map<String, Double> retrieve(KeyValues kv, ImageDecoder decoder, Logger log, BooleanSupplier canceled)
+      throws IOException, DatasetException, ModelPackageException {
+    ModelPackage pkg = encoderPackage(kv);
+    RetrievalIndex index = RetrievalIndex.load(kv.path(INDEX));
+    Manifest m = Manifest.read(kv.path(DataKeys.MANIFEST), kv.string(DataKeys.ID_COLUMN), kv.string(DataKeys.IMAGE_COLUMN));
+    m.requireColumns("image_column", kv.string(DataKeys.IMAGE_COLUMN));
+    String labelColumn = kv.string(LABEL_COLUMN);
+    if (!labelColumn.isEmpty()) m.requireColumns("label_column", labelColumn);
+    Projected q = images(pkg, m, kv.string(DataKeys.IMAGE_COLUMN), kv.integer(BATCH_SIZE), decoder, log, canceled);
+    if (q.dim != index.dimension()) {
+      throw new IOException(kv.path(INDEX) + ": " + index.dimension() + "-d vectors, but " + pkg.dir() + " projects to " + q.dim
+          + " dimensions (an index of another model)");
+    }
+    Map<String, Integer> position = new HashMap<>();
+    for (int i = 0; i < index.size(); i++) position.put(index.ids().get(i), i);
+    Map<String, Manifest.Row> byId = new HashMap<>();
+    for (Manifest.Row r : m.rows()) byId.put(r.id(), r);
+    int k = kv.integer(K);
+    List<Integer> ranks = new ArrayList<>();
+    List<String> queryLabels = new ArrayList<>();
+    List<List<String>> reportHitLabels = new ArrayList<>(), imageHitLabels = new ArrayList<>();
+    Path out = kv.path(OUTPUT);
+    Files.createDirectories(out);
+    StringWriter csv = new StringWriter();
+    try (CSVPrinter p = new CSVPrinter(csv, CSVFormat.DEFAULT.builder().setRecordSeparator('\n')
+        .setHeader("query", "side", "rank", "id", "similarity", "label", "report").get())) {
+      for (int i = 0; i < q.ids.size(); i++) {
+        String id = q.ids.get(i);
+        float[] v = Arrays.copyOfRange(q.unit, i * q.dim, (i + 1) * q.dim);
+        List<RetrievalIndex.Hit> reports = index.search(v, RetrievalIndex.Side.REPORTS, index.size());
+        Integer own = position.get(id);
+        if (own != null && index.hasReport(own)) {
+          int rank = 0;
+          for (int r = 0; r < reports.size(); r++) if (reports.get(r).index == own) rank = r + 1;
+          ranks.add(rank);
+        }
+        List<RetrievalIndex.Hit> images = new ArrayList<>();
+        for (RetrievalIndex.Hit h : index.search(v, RetrievalIndex.Side.IMAGES, k + 1)) if (!h.id.equals(id) && images.size() < k) images.add(h);
+        String label = labelColumn.isEmpty() ? "" : byId.get(id).get(labelColumn).trim();
+        queryLabels.add(label);
+        List<String> rl = new ArrayList<>(), il = new ArrayList<>();
+        for (int r = 0; r < Math.min(k, reports.size()); r++) {
+          RetrievalIndex.Hit h = reports.get(r);
+          rl.add(h.label);
+          p.printRecord(CsvCells.safe(id), "report", r + 1, CsvCells.safe(h.id), String.format(Locale.ROOT, "%.6f", h.similarity),
+              CsvCells.safe(h.label), CsvCells.safe(h.report));
+        }
+        for (int r = 0; r < images.size(); r++) {
+          RetrievalIndex.Hit h = images.get(r);
+          il.add(h.label);
+          p.printRecord(CsvCells.safe(id), "image", r + 1, CsvCells.safe(h.id), String.format(Locale.ROOT, "%.6f", h.similarity),
+              CsvCells.safe(h.label), "");
+        }
+        reportHitLabels.add(rl);
+        imageHitLabels.add(il);
+      }
+    }
+    Archives.writeAtomically(out.resolve("results.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
+    int[] r = ranks.stream().mapToInt(Integer::intValue).toArray();
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    metrics.put("queries", (double) q.ids.size());
+    metrics.put("paired_queries", (double) r.length);
+    for (int at : new int[] {1, 5, 10}) metrics.put("report_recall_at_" + at, RetrievalMetrics.recallAt(r, at));
+    if (!labelColumn.isEmpty()) {
+      metrics.put("report_precision_at_" + k, RetrievalMetrics.precisionAt(queryLabels, reportHitLabels, k));
+      metrics.put("image_precision_at_" + k, RetrievalMetrics.precisionAt(queryLabels, imageHitLabels, k));
+    }
+    StringBuilder json = new StringBuilder("{\n");
+    StringBuilder mcsv = new StringBuilder("metric,value\n");
+    int i = 0;
+    for (Map.Entry<String, Double> e : metrics.entrySet()) {
+      String v = Double.isFinite(e.getValue()) ? String.format(Locale.ROOT, "%.6f", e.getValue()) : "null";
+      json.append("  \"").append(e.getKey()).append("\": ").append(v).append(++i < metrics.size() ? ",\n" : "\n");
+      mcsv.append(e.getKey()).append(',').append(v.equals("null") ? "" : v).append('\n');
+    }
+    Archives.writeAtomically(out.resolve("metrics.json"), json.append("}\n").toString().getBytes(StandardCharsets.UTF_8));
+    Archives.writeAtomically(out.resolve("metrics.csv"), mcsv.toString().getBytes(StandardCharsets.UTF_8));
+    log.info("retrieve: " + q.ids.size() + " queries against " + index.size() + " entries of " + kv.path(INDEX) + "; " + metrics);
+    return metrics;
+  }
+
+  private static ModelPackage encoderPackage(KeyValues kv) throws ModelPackageException {
+    ModelPackage pkg = ModelPackage.open(kv.path(MODEL));
+    if (!"pretrain".equals(pkg.task())) {
+      throw new ModelPackageException(kv.path(MODEL) + ": a " + pkg.task() + " model; retrieval needs an encoder package written by pretrain");
+    }
+    return pkg;
+  }
+
+  /** The unit image projections of a manifest's images (rows whose image cannot be read are skipped, with a warning). */
+  private static final class Projected {
+    final List<String> ids = new ArrayList<>();
+    float[] unit;
+    int dim;
+  }
+
+  private static Projected images(ModelPackage pkg, Manifest m, String imageColumn, int batch, ImageDecoder decoder, Logger log,
+      BooleanSupplier canceled) throws IOException, ModelPackageException, DatasetException {
+    Projected out = new Projected();
+    List<float[]> vectors = new ArrayList<>();
+    try (EncoderPredictor encoder = pkg.predictor()) {
+      List<GrayImage> images = new ArrayList<>();
+      List<String> ids = new ArrayList<>();
+      List<Manifest.Row> rows = m.rows();
+      for (int i = 0; i <= rows.size(); i++) {
+        if (i < rows.size()) {
+          if (canceled.getAsBoolean()) throw new IOException("cancelled after " + out.ids.size() + " images");
+          Manifest.Row r = rows.get(i);
+          try {
+            images.add(decoder.read(m.locate(r.get(imageColumn))).requireSignal(m.locate(r.get(imageColumn))));
+            ids.add(r.id());
+          } catch (DatasetException | RuntimeException e) {
+            log.warn("skipping manifest " + m.file() + ", id " + r.id() + ": " + e.getMessage());
+          }
+        }
+        if (!images.isEmpty() && (images.size() == batch || i == rows.size())) {
+          float[] p = encoder.predict(Preprocessing.wholeBatch(images, pkg.imageSize()), images.size())[1];
+          int d = p.length / images.size();
+          out.dim = d;
+          for (int j = 0; j < images.size(); j++) vectors.add(RetrievalIndex.unit(Arrays.copyOfRange(p, j * d, (j + 1) * d)));
+          out.ids.addAll(ids);
+          images.clear();
+          ids.clear();
+        }
+      }
+    }
+    out.unit = new float[vectors.size() * out.dim];
+    for (int i = 0; i < vectors.size(); i++) System.arraycopy(vectors.get(i), 0, out.unit, i * out.dim, out.dim);
+    return out;
+  }
+}
