@@ -174,10 +174,23 @@ public final class Retrieval {
     Map<String, Double> metrics = new LinkedHashMap<>();
     metrics.put("queries", (double) q.ids.size());
     metrics.put("paired_queries", (double) r.length);
-    for (int at : new int[] {1, 5, 10}) metrics.put("report_recall_at_" + at, RetrievalMetrics.recallAt(r, at));
+    int withReport = 0;
+    List<String> reportLabels = new ArrayList<>();
+    for (int i = 0; i < index.size(); i++) {
+      if (!index.hasReport(i)) continue;
+      withReport++;
+      reportLabels.add(index.labels().get(i));
+    }
+    for (int at : new int[] {1, 5, 10}) {
+      metrics.put("report_recall_at_" + at, RetrievalMetrics.recallAt(r, at));
+      // what a random ranking gets: the paired report is at any rank with the same chance
+      metrics.put("report_recall_at_" + at + "_chance", withReport == 0 ? Double.NaN : Math.min(1.0, (double) at / withReport));
+    }
     if (!labelColumn.isEmpty()) {
       metrics.put("report_precision_at_" + k, RetrievalMetrics.precisionAt(queryLabels, reportHitLabels, k));
+      metrics.put("report_precision_at_" + k + "_chance", RetrievalMetrics.chancePrecision(queryLabels, reportLabels));
       metrics.put("image_precision_at_" + k, RetrievalMetrics.precisionAt(queryLabels, imageHitLabels, k));
+      metrics.put("image_precision_at_" + k + "_chance", RetrievalMetrics.chancePrecision(queryLabels, index.labels()));
     }
     StringBuilder json = new StringBuilder("{\n");
     StringBuilder mcsv = new StringBuilder("metric,value\n");

@@ -36,4 +36,22 @@ public final class RetrievalMetrics {
     }
     return n == 0 ? Double.NaN : sum / n;
   }
+
+  /**
+   * What {@link #precisionAt} gives in expectation for a random ranking: the mean over labelled queries of the share
+   * of {@code candidates} that carry the query's label (the baseline a retrieval must beat).
+   */
+  public static double chancePrecision(List<String> queryLabels, List<String> candidates) {
+    if (candidates.isEmpty()) return Double.NaN;
+    java.util.Map<String, Integer> count = new java.util.HashMap<>();
+    for (String c : candidates) count.merge(c, 1, Integer::sum);
+    double sum = 0;
+    int n = 0;
+    for (String q : queryLabels) {
+      if (q == null || q.isEmpty()) continue;
+      sum += (double) count.getOrDefault(q, 0) / candidates.size();
+      n++;
+    }
+    return n == 0 ? Double.NaN : sum / n;
+  }
 }

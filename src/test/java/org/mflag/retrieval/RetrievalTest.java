@@ -33,6 +33,8 @@ class RetrievalTest {
     // query a: 2 of its top 3 are a; query b: 1 of 3 (only 2 hits: the missing one counts as a miss); query "" is left out
     double p = RetrievalMetrics.precisionAt(List.of("a", "b", ""), List.of(List.of("a", "b", "a"), List.of("b", "a"), List.of("x")), 3);
     assertEquals((2 / 3.0 + 1 / 3.0) / 2, p, 1e-12);
+    // a random ranking: a matches 2 of 4 candidates, b 1 of 4
+    assertEquals((2 / 4.0 + 1 / 4.0) / 2, RetrievalMetrics.chancePrecision(List.of("a", "b", ""), List.of("a", "a", "b", "c")), 1e-12);
   }
 
   private static RetrievalIndex tiny() {
