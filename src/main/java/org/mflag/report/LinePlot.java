@@ -177,7 +177,31 @@ public final class LinePlot {
       if (!names.isEmpty()) {
         int w = 0;
         for (String n : names) w = Math.max(w, fm.stringWidth(n));
-        int lh = fm.getHeight() + 2, bw = w + 44, bh = lh * names.size() + 10, bx = right - bw - 8, by = top + 8;
+        int lh = fm.getHeight() + 2, bw = w + 44, bh = lh * names.size() + 10;
+        // the corner of the plot area that hides the fewest points and bars: top right, top left, bottom right, bottom left
+        int[][] corners = {{right - bw - 8, top + 8}, {left + 8, top + 8}, {right - bw - 8, bottom - bh - 8}, {left + 8, bottom - bh - 8}};
+        int bx = corners[0][0], by = corners[0][1], fewest = Integer.MAX_VALUE;
+        for (int[] c : corners) {
+          int hidden = 0;
+          for (int s = 0; s < data.size(); s++) {
+            double[][] d = data.get(s);
+            for (int i = 0; i < d[0].length; i++) {
+              double xv = axisX(d[0][i]);
+              if (!Double.isFinite(xv)) continue;
+              int px = (int) Math.round(mx.applyAsDouble(xv));
+              for (int j = 1; j < d.length; j++) {
+                if (!Double.isFinite(d[j][i])) continue;
+                int py = (int) Math.round(my.applyAsDouble(d[j][i]));
+                if (px >= c[0] - 6 && px <= c[0] + bw + 6 && py >= c[1] - 6 && py <= c[1] + bh + 6) hidden++;
+              }
+            }
+          }
+          if (hidden < fewest) {
+            fewest = hidden;
+            bx = c[0];
+            by = c[1];
+          }
+        }
         g.setColor(new Color(255, 255, 255, 225));
         g.fillRect(bx, by, bw, bh);
         g.setColor(Color.GRAY);
