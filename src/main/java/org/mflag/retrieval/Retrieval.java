@@ -63,7 +63,29 @@ public final class Retrieval {
   public static final List<Key> RETRIEVE_KEYS = Collections.unmodifiableList(Arrays.asList(MODEL, INDEX, DataKeys.MANIFEST.describedAs(
       "CSV of query images, paths relative to its folder"), OUTPUT, DataKeys.IMAGE_COLUMN, DataKeys.ID_COLUMN, LABEL_COLUMN, K, BATCH_SIZE));
 
+  /** The keys of the Fiji commands that search an index for the open image. */
+  public static final List<Key> SIMILAR_KEYS = Collections.unmodifiableList(Arrays.asList(MODEL, INDEX, K));
+
   private Retrieval() {}
+
+  /**
+   * The {@code k} entries of {@code index} most similar to one image on one side (its reports or its images); the
+   * index must come from the same package (same projection size).
+   */
+  public static List<RetrievalIndex.Hit> similar(ModelPackage pkg, RetrievalIndex index, GrayImage image, RetrievalIndex.Side side, int k)
+      throws ModelPackageException, IOException {
+    if (!"pretrain".equals(pkg.task())) {
+      throw new ModelPackageException(pkg.dir() + ": a " + pkg.task() + " model; retrieval needs an encoder package written by pretrain");
+    }
+    try (EncoderPredictor encoder = pkg.predictor()) {
+      float[] p = encoder.predict(Preprocessing.wholeBatch(List.of(image), pkg.imageSize()), 1)[1];
+      if (p.length != index.dimension()) {
+        throw new IOException("the index has " + index.dimension() + "-d vectors, but " + pkg.dir() + " projects to " + p.length
+            + " dimensions (an index of another model)");
+      }
+      return index.search(p, side, k);
+    }
+  }
 
   /** Builds the index of {@code kv}'s manifest and writes it to {@code output}. */
   public static RetrievalIndex index(KeyValues kv, ImageDecoder decoder, Logger log, BooleanSupplier canceled)

@@ -41,6 +41,10 @@ class ImageJ1MacroTest {
     pretrained = tmp.resolve("pretrained");
     new org.mflag.train.Pretrainer(TestData.smallRun(pretrained).optEpochs(1).build(), new org.mflag.imageio.ImageFileDecoder(),
         TestData.log()).run(new org.mflag.train.TrainingListener() {}, () -> false);
+    index = tmp.resolve("samples-index.npz");
+    org.mflag.retrieval.Retrieval.index(org.mflag.config.KeyValues.parse("index", org.mflag.retrieval.Retrieval.INDEX_KEYS,
+        java.util.List.of("model=" + pretrained, "manifest=" + TestData.manifest(), "output=" + index, "label_column=view",
+            "cache_dir=" + TestData.cacheDir())), new org.mflag.imageio.ImageFileDecoder(), TestData.log(), () -> false);
     images = Files.createDirectories(tmp.resolve("images"));
     for (String name : new String[] {"16660_3_1.png", "12941_2020_358_Fig1_HTML.png", "jkms-35-e79-g001-l-a.png"}) {
       Files.copy(TestData.manifest().resolveSibling("images").resolve(name), images.resolve(name));
@@ -50,6 +54,7 @@ class ImageJ1MacroTest {
   static Path detector;
   static Path classifier;
   static Path pretrained;
+  static Path index;
   static Path images;
 
   private static String runMacro(String file, String args) {
@@ -103,6 +108,12 @@ class ImageJ1MacroTest {
         "run('M-FLAG Zero-shot Classify', 'model=[" + pretrained + "] prompts=[covid: covid-19 pneumonia vs normal chest radiograph]"
             + " cache_dir=[" + cache + "]');",
         "print('zero-shot p ' + getResult('p_covid', nResults - 1));",
+        "n0 = nResults;",
+        "run('M-FLAG Similar Reports', 'model=[" + pretrained + "] index=[" + index + "] k=3');",
+        "print('similar reports ' + (nResults - n0) + ' ' + getResultString('report', n0));",
+        "n0 = nResults;",
+        "run('M-FLAG Similar Images', 'model=[" + pretrained + "] index=[" + index + "] k=4');",
+        "print('similar images ' + (nResults - n0) + ' ' + getResultString('label', n0));",
         "call('org.mflag.fiji.ij1.HeadlessImageJ.open', '" + xray + "');",
         "run('M-FLAG Detect', 'model=[" + detector + "] add_to=none confidence=0.001');",
         "print('detect boxes ' + nResults);",
@@ -137,6 +148,8 @@ class ImageJ1MacroTest {
     assertTrue(out.matches("(?s).*segment regions [1-9].*"), out);
     assertTrue(out.matches("(?s).*classify label [A-Za-z].*"), out);
     assertTrue(out.matches("(?s).*zero-shot p 0\\.[0-9]+.*"), out);
+    assertTrue(out.matches("(?s).*similar reports 3 [A-Za-z].*"), "three reports, the best one's text:\n" + out);
+    assertTrue(out.matches("(?s).*similar images 4 (AP|PA|AP Supine).*"), "four images, the best one's view:\n" + out);
     assertTrue(out.matches("(?s).*detect boxes [1-9].*"), out);
     for (String done : new String[] {"evaluate 1", "embed-reports ran", "pretrain 1", "finetune-segmenter 1", "finetune-classifier 1",
         "finetune-detector 1", "exported 1", "installed 1"}) {

@@ -24,6 +24,8 @@ public final class Commands {
     m.put("detect", DetectCommand.class);
     m.put("classify", ClassifyCommand.class);
     m.put("zero-shot", ZeroShotCommand.class);
+    m.put("similar-reports", SimilarReportsCommand.class);
+    m.put("similar-images", SimilarImagesCommand.class);
     m.put("export", ExportCommand.class);
     m.put("install-language-model", InstallLanguageModelCommand.class);
     m.put("import-weights", ImportWeightsCommand.class);
