@@ -42,6 +42,7 @@ import org.scijava.log.Logger;
  * <li>the ResNet-50 step in bfloat16 mixed precision against fp32;</li>
  * <li>two data-parallel replicas on logical CPU devices against one device;</li>
  * <li>segmenting a manifest in one JVM against Spark on this machine, and from which archive size a cluster pays.</li>
+ * <li>a top-10 search of a 1,000,000-entry retrieval index against reading its matrix once.</li>
  * </ol>
  * Writes {@code <output>/<date>-<machine>.json} and {@code .md}. {@code quick=true} times fewer steps
  * and leaves out the largest configurations.
@@ -78,6 +79,7 @@ public final class Benchmark {
     List<TrainStepBenchmark.Result> scaling = new ArrayList<>();
     ReplicaBenchmark.Result replicas;
     BatchAnalysisBenchmark.Result batchAnalysis;
+    RetrievalBenchmark.Result retrieval;
     TrainStepBenchmark.Result mixedStep;
     double mixedOverFp32;
     double seconds;
@@ -171,6 +173,10 @@ public final class Benchmark {
 
     r.batchAnalysis = BatchAnalysisBenchmark.run(manifest, kv.string(DataKeys.IMAGE_COLUMN), decoder, log);
     log.info(r.batchAnalysis.skipped != null ? "9/9 batch analysis skipped: " + r.batchAnalysis.skipped : describe(r.batchAnalysis));
+    if (canceled.getAsBoolean()) return null;
+
+    r.retrieval = RetrievalBenchmark.run(quick ? 100_000 : 1_000_000, 1024, 5);
+    log.info(describe(r.retrieval));
     // the peak again at the end; the ratios use the better of the two (the practical peak), and a
     // machine that slowed down (thermal, a neighbour) shows as two different figures
     r.matmulPeakRuns.add(MatMulPeak.flopsPerSecond(4096, 5));
@@ -215,6 +221,12 @@ public final class Benchmark {
     e.put("gpu", gpus.isEmpty() ? "none (" + org.mflag.runtime.Devices.whyNoGpu() + ")"
         : gpus + " (TensorFlow places the timed steps and the MatMul peak on GPU 0; GPU runs of the benchmark are not verified yet)");
     return e;
+  }
+
+  private static String describe(RetrievalBenchmark.Result x) {
+    return String.format(Locale.ROOT, "retrieval: a %,d x %d index answers a top-10 query in %.3f s (median of 5; target well under 1 s on"
+        + " 2 cores), %.2fx the time of reading its matrix once on every core (the floor of an exact scan)", x.entries, x.dimension,
+        x.secondsPerQuery, x.overRead);
   }
 
   private static String describe(BatchAnalysisBenchmark.Result b) {
@@ -292,6 +304,7 @@ public final class Benchmark {
       md.append(r.batchAnalysis.skipped != null ? "Batch analysis: skipped (" + r.batchAnalysis.skipped + ").\n\n"
           : "Batch analysis, " + describe(r.batchAnalysis).substring("9/9 ".length()) + ".\n\n");
     }
+    if (r.retrieval != null) md.append("Retrieval, ").append(describe(r.retrieval).substring("retrieval: ".length())).append(".\n\n");
     md.append("## Scale\n\n");
     List<List<String>> sc = new ArrayList<>();
     for (TrainStepBenchmark.Result x : r.scaling) {
