@@ -24,6 +24,13 @@ import org.tensorflow.types.TInt32;
  * standardises each column of E over the batch (mean 0, variance 1 with eps 1e-5, as Barlow Twins'
  * affine-free batch norm does), so that G is a correlation matrix. Which one was used is recorded
  * in the model metadata.</p>
+ *
+ * <p><b>Our option, not the paper's</b>: {@code lambda_contrastive > 0} adds a symmetric InfoNCE term (CLIP)
+ * between the unit projections, {@code L_con = (mean_i CE(S_i, i) + mean_j CE(S^T_j, j)) / 2} with
+ * {@code S = x^ y^T / temperature}: each image is also pushed away from the other reports of the batch. M-FLAG's
+ * alignment has no negatives, which leaves report retrieval and zero-shot classification at chance on small data
+ * (README, "Report retrieval"); the default 0 is the method as published. The term and its weight are recorded in
+ * the package.</p>
  */
 public final class MFlagLoss {
 
@@ -56,21 +63,47 @@ public final class MFlagLoss {
     public final Operand<TFloat32> total;
     public final Operand<TFloat32> align;
     public final Operand<TFloat32> orth;
+    /** The contrastive term, or null when its weight is 0. */
+    public final Operand<TFloat32> contrastive;
 
-    Terms(Operand<TFloat32> total, Operand<TFloat32> align, Operand<TFloat32> orth) {
+    Terms(Operand<TFloat32> total, Operand<TFloat32> align, Operand<TFloat32> orth, Operand<TFloat32> contrastive) {
       this.total = total;
       this.align = align;
       this.orth = orth;
+      this.contrastive = contrastive;
     }
   }
 
   private final float lambda;
   private final OrthVariant variant;
+  private final float lambdaContrastive;
+  private final float temperature;
 
   public MFlagLoss(float lambda, OrthVariant variant) {
+    this(lambda, variant, 0f, 0.1f);
+  }
+
+  /** With the optional contrastive term of weight {@code lambdaContrastive} at {@code temperature} (see the class comment). */
+  public MFlagLoss(float lambda, OrthVariant variant, float lambdaContrastive, float temperature) {
     if (!(lambda >= 0) || Float.isInfinite(lambda)) throw new IllegalArgumentException("lambda_orth must be finite and >= 0, got " + lambda);
+    if (!(lambdaContrastive >= 0) || Float.isInfinite(lambdaContrastive)) {
+      throw new IllegalArgumentException("lambda_contrastive must be finite and >= 0, got " + lambdaContrastive);
+    }
+    if (!(temperature > 0) || Float.isInfinite(temperature)) {
+      throw new IllegalArgumentException("contrastive_temperature must be finite and > 0, got " + temperature);
+    }
     this.lambda = lambda;
     this.variant = variant;
+    this.lambdaContrastive = lambdaContrastive;
+    this.temperature = temperature;
+  }
+
+  public float lambdaContrastive() {
+    return lambdaContrastive;
+  }
+
+  public float temperature() {
+    return temperature;
   }
 
   public float lambda() {
@@ -91,7 +124,34 @@ public final class MFlagLoss {
     Operand<TFloat32> align = alignment(tf, imageProjection, textProjection);
     Operand<TFloat32> orth = orthogonality(tf, imageEmbedding, variant);
     Operand<TFloat32> total = tf.math.add(align, tf.math.mul(tf.constant(lambda), orth));
-    return new Terms(total, align, orth);
+    Operand<TFloat32> contrastive = null;
+    if (lambdaContrastive > 0) {
+      contrastive = contrastive(tf, imageProjection, textProjection, temperature);
+      total = tf.math.add(total, tf.math.mul(tf.constant(lambdaContrastive), contrastive));
+    }
+    return new Terms(total, align, orth, contrastive);
+  }
+
+  /**
+   * Symmetric InfoNCE of the unit projections: {@code (mean_i lse_j S_ij + mean_j lse_i S_ij) / 2 - mean_i S_ii}
+   * with {@code S = x^ y^T / t} (the cross-entropy of each row and each column against its diagonal).
+   */
+  public static Operand<TFloat32> contrastive(Ops tf, Operand<TFloat32> x, Operand<TFloat32> y, float t) {
+    Operand<TFloat32> xn = l2Normalize(tf, x), yn = l2Normalize(tf, y);
+    Operand<TFloat32> s = tf.math.div(tf.linalg.matMul(xn, yn, MatMul.transposeB(true)), tf.constant(t));
+    Operand<TFloat32> positive = tf.math.div(tf.reduceSum(tf.math.mul(xn, yn), tf.constant(new int[] {1})), tf.constant(t));
+    Operand<TFloat32> rows = logSumExp(tf, s, 1), cols = logSumExp(tf, s, 0);
+    Operand<TInt32> all = tf.constant(0);
+    return tf.math.sub(tf.math.mul(tf.constant(0.5f), tf.math.add(tf.math.mean(rows, all), tf.math.mean(cols, all))),
+        tf.math.mean(positive, all));
+  }
+
+  /** log(sum(exp(s))) along {@code axis}, shifted by the maximum for stability. */
+  private static Operand<TFloat32> logSumExp(Ops tf, Operand<TFloat32> s, int axis) {
+    Operand<TInt32> a = tf.constant(new int[] {axis});
+    Operand<TFloat32> m = tf.stopGradient(tf.reduceMax(s, a, org.tensorflow.op.core.ReduceMax.keepDims(true)));
+    Operand<TFloat32> sum = tf.reduceSum(tf.math.exp(tf.math.sub(s, m)), a, ReduceSum.keepDims(true));
+    return tf.reshape(tf.math.add(tf.math.log(sum), m), tf.constant(new int[] {-1}));
   }
 
   /** mean_i (4 - 4 cos(x_i, y_i)). */

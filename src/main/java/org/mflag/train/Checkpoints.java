@@ -195,13 +195,24 @@ public final class Checkpoints {
     List<String> diffs = new ArrayList<>();
     for (Map.Entry<String, String> e : fingerprint.entrySet()) {
       String was = c.meta.getProperty("config." + e.getKey());
-      if (was == null && e.getValue().equals(defaults.get(e.getKey()))) continue;
+      // a key added after the checkpoint was written: compatible when this run leaves it at its default ("0" = "0.0")
+      if (was == null && sameValue(e.getValue(), defaults.get(e.getKey()))) continue;
       if (!e.getValue().equals(was)) diffs.add(e.getKey() + " was " + was + ", now " + e.getValue());
     }
     if (!manifest.sha256().equals(c.meta.getProperty("manifest_sha256"))) diffs.add("manifest " + manifest.file() + " changed");
     if (!diffs.isEmpty()) {
       throw new TrainingException("checkpoint " + c.file + " belongs to a different run: " + String.join("; ", diffs)
           + ". Resume with the original parameters, or start a new run in another output.");
+    }
+  }
+
+  private static boolean sameValue(String a, String b) {
+    if (a == null || b == null) return a == b;
+    if (a.equals(b)) return true;
+    try {
+      return Double.parseDouble(a) == Double.parseDouble(b);
+    } catch (NumberFormatException e) {
+      return false;
     }
   }
 

@@ -15,6 +15,10 @@ final class ModelPackageMaps {
     m.put("lambda_orth", (double) cfg.lambdaOrth());
     m.put("orth_variant", cfg.orthVariant().key());
     m.put("off_diagonal_weight", (double) org.mflag.loss.MFlagLoss.OFF_DIAGONAL_WEIGHT);
+    if (cfg.lambdaContrastive() > 0) { // our option (MFlagLoss): recorded only when used, so M-FLAG's packages read as before
+      m.put("lambda_contrastive", (double) cfg.lambdaContrastive());
+      m.put("contrastive_temperature", (double) cfg.contrastiveTemperature());
+    }
     return m;
   }
 

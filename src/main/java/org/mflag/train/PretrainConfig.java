@@ -41,6 +41,11 @@ public final class PretrainConfig {
   public static final Key LAMBDA_ORTH = Key.number("lambda_orth", "1", "weight of the orthogonality loss").atLeast(0);
   public static final Key ORTH_VARIANT = Key.choice("orth_variant", "official",
       "official (raw pooled features) or normalized (batch-standardised columns)", MFlagLoss.OrthVariant.keys());
+  public static final Key LAMBDA_CONTRASTIVE = Key.number("lambda_contrastive", "0", "weight of an optional contrastive (InfoNCE)"
+      + " term between image and report projections, our addition for retrieval and zero-shot; 0 = M-FLAG as published (no negatives)")
+      .atLeast(0);
+  public static final Key CONTRASTIVE_TEMPERATURE = Key.number("contrastive_temperature", "0.1",
+      "temperature of the contrastive term (cosine similarities are divided by it)").above(0);
   public static final Key CHECKPOINT_EVERY = Key.integer("checkpoint_every", "100",
       "steps between checkpoints (also at each epoch end, on cancel, at the end)").atLeast(1).operational();
   public static final Key TEXT_MODEL = TextModels.TEXT_MODEL;
@@ -52,7 +57,7 @@ public final class PretrainConfig {
   public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(MANIFEST, DataKeys.IMAGE_COLUMN,
       DataKeys.TEXT_COLUMN.describedAs("column with the report text (the paper uses impression + findings)"), DataKeys.ID_COLUMN, OUTPUT,
       TrainingKeys.ENCODER, IMAGE_SIZE, BATCH_SIZE, TrainingKeys.EPOCHS, TrainingKeys.LR, TrainingKeys.WEIGHT_DECAY, WARMUP_STEPS,
-      SCHEDULE, RESTART_PERIOD, MIN_LR, LAMBDA_ORTH, ORTH_VARIANT, TrainingKeys.SEED, TrainingKeys.RESUME, CHECKPOINT_EVERY,
+      SCHEDULE, RESTART_PERIOD, MIN_LR, LAMBDA_ORTH, ORTH_VARIANT, LAMBDA_CONTRASTIVE, CONTRASTIVE_TEMPERATURE, TrainingKeys.SEED, TrainingKeys.RESUME, CHECKPOINT_EVERY,
       TEXT_MODEL, INIT_WEIGHTS, TrainingKeys.PRECISION, Devices.DEVICE, Cluster.CLUSTER, Cluster.RANK, Cluster.PORT, Cluster.TIMEOUT, DataKeys.WORKERS,
       DataKeys.ON_BAD_INPUT, DataKeys.CACHE_DIR, TrainingKeys.LOG_EVERY, TrainingKeys.MAX_STEPS, org.mflag.model.People.AUTHOR,
       org.mflag.model.People.AFFILIATION, org.mflag.model.People.ORCID, org.mflag.model.People.GITHUB_USER));
@@ -74,6 +79,8 @@ public final class PretrainConfig {
   private final double minLr;
   private final float lambdaOrth;
   private final MFlagLoss.OrthVariant orthVariant;
+  private final float lambdaContrastive;
+  private final float contrastiveTemperature;
   private final long seed;
   private final boolean resume;
   private final int checkpointEvery;
@@ -111,6 +118,8 @@ public final class PretrainConfig {
     minLr = b.minLr;
     lambdaOrth = b.lambdaOrth;
     orthVariant = b.orthVariant;
+    lambdaContrastive = b.lambdaContrastive;
+    contrastiveTemperature = b.contrastiveTemperature;
     seed = b.seed;
     resume = b.resume;
     checkpointEvery = b.checkpointEvery;
@@ -152,6 +161,7 @@ public final class PretrainConfig {
         .optMinLr(kv.number(MIN_LR))
         .optLambdaOrth((float) kv.number(LAMBDA_ORTH))
         .optOrthVariant(MFlagLoss.OrthVariant.fromKey(kv.string(ORTH_VARIANT)))
+        .optContrastive((float) kv.number(LAMBDA_CONTRASTIVE), (float) kv.number(CONTRASTIVE_TEMPERATURE))
         .optSeed(kv.longValue(TrainingKeys.SEED))
         .optResume(kv.bool(TrainingKeys.RESUME))
         .optCheckpointEvery(kv.integer(CHECKPOINT_EVERY))
@@ -200,6 +210,8 @@ public final class PretrainConfig {
     m.put("min_lr", Double.toString(minLr));
     m.put("lambda_orth", Float.toString(lambdaOrth));
     m.put("orth_variant", orthVariant.key());
+    m.put("lambda_contrastive", Float.toString(lambdaContrastive));
+    m.put("contrastive_temperature", Float.toString(contrastiveTemperature));
     m.put("seed", Long.toString(seed));
     m.put("resume", Boolean.toString(resume));
     m.put("checkpoint_every", Integer.toString(checkpointEvery));
@@ -253,6 +265,13 @@ public final class PretrainConfig {
   public double minLr() { return minLr; }
   public float lambdaOrth() { return lambdaOrth; }
   public MFlagLoss.OrthVariant orthVariant() { return orthVariant; }
+  public float lambdaContrastive() { return lambdaContrastive; }
+  public float contrastiveTemperature() { return contrastiveTemperature; }
+
+  /** The loss this run trains with. */
+  public MFlagLoss loss() {
+    return new MFlagLoss(lambdaOrth, orthVariant, lambdaContrastive, contrastiveTemperature);
+  }
   public long seed() { return seed; }
   public boolean resume() { return resume; }
   public int checkpointEvery() { return checkpointEvery; }
@@ -291,6 +310,8 @@ public final class PretrainConfig {
     private double minLr = MIN_LR.defaultNumber();
     private float lambdaOrth = (float) LAMBDA_ORTH.defaultNumber();
     private MFlagLoss.OrthVariant orthVariant = MFlagLoss.OrthVariant.fromKey(ORTH_VARIANT.defaultValue());
+    private float lambdaContrastive = (float) LAMBDA_CONTRASTIVE.defaultNumber();
+    private float contrastiveTemperature = (float) CONTRASTIVE_TEMPERATURE.defaultNumber();
     private long seed = TrainingKeys.SEED.defaultInteger();
     private boolean resume = TrainingKeys.RESUME.defaultBoolean();
     private int checkpointEvery = CHECKPOINT_EVERY.defaultInteger();
@@ -328,6 +349,7 @@ public final class PretrainConfig {
     public Builder optMinLr(double v) { minLr = v; return this; }
     public Builder optLambdaOrth(float v) { lambdaOrth = v; return this; }
     public Builder optOrthVariant(MFlagLoss.OrthVariant v) { orthVariant = v; return this; }
+    public Builder optContrastive(float weight, float temperature) { lambdaContrastive = weight; contrastiveTemperature = temperature; return this; }
     public Builder optSeed(long v) { seed = v; return this; }
     public Builder optResume(boolean v) { resume = v; return this; }
     public Builder optCheckpointEvery(int v) { checkpointEvery = v; return this; }
@@ -368,6 +390,8 @@ public final class PretrainConfig {
       TrainingKeys.WEIGHT_DECAY.checkValue(weightDecay);
       MIN_LR.checkValue(minLr);
       LAMBDA_ORTH.checkValue(lambdaOrth);
+      LAMBDA_CONTRASTIVE.checkValue(lambdaContrastive);
+      CONTRASTIVE_TEMPERATURE.checkValue(contrastiveTemperature);
       CHECKPOINT_EVERY.checkValue(checkpointEvery);
       DataKeys.WORKERS.checkValue(workers);
       TrainingKeys.LOG_EVERY.checkValue(logEvery);

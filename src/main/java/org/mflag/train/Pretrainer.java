@@ -99,7 +99,7 @@ public final class Pretrainer {
     Corpus corpus = new Corpus(manifest, data, embedReports(data, devices), skipNote);
     ReportVectors text = corpus.text;
     try (PretrainGraph graph = new PretrainGraph(PretrainGraph.Spec.of(cfg.encoder(), cfg.batchSize(), cfg.imageSize(), text.dimension)
-        .optLoss(new MFlagLoss(cfg.lambdaOrth(), cfg.orthVariant())).optWeightDecay(cfg.weightDecay()).optDevices(devices)
+        .optLoss(cfg.loss()).optWeightDecay(cfg.weightDecay()).optDevices(devices)
         .optPrecision(cfg.precision()).optCluster(cluster, cfg.clusterTimeout()))) {
       log.info(String.format("%s: %,d trainable parameters (encoder and projectors); language model frozen (%s, %d-d)",
           cfg.encoder().key(), graph.parameters().count(Parameters.Kind.TRAINABLE), text.modelId, text.dimension));

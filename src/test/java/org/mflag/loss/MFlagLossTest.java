@@ -32,6 +32,39 @@ class MFlagLossTest {
   }
 
   @Test
+  void contrastiveTermIsSymmetricInfoNceByHand() {
+    // x^ = rows (1,0), (0,1); y^ = rows (1,0), (0.6,0.8); t = 0.5
+    // S = x^ y^T / t = [[2, 1.2], [0, 1.6]]; positives S_00 = 2, S_11 = 1.6
+    // rows: lse(2, 1.2), lse(0, 1.6); columns: lse(2, 0), lse(1.2, 1.6)
+    float[] x = {2, 0, 0, 3}, y = {5, 0, 3, 4}, e = {1, 0, 0, 1};
+    double rows = (lse(2, 1.2) + lse(0, 1.6)) / 2, cols = (lse(2, 0) + lse(1.2, 1.6)) / 2;
+    double want = (rows + cols) / 2 - (2 + 1.6) / 2;
+    TensorFlowRuntime.ensureLoaded();
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> xs = tf.constant(Shape.of(2, 2), DataBuffers.of(x));
+      Operand<TFloat32> ys = tf.constant(Shape.of(2, 2), DataBuffers.of(y));
+      Operand<TFloat32> es = tf.constant(Shape.of(2, 2), DataBuffers.of(e));
+      MFlagLoss.Terms with = new MFlagLoss(0f, MFlagLoss.OrthVariant.OFFICIAL, 3f, 0.5f).build(tf, xs, ys, es);
+      MFlagLoss.Terms without = new MFlagLoss(0f, MFlagLoss.OrthVariant.OFFICIAL).build(tf, xs, ys, es);
+      try (Result r = s.runner().fetch(with.contrastive).fetch(with.total).fetch(with.align).fetch(without.total).run()) {
+        assertEquals(want, Tensors.scalar(r.get(0)), 1e-5);
+        assertEquals(Tensors.scalar(r.get(2)) + 3 * want, Tensors.scalar(r.get(1)), 1e-4, "total = align + lambda_contrastive * term");
+        assertEquals(Tensors.scalar(r.get(2)), Tensors.scalar(r.get(3)), 1e-6, "weight 0: M-FLAG's loss unchanged");
+      }
+      assertEquals(null, without.contrastive, "weight 0 builds no term");
+    }
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new MFlagLoss(1f, MFlagLoss.OrthVariant.OFFICIAL, -1f, 0.1f));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new MFlagLoss(1f, MFlagLoss.OrthVariant.OFFICIAL, 1f, 0f));
+  }
+
+  private static double lse(double a, double b) {
+    return Math.log(Math.exp(a) + Math.exp(b));
+  }
+
+  @Test
   void alignmentIsFourMinusFourCosine() {
     // row 0: x=(3,4), y=(4,3): cos = 24/25 -> 4 - 3.84 = 0.16
     // row 1: x=(1,0), y=(0,2): cos = 0    -> 4

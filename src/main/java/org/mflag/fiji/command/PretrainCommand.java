@@ -36,6 +36,10 @@ public class PretrainCommand extends TrainingCommand {
   @Parameter(persist = false)
   private String orth_variant;
   @Parameter(persist = false)
+  private double lambda_contrastive;
+  @Parameter(persist = false)
+  private double contrastive_temperature;
+  @Parameter(persist = false)
   private int checkpoint_every;
   @Parameter(persist = false)
   private String text_model;
