@@ -39,7 +39,7 @@ class ArchitectureRulesTest {
 
   /** The core packages, lowest layer first. A new package gets a place here. */
   static final List<String> LAYERS = List.of("config", "io", "report", "runtime", "data", "imageio", "nn", "text", "loss", "model",
-      "eval", "infer", "train", "experiment", "bench");
+      "zeroshot", "eval", "infer", "retrieval", "train", "experiment", "bench");
   /** On top of the whole core, independent of each other. */
   static final List<String> ADAPTERS = List.of("cli", "fiji", "spark");
 

@@ -80,7 +80,7 @@ public final class ManifestAnalysis {
         k.addAll(Arrays.asList(InferenceKeys.modelsValue(InferenceKeys.CONFIDENCE), InferenceKeys.modelsValue(InferenceKeys.NMS_IOU)));
         break;
       case ZERO_SHOT:
-        k.addAll(org.mflag.zeroshot.ZeroShotKeys.KEYS);
+        k.addAll(org.mflag.infer.ZeroShotKeys.KEYS);
         break;
       default:
         break;
@@ -91,7 +91,7 @@ public final class ManifestAnalysis {
 
   /**
    * The options of a job from its keys (the masks go under {@code output}); for zero-shot, the prompts embedded by the
-   * language model and projected by the package ({@link org.mflag.zeroshot.ZeroShotKeys#classifier}).
+   * language model and projected by the package ({@link org.mflag.infer.ZeroShotKeys#classifier}).
    */
   public static BatchAnalysis.Options options(BatchAnalysis.Job job, KeyValues kv, Logger log) throws IOException, ModelPackageException {
     BatchAnalysis.Options o = new BatchAnalysis.Options().optBatch(kv.integer(BATCH_SIZE));
@@ -103,7 +103,7 @@ public final class ManifestAnalysis {
     if (job == BatchAnalysis.Job.DETECT) {
       o.optConfidence(kv.number(InferenceKeys.CONFIDENCE, Double.NaN)).optNmsIou(kv.number(InferenceKeys.NMS_IOU, Double.NaN));
     }
-    if (job == BatchAnalysis.Job.ZERO_SHOT) o.optZeroShot(org.mflag.zeroshot.ZeroShotKeys.classifier(kv, log));
+    if (job == BatchAnalysis.Job.ZERO_SHOT) o.optZeroShot(org.mflag.infer.ZeroShotKeys.classifier(kv, log));
     return o;
   }
 
@@ -152,7 +152,7 @@ public final class ManifestAnalysis {
     BatchAnalysis.Options options = options(job, kv, log);
     try (OutputLock lock = OutputLock.acquire(out, job.key());
         BatchAnalysis analysis = BatchAnalysis.open(job, kv.path(InferenceKeys.MODEL), options, devices)) {
-      if (job == BatchAnalysis.Job.ZERO_SHOT) org.mflag.zeroshot.ZeroShotKeys.recordPrompts(out, options.zeroShot(), Files.exists(results));
+      if (job == BatchAnalysis.Job.ZERO_SHOT) org.mflag.infer.ZeroShotKeys.recordPrompts(out, options.zeroShot(), Files.exists(results));
       Set<String> done = completeIds(results, analysis.columns());
       List<BatchAnalysis.Item> todo = new ArrayList<>();
       for (BatchAnalysis.Item it : all) if (!done.contains(it.id)) todo.add(it);
@@ -182,8 +182,8 @@ public final class ManifestAnalysis {
           }
         }
       }
-      if (job == BatchAnalysis.Job.ZERO_SHOT && !kv.string(org.mflag.zeroshot.ZeroShotKeys.LABEL_COLUMN).isEmpty()) {
-        org.mflag.zeroshot.ZeroShotKeys.score(kv, results, options.zeroShot(), log);
+      if (job == BatchAnalysis.Job.ZERO_SHOT && !kv.string(org.mflag.infer.ZeroShotKeys.LABEL_COLUMN).isEmpty()) {
+        org.mflag.infer.ZeroShotKeys.score(kv, results, options.zeroShot(), log);
       }
       return new Summary(results, analysed, errors, all.size() - todo.size(), false);
     }

@@ -135,7 +135,7 @@ public final class SparkAnalysis {
         for (BatchAnalysis.Item it : all) if (!done.contains(it.id)) todo.add(it);
         log.info(String.format("%s%s on %s: %d images, %d already in %s, %d to analyse", PREFIX, job.key(), jsc.master(), all.size(),
             all.size() - todo.size(), results, todo.size()));
-        if (job == BatchAnalysis.Job.ZERO_SHOT) org.mflag.zeroshot.ZeroShotKeys.recordPrompts(out, options.zeroShot(), !done.isEmpty());
+        if (job == BatchAnalysis.Job.ZERO_SHOT) org.mflag.infer.ZeroShotKeys.recordPrompts(out, options.zeroShot(), !done.isEmpty());
         if (job == BatchAnalysis.Job.SEGMENT && kv.bool(ManifestAnalysis.MASKS)) options.optMasksUnder(out);
         ExecutorModels.Spec spec = new ExecutorModels.Spec(job, model.toString(), options, kv.string(Devices.DEVICE));
         StructType schema = schema(columns);

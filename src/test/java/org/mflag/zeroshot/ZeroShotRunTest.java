@@ -20,6 +20,7 @@ import org.mflag.config.KeyValues;
 import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.ManifestAnalysis;
+import org.mflag.infer.ZeroShotKeys;
 import org.mflag.train.Pretrainer;
 import org.mflag.train.TrainingListener;
 

@@ -1,4 +1,4 @@
-package org.mflag.zeroshot;
+package org.mflag.infer;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -22,13 +22,14 @@ import org.mflag.data.DatasetException;
 import org.mflag.data.Labels;
 import org.mflag.data.Manifest;
 import org.mflag.eval.MetricsReport;
-import org.mflag.infer.InferenceKeys;
 import org.mflag.io.Archives;
 import org.mflag.io.CsvCells;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
 import org.mflag.text.ReportEmbedder;
 import org.mflag.text.TextModels;
+import org.mflag.zeroshot.Prompts;
+import org.mflag.zeroshot.ZeroShot;
 import org.scijava.log.Logger;
 
 /**
@@ -123,7 +124,7 @@ public final class ZeroShotKeys {
         if (!"ok".equals(r.get("status")) || !truth.containsKey(id)) continue;
         ids.add(id);
         truths.add(truth.get(id));
-        for (String k : z.classes()) probs.add(Float.parseFloat(r.get("p_" + org.mflag.infer.BatchAnalysis.columnName(k))));
+        for (String k : z.classes()) probs.add(Float.parseFloat(r.get("p_" + BatchAnalysis.columnName(k))));
       }
     }
     float[] p = new float[probs.size()];
