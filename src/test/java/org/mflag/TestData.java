@@ -75,6 +75,24 @@ public final class TestData {
     return cmd;
   }
 
+  private static Path pretrained;
+
+  /**
+   * One pre-trained package shared by the test classes of this JVM: {@link #smallRun} for one epoch, into
+   * {@code target/test-fixtures/} (made again by each test JVM). Tests read it and never change it.
+   */
+  public static synchronized Path pretrained() throws Exception {
+    if (pretrained == null) {
+      Path dir = Path.of("target", "test-fixtures", "pretrained-1-epoch").toAbsolutePath();
+      org.mflag.io.Archives.deleteTree(dir);
+      org.mflag.io.Archives.deleteTree(org.mflag.train.TrainingLoop.checkpointDir(dir));
+      new org.mflag.train.Pretrainer(smallRun(dir).optEpochs(1).build(), new org.mflag.imageio.ImageFileDecoder(), log())
+          .run(new org.mflag.train.TrainingListener() {}, () -> false);
+      pretrained = dir;
+    }
+    return pretrained;
+  }
+
   /** A small, fast run on the samples: ResNet-18, 64 px, batch 8 (6 steps per epoch). */
   public static PretrainConfig.Builder smallRun(Path output) {
     return PretrainConfig.builder().setManifest(manifest()).setOutput(output).optEncoder(Architecture.RESNET18)

@@ -38,9 +38,7 @@ class ImageJ1MacroTest {
     detector = TestData.smallFinetune(Task.DETECTION, tmp.resolve("detector"), "epochs", "2",
         "boxes", TestData.manifest().resolveSibling("lung-boxes.json").toString());
     classifier = TestData.smallFinetune(Task.CLASSIFICATION, tmp.resolve("classifier"), "epochs", "1", "label_column", "view");
-    pretrained = tmp.resolve("pretrained");
-    new org.mflag.train.Pretrainer(TestData.smallRun(pretrained).optEpochs(1).build(), new org.mflag.imageio.ImageFileDecoder(),
-        TestData.log()).run(new org.mflag.train.TrainingListener() {}, () -> false);
+    pretrained = TestData.pretrained();
     index = tmp.resolve("samples-index.npz");
     org.mflag.retrieval.Retrieval.index(org.mflag.config.KeyValues.parse("index", org.mflag.retrieval.Retrieval.INDEX_KEYS,
         java.util.List.of("model=" + pretrained, "manifest=" + TestData.manifest(), "output=" + index, "label_column=view",

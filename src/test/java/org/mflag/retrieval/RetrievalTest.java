@@ -14,8 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mflag.TestData;
 import org.mflag.config.KeyValues;
 import org.mflag.imageio.ImageFileDecoder;
-import org.mflag.train.Pretrainer;
-import org.mflag.train.TrainingListener;
 
 /** Retrieval: the metrics by hand, the index's search and file, and index + retrieve on the samples. */
 class RetrievalTest {
@@ -80,8 +78,7 @@ class RetrievalTest {
 
   @Test
   void indexAndRetrieveOnTheSamples() throws Exception {
-    Path pre = tmp.resolve("pretrained");
-    new Pretrainer(TestData.smallRun(pre).optEpochs(1).build(), new ImageFileDecoder(), TestData.log()).run(new TrainingListener() {}, () -> false);
+    Path pre = TestData.pretrained();
     Path index = tmp.resolve("samples.npz");
     Retrieval.index(KeyValues.parse("index", Retrieval.INDEX_KEYS, List.of("model=" + pre, "manifest=" + TestData.manifest(),
         "output=" + index, "label_column=view", "cache_dir=" + TestData.cacheDir())), new ImageFileDecoder(), TestData.log(), () -> false);

@@ -49,9 +49,7 @@ class FinetuneTest {
 
   @BeforeAll
   static void pretrain() throws Exception {
-    pretrained = tmp.resolve("pretrained");
-    new Pretrainer(TestData.smallRun(pretrained).optEpochs(1).build(), new ImageFileDecoder(), TestData.log())
-        .run(new TrainingListener() {}, () -> false);
+    pretrained = TestData.pretrained();
   }
 
   private static Map<String, String> common(Path output, int epochs) {

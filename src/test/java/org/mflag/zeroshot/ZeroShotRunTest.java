@@ -21,8 +21,6 @@ import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.ManifestAnalysis;
 import org.mflag.infer.ZeroShotKeys;
-import org.mflag.train.Pretrainer;
-import org.mflag.train.TrainingListener;
 
 /** {@code ./mflag zero-shot} on the samples with a small pre-trained package: results, scores, and re-runs. */
 class ZeroShotRunTest {
@@ -34,9 +32,7 @@ class ZeroShotRunTest {
 
   @BeforeAll
   static void pretrain() throws Exception {
-    pretrained = tmp.resolve("pretrained");
-    new Pretrainer(TestData.smallRun(pretrained).optEpochs(1).build(), new ImageFileDecoder(), TestData.log())
-        .run(new TrainingListener() {}, () -> false);
+    pretrained = TestData.pretrained();
   }
 
   private static ManifestAnalysis.Summary zeroShot(Path out, String prompts, String... extra) throws Exception {

@@ -57,20 +57,8 @@ public class ClassifyCommand extends KeyCommand {
         for (int s = 1; s <= n; s++) {
           if (isCanceled()) return;
           showProgress(title() + ": slice " + s + "/" + n, s - 1, n);
-          float[] p = net.classProbabilities(ImageJResults.slice(image, s));
-          StringBuilder names = new StringBuilder();
-          int best = 0;
-          for (int c = 0; c < p.length; c++) {
-            if (p[c] > p[best]) best = c;
-            if (multi && p[c] > 0.5) names.append(names.length() == 0 ? "" : "|").append(classes.get(c));
-          }
-          String l = multi ? names.toString() : classes.get(best);
+          String l = ImageJResults.addClassRow(rt, image, s, classes, net.classProbabilities(ImageJResults.slice(image, s)), multi);
           if (s == 1) label = l;
-          rt.incrementCounter();
-          rt.addValue("image", image.getTitle());
-          rt.addValue("slice", s);
-          rt.addValue("label", l);
-          for (int c = 0; c < p.length; c++) rt.addValue("p_" + classes.get(c), p[c]);
         }
         clearProgress();
       }

@@ -1,74 +1,20 @@
 package org.mflag.fiji.command;
 
-import ij.ImagePlus;
-import ij.measure.ResultsTable;
-import java.io.File;
-import java.util.List;
-import org.mflag.config.Key;
-import org.mflag.config.KeyValues;
-import org.mflag.fiji.convert.ImageJResults;
-import org.mflag.model.ModelPackage;
-import org.mflag.retrieval.Retrieval;
 import org.mflag.retrieval.RetrievalIndex;
-import org.scijava.ItemIO;
 import org.scijava.command.Command;
-import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
-/** M-FLAG Similar Reports: for the open image (its current slice), the most similar reports of an index (a Results row per hit: rank, similarity, id, label, report). */
+/** M-FLAG Similar Reports: the reports of a retrieval index most similar to the open image (see {@link SimilarCommand}). */
 @Plugin(type = Command.class, headless = true, label = "M-FLAG Similar Reports")
-public class SimilarReportsCommand extends KeyCommand {
-
-  @Parameter(label = "Image", persist = false)
-  private ImagePlus image;
-  @Parameter(style = "directory", persist = false)
-  private File model;
-  @Parameter(style = "open", persist = false)
-  private File index;
-  @Parameter(persist = false)
-  private int k = 10;
-
-  @Parameter(type = ItemIO.OUTPUT, label = "Best match")
-  private String best;
+public class SimilarReportsCommand extends SimilarCommand {
 
   @Override
-  public List<Key> keys() {
-    return Retrieval.SIMILAR_KEYS;
+  RetrievalIndex.Side side() {
+    return RetrievalIndex.Side.REPORTS;
   }
 
   @Override
   public String title() {
     return "M-FLAG Similar Reports";
-  }
-
-  @Override
-  public void run() {
-    try {
-      KeyValues kv = keyValues();
-      if (image == null) throw new IllegalArgumentException("no image: open one first");
-      showProgress(title() + ": searching", 0, 1);
-      RetrievalIndex idx = RetrievalIndex.load(kv.path(Retrieval.INDEX).toAbsolutePath());
-      List<RetrievalIndex.Hit> hits = Retrieval.similar(ModelPackage.open(kv.path(Retrieval.MODEL).toAbsolutePath()), idx,
-          ImageJResults.slice(image, image.getCurrentSlice()), RetrievalIndex.Side.REPORTS, kv.integer(Retrieval.K));
-      ResultsTable rt = ImageJResults.results();
-      for (int r = 0; r < hits.size(); r++) {
-        RetrievalIndex.Hit h = hits.get(r);
-        if (r == 0) best = h.id;
-        rt.incrementCounter();
-        rt.addValue("image", image.getTitle());
-        rt.addValue("rank", r + 1);
-        rt.addValue("similarity", h.similarity);
-        rt.addValue("id", h.id);
-        rt.addValue("label", h.label);
-        rt.addValue("report", h.report);
-      }
-      clearProgress();
-    } catch (Exception e) {
-      throw failure(e);
-    }
-  }
-
-  public String getBest() {
-    return best;
   }
 }

@@ -72,20 +72,8 @@ public class ZeroShotCommand extends KeyCommand {
           showProgress(title() + ": slice " + s + "/" + n, s - 1, n);
           GrayImage slice = ImageJResults.slice(image, s);
           float[] projection = encoder.predict(Preprocessing.wholeBatch(List.of(slice), pkg.imageSize()), 1)[1];
-          float[] p = z.probabilities(projection, 1);
-          StringBuilder names = new StringBuilder();
-          int best = 0;
-          for (int c = 0; c < p.length; c++) {
-            if (p[c] > p[best]) best = c;
-            if (z.multiLabel() && p[c] > 0.5) names.append(names.length() == 0 ? "" : "|").append(classes.get(c));
-          }
-          String l = z.multiLabel() ? names.toString() : classes.get(best);
+          String l = ImageJResults.addClassRow(rt, image, s, classes, z.probabilities(projection, 1), z.multiLabel());
           if (s == 1) label = l;
-          rt.incrementCounter();
-          rt.addValue("image", image.getTitle());
-          rt.addValue("slice", s);
-          rt.addValue("label", l);
-          for (int c = 0; c < p.length; c++) rt.addValue("p_" + classes.get(c), p[c]);
         }
         clearProgress();
       }

@@ -111,6 +111,26 @@ public final class ImageJResults {
     return note;
   }
 
+  /**
+   * Adds a row for one slice's class probabilities: image, slice, label (the most probable class, or for
+   * {@code multiLabel} every class above 0.5 joined by |) and {@code p_<class>}; returns the label.
+   */
+  public static String addClassRow(ResultsTable rt, ImagePlus image, int slice, List<String> classes, float[] p, boolean multiLabel) {
+    StringBuilder names = new StringBuilder();
+    int best = 0;
+    for (int c = 0; c < p.length; c++) {
+      if (p[c] > p[best]) best = c;
+      if (multiLabel && p[c] > 0.5) names.append(names.length() == 0 ? "" : "|").append(classes.get(c));
+    }
+    String label = multiLabel ? names.toString() : classes.get(best);
+    rt.incrementCounter();
+    rt.addValue("image", image.getTitle());
+    rt.addValue("slice", slice);
+    rt.addValue("label", label);
+    for (int c = 0; c < p.length; c++) rt.addValue("p_" + classes.get(c), p[c]);
+    return label;
+  }
+
   /** The "Results" table, created if needed (the one macros read with getResult and save with saveAs). */
   public static ResultsTable results() {
     ResultsTable rt = ResultsTable.getResultsTable();
