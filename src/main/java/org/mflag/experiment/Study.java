@@ -62,7 +62,7 @@ import org.scijava.log.Logger;
  * {@code reference} encoder by a paired bootstrap of the difference.
  *
  * <p>Each run's test predictions are kept under {@code output/cells/}; a finished run is never trained
- * again, so the same command continues an interrupted study (across sittings) and rewrites the
+ * again, so the same command continues an interrupted study (across sittings) and, after each task, rewrites the
  * tables ({@code study.csv}, {@code runs.csv}, {@code study.md}) and plots ({@code study-<task>.png}).
  * A run records the settings it was trained with; a study whose settings changed refuses to mix them.</p>
  */
@@ -206,8 +206,8 @@ public final class Study {
         done.put(enc.name, byFraction);
       }
       rows.addAll(summarise(task, d, done, reference, decision, size, kv.integer(BOOTSTRAP), seed));
+      write(out, tasks, rows, runs, reference, fractions); // after each task: the finished tasks' tables while the next one runs
     }
-    write(out, tasks, rows, runs, reference, fractions);
     return rows;
   }
 

@@ -17,7 +17,7 @@ final class ModelPackageMaps {
     m.put("off_diagonal_weight", (double) org.mflag.loss.MFlagLoss.OFF_DIAGONAL_WEIGHT);
     if (cfg.lambdaContrastive() > 0) { // our option (MFlagLoss): recorded only when used, so M-FLAG's packages read as before
       m.put("lambda_contrastive", (double) cfg.lambdaContrastive());
-      m.put("contrastive_temperature", (double) cfg.contrastiveTemperature());
+      m.put("contrastive_temperature", Double.parseDouble(Float.toString(cfg.contrastiveTemperature()))); // 0.1, not 0.10000000149
     }
     return m;
   }
