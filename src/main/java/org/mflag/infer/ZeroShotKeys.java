@@ -50,16 +50,18 @@ public final class ZeroShotKeys {
       + " (names as in prompts; several separated by | for pairs): writes metrics.json/.csv with AUROC per class and macro;"
       + " empty = no scoring");
 
+  public static final Key TEXT_MODEL = TextModels.TEXT_MODEL.describedAs("the frozen language model that embeds the prompts: the"
+      + " package's (default BERT) or a SavedModel folder");
+
   public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(PROMPTS, POOLING, TEMPERATURE, LABEL_COLUMN,
-      TextModels.TEXT_MODEL.describedAs("the frozen language model that embeds the prompts: the package's (default BERT) or a"
-          + " SavedModel folder"), DataKeys.CACHE_DIR));
+      TEXT_MODEL, DataKeys.CACHE_DIR));
 
   /** Bootstrap draws of the test images for the interval of the macro AUROC. */
   static final int BOOTSTRAP_DRAWS = 2000;
 
   /** The keys of the Fiji command, which classifies the open image: the package, the prompts and how they are scored. */
   public static final List<Key> IMAGE = Collections.unmodifiableList(Arrays.asList(
-      InferenceKeys.MODEL.describedAs("encoder package folder or .zip (from pretrain)"), PROMPTS, POOLING, TEMPERATURE, KEYS.get(4),
+      InferenceKeys.MODEL.describedAs("encoder package folder or .zip (from pretrain)"), PROMPTS, POOLING, TEMPERATURE, TEXT_MODEL,
       DataKeys.CACHE_DIR));
 
   /** The file in the output folder that records the prompts its results were made with. */
