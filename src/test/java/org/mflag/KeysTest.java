@@ -37,6 +37,7 @@ class KeysTest {
     m.put("experiment", Experiment.KEYS);
     m.put("study", org.mflag.experiment.Study.KEYS);
     m.put("index", org.mflag.retrieval.Retrieval.INDEX_KEYS);
+    m.put("spark-index", org.mflag.retrieval.Retrieval.SPARK_INDEX_KEYS);
     m.put("retrieve", org.mflag.retrieval.Retrieval.RETRIEVE_KEYS);
     m.put("embed-reports", EmbedReports.KEYS);
     m.put("bench", Benchmark.KEYS);

@@ -97,7 +97,8 @@ public final class Main {
     StringBuilder sb = new StringBuilder("usage: mflag COMMAND key=value ...\n\ncommands:\n");
     for (CliCommand c : COMMANDS.values()) sb.append(String.format("  %-20s %s%n", c.name(), c.summary()));
     sb.append(String.format("  %-20s %s%n", "spark-segment ...", "(the ./mflag script) segment, classify, detect, embed or zero-shot on Apache "
-        + "Spark: the same keys, plus master (local[*]: all cores), format, chunk_size, partitions"));
+        + "Spark: the same keys, plus master (local[*]: all cores), format, chunk_size, partitions; spark-index: index from "
+        + "spark-embed's results"));
     sb.append(String.format("  %-20s %s%n", "install-cuda", "(the ./mflag script) fetch the CUDA 12.3 / cuDNN 8.9 runtime TensorFlow "
         + "needs, once, for a machine with only the NVIDIA driver"));
     sb.append(String.format("  %-20s %s%n", "help", "this list; 'mflag COMMAND help' lists a command's keys; 'mflag help markdown' "
@@ -129,6 +130,11 @@ public final class Main {
     t.put("install-language-model", KeyTable.markdown(org.mflag.text.LanguageModelInstall.KEYS));
     t.put("import-weights", KeyTable.markdown(org.mflag.nn.ImageNetImport.KEYS));
     t.put("study", KeyTable.markdown(org.mflag.experiment.Study.KEYS));
+    Map<String, List<Key>> retrieval = new LinkedHashMap<>();
+    retrieval.put("index", org.mflag.retrieval.Retrieval.INDEX_KEYS);
+    retrieval.put("spark-index", org.mflag.retrieval.Retrieval.SPARK_INDEX_KEYS);
+    retrieval.put("retrieve", org.mflag.retrieval.Retrieval.RETRIEVE_KEYS);
+    t.put("index, spark-index, retrieve", KeyTable.markdown(retrieval));
     Map<String, List<Key>> inference = new LinkedHashMap<>();
     inference.put("Segment", InferenceKeys.SEGMENT);
     inference.put("Detect", InferenceKeys.DETECT);

@@ -453,12 +453,15 @@ public final class BatchAnalysis implements AutoCloseable {
     return name;
   }
 
-  /** A value as a CSV cell: arrays as {@code a;b;c}, null as empty. */
+  /**
+   * A value as a CSV cell: arrays as {@code a;b;c}, null as empty; text and arrays {@link CsvCells#safe made safe} for
+   * spreadsheets, as Spark's CSV writer does ({@code -0.5;0.25} becomes {@code '-0.5;0.25}).
+   */
   public static String csvCell(Object v) {
     if (v == null) return "";
-    if (v instanceof float[]) return join(v, ((float[]) v).length);
-    if (v instanceof double[]) return join(v, ((double[]) v).length);
-    if (v instanceof long[]) return join(v, ((long[]) v).length);
+    if (v instanceof float[]) return CsvCells.safe(join(v, ((float[]) v).length));
+    if (v instanceof double[]) return CsvCells.safe(join(v, ((double[]) v).length));
+    if (v instanceof long[]) return CsvCells.safe(join(v, ((long[]) v).length));
     if (v instanceof String[]) return CsvCells.safe(String.join(";", (String[]) v));
     if (v instanceof String) return CsvCells.safe((String) v);
     return v.toString();

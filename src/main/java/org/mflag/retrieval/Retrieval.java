@@ -24,6 +24,8 @@ import org.mflag.data.GrayImage;
 import org.mflag.data.ImageDecoder;
 import org.mflag.data.Manifest;
 import org.mflag.data.Preprocessing;
+import org.mflag.infer.BatchAnalysis;
+import org.mflag.infer.EmbeddingResults;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.io.Archives;
 import org.mflag.io.CsvCells;
@@ -40,7 +42,9 @@ import org.scijava.log.Logger;
  * Image-report retrieval with a pre-trained package: {@code index} projects a manifest's images and reports into
  * the package's shared latent space ({@link RetrievalIndex}); {@code retrieve} finds, for each query image, the
  * most similar reports and images, and scores the search where it can: Recall@1/5/10 of the query's own report
- * (when the query's id is in the index) and Precision@K by label.
+ * (when the query's id is in the index; reports with its words count as it, exact ties count in expectation, see
+ * {@link RetrievalMetrics#recallAt}) and Precision@K by label. At archive scale the image side comes from an
+ * {@code embed}/{@code spark-embed} run ({@link #EMBEDDINGS}).
  */
 public final class Retrieval {
 
@@ -50,10 +54,31 @@ public final class Retrieval {
       + " image (for Precision@K by label); empty = none");
   public static final Key BATCH_SIZE = Key.integer("batch_size", "8", "images per network call").atLeast(1);
 
+  public static final Key EMBEDDINGS = Key.path("embeddings", "", "the output folder of an embed run of the same model (results.csv,"
+      + " or results-csv/ of spark-embed format=csv): its image projections are indexed instead of running the encoder; empty = run it");
+
   /** The keys of {@code index}. */
   public static final List<Key> INDEX_KEYS = Collections.unmodifiableList(Arrays.asList(MODEL, DataKeys.MANIFEST, INDEX_OUTPUT,
       DataKeys.IMAGE_COLUMN, DataKeys.ID_COLUMN, DataKeys.TEXT_COLUMN, LABEL_COLUMN, TextModels.TEXT_MODEL, DataKeys.CACHE_DIR,
-      BATCH_SIZE));
+      EMBEDDINGS, BATCH_SIZE));
+
+  /** The keys of {@code spark-index}: those of {@code index} with {@code embeddings} required, and where Spark runs. */
+  public static final List<Key> SPARK_INDEX_KEYS;
+
+  static {
+    List<Key> k = new ArrayList<>();
+    for (Key key : INDEX_KEYS) {
+      if (key == EMBEDDINGS) {
+        key = key.withDefault(null).describedAs("the output folder of spark-embed (results.parquet/ or results-csv/) or of embed, same model: "
+            + "its image projections are indexed");
+      } else if (key == DataKeys.MANIFEST) {
+        key = key.describedAs("CSV or .parquet file with one row per image (paths relative to its folder)");
+      }
+      k.add(key);
+    }
+    k.add(org.mflag.infer.ManifestAnalysis.MASTER);
+    SPARK_INDEX_KEYS = Collections.unmodifiableList(k);
+  }
 
   public static final Key INDEX = Key.path("index", null, "retrieval index file (.npz, from index)");
   public static final Key K = Key.integer("k", "10", "hits per query and side (reports, images)").atLeast(1);
@@ -87,22 +112,66 @@ public final class Retrieval {
     }
   }
 
+  /** One manifest row to index: its image (as the analyses locate it), label (may be empty) and report (may be empty). */
+  public static final class Entry {
+    final BatchAnalysis.Item image;
+    final String label;
+    final String text;
+
+    public Entry(BatchAnalysis.Item image, String label, String text) {
+      this.image = image;
+      this.label = label;
+      this.text = text;
+    }
+  }
+
   /** Builds the index of {@code kv}'s manifest and writes it to {@code output}. */
   public static RetrievalIndex index(KeyValues kv, ImageDecoder decoder, Logger log, BooleanSupplier canceled)
       throws IOException, DatasetException, ModelPackageException {
-    ModelPackage pkg = encoderPackage(kv);
+    Path embeddings = kv.path(EMBEDDINGS);
+    return index(kv, entries(kv), embeddings == null ? null : EmbeddingResults.projections(embeddings), decoder, log, canceled);
+  }
+
+  /** The rows of {@code kv}'s (CSV) manifest with its image, label and text columns. */
+  public static List<Entry> entries(KeyValues kv) throws DatasetException {
     Manifest m = Manifest.read(kv.path(DataKeys.MANIFEST), kv.string(DataKeys.ID_COLUMN), kv.string(DataKeys.IMAGE_COLUMN));
-    String textColumn = kv.string(DataKeys.TEXT_COLUMN), labelColumn = kv.string(LABEL_COLUMN);
-    m.requireColumns("image_column", kv.string(DataKeys.IMAGE_COLUMN), "text_column", textColumn);
+    String imageColumn = kv.string(DataKeys.IMAGE_COLUMN), textColumn = kv.string(DataKeys.TEXT_COLUMN), labelColumn = kv.string(LABEL_COLUMN);
+    m.requireColumns("image_column", imageColumn, "text_column", textColumn);
     if (!labelColumn.isEmpty()) m.requireColumns("label_column", labelColumn);
-    Projected images = images(pkg, m, kv.string(DataKeys.IMAGE_COLUMN), kv.integer(BATCH_SIZE), decoder, log, canceled);
+    return entries(m, imageColumn, labelColumn, textColumn);
+  }
+
+  /** The rows of {@code m} as entries ({@code labelColumn}, {@code textColumn}: empty or null = none). */
+  private static List<Entry> entries(Manifest m, String imageColumn, String labelColumn, String textColumn) {
+    List<Entry> entries = new ArrayList<>();
+    for (Manifest.Row r : m.rows()) {
+      entries.add(new Entry(BatchAnalysis.Item.of(m.folder(), r.id(), r.get(imageColumn)),
+          labelColumn == null || labelColumn.isEmpty() ? "" : r.get(labelColumn).trim(), textColumn == null ? "" : r.get(textColumn).trim()));
+    }
+    return entries;
+  }
+
+  /**
+   * Builds the index of {@code entries} with {@code kv}'s package, language model and output, and writes it. The image
+   * side is computed here, or taken from {@code projections} (by id; an {@code embed} run's, see {@link #EMBEDDINGS}),
+   * which must come from the same package: the first images are projected again and compared.
+   */
+  public static RetrievalIndex index(KeyValues kv, List<Entry> entries, Map<String, float[]> projections, ImageDecoder decoder, Logger log,
+      BooleanSupplier canceled) throws IOException, DatasetException, ModelPackageException {
+    ModelPackage pkg = encoderPackage(kv);
+    Projected images;
+    if (projections == null) {
+      images = images(pkg, entries, kv.integer(BATCH_SIZE), decoder, log, canceled);
+    } else {
+      images = given(pkg, entries, projections, kv.path(EMBEDDINGS), decoder, log);
+    }
     List<String> ids = new ArrayList<>(), labels = new ArrayList<>(), texts = new ArrayList<>();
-    Map<String, Manifest.Row> byId = new HashMap<>();
-    for (Manifest.Row r : m.rows()) byId.put(r.id(), r);
+    Map<String, Entry> byId = new HashMap<>();
+    for (Entry e : entries) byId.put(e.image.id, e);
     for (String id : images.ids) {
       ids.add(id);
-      labels.add(labelColumn.isEmpty() ? "" : byId.get(id).get(labelColumn).trim());
-      texts.add(byId.get(id).get(textColumn).trim());
+      labels.add(byId.get(id).label);
+      texts.add(byId.get(id).text);
     }
     int dim = images.dim;
     float[] reportVectors = new float[ids.size() * dim];
@@ -142,7 +211,8 @@ public final class Retrieval {
     m.requireColumns("image_column", kv.string(DataKeys.IMAGE_COLUMN));
     String labelColumn = kv.string(LABEL_COLUMN);
     if (!labelColumn.isEmpty()) m.requireColumns("label_column", labelColumn);
-    Projected q = images(pkg, m, kv.string(DataKeys.IMAGE_COLUMN), kv.integer(BATCH_SIZE), decoder, log, canceled);
+    List<Entry> queries = entries(m, kv.string(DataKeys.IMAGE_COLUMN), labelColumn, null);
+    Projected q = images(pkg, queries, kv.integer(BATCH_SIZE), decoder, log, canceled);
     if (q.dim != index.dimension()) {
       throw new IOException(kv.path(INDEX) + ": " + index.dimension() + "-d vectors, but " + pkg.dir() + " projects to " + q.dim
           + " dimensions (an index of another model)");
@@ -152,7 +222,7 @@ public final class Retrieval {
     Map<String, Manifest.Row> byId = new HashMap<>();
     for (Manifest.Row r : m.rows()) byId.put(r.id(), r);
     int k = kv.integer(K);
-    List<Integer> ranks = new ArrayList<>();
+    List<int[]> ranks = new ArrayList<>();
     List<String> queryLabels = new ArrayList<>();
     List<List<String>> reportHitLabels = new ArrayList<>(), imageHitLabels = new ArrayList<>();
     Path out = kv.path(OUTPUT);
@@ -163,13 +233,9 @@ public final class Retrieval {
       for (int i = 0; i < q.ids.size(); i++) {
         String id = q.ids.get(i);
         float[] v = Arrays.copyOfRange(q.unit, i * q.dim, (i + 1) * q.dim);
-        List<RetrievalIndex.Hit> reports = index.search(v, RetrievalIndex.Side.REPORTS, index.size());
+        List<RetrievalIndex.Hit> reports = index.search(v, RetrievalIndex.Side.REPORTS, k);
         Integer own = position.get(id);
-        if (own != null && index.hasReport(own)) {
-          int rank = 0;
-          for (int r = 0; r < reports.size(); r++) if (reports.get(r).index == own) rank = r + 1;
-          ranks.add(rank);
-        }
+        if (own != null && index.hasReport(own)) ranks.add(index.pairedRank(v, own));
         List<RetrievalIndex.Hit> images = new ArrayList<>();
         for (RetrievalIndex.Hit h : index.search(v, RetrievalIndex.Side.IMAGES, k + 1)) if (!h.id.equals(id) && images.size() < k) images.add(h);
         String label = labelColumn.isEmpty() ? "" : byId.get(id).get(labelColumn).trim();
@@ -192,21 +258,16 @@ public final class Retrieval {
       }
     }
     Archives.writeAtomically(out.resolve("results.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
-    int[] r = ranks.stream().mapToInt(Integer::intValue).toArray();
+    int[] above = ranks.stream().mapToInt(r -> r[0]).toArray(), tied = ranks.stream().mapToInt(r -> r[1]).toArray();
     Map<String, Double> metrics = new LinkedHashMap<>();
     metrics.put("queries", (double) q.ids.size());
-    metrics.put("paired_queries", (double) r.length);
-    int withReport = 0;
+    metrics.put("paired_queries", (double) above.length);
     List<String> reportLabels = new ArrayList<>();
-    for (int i = 0; i < index.size(); i++) {
-      if (!index.hasReport(i)) continue;
-      withReport++;
-      reportLabels.add(index.labels().get(i));
-    }
+    for (int i = 0; i < index.size(); i++) if (index.hasReport(i)) reportLabels.add(index.labels().get(i));
+    int[] others = ranks.stream().mapToInt(r -> r[2]).toArray();
     for (int at : new int[] {1, 5, 10}) {
-      metrics.put("report_recall_at_" + at, RetrievalMetrics.recallAt(r, at));
-      // what a random ranking gets: the paired report is at any rank with the same chance
-      metrics.put("report_recall_at_" + at + "_chance", withReport == 0 ? Double.NaN : Math.min(1.0, (double) at / withReport));
+      metrics.put("report_recall_at_" + at, RetrievalMetrics.recallAt(above, tied, at));
+      metrics.put("report_recall_at_" + at + "_chance", RetrievalMetrics.chanceRecallAt(others, at));
     }
     if (!labelColumn.isEmpty()) {
       metrics.put("report_precision_at_" + k, RetrievalMetrics.precisionAt(queryLabels, reportHitLabels, k));
@@ -243,26 +304,25 @@ public final class Retrieval {
     int dim;
   }
 
-  private static Projected images(ModelPackage pkg, Manifest m, String imageColumn, int batch, ImageDecoder decoder, Logger log,
-      BooleanSupplier canceled) throws IOException, ModelPackageException, DatasetException {
+  private static Projected images(ModelPackage pkg, List<Entry> entries, int batch, ImageDecoder decoder, Logger log, BooleanSupplier canceled)
+      throws IOException, ModelPackageException {
     Projected out = new Projected();
     List<float[]> vectors = new ArrayList<>();
     try (EncoderPredictor encoder = pkg.predictor()) {
       List<GrayImage> images = new ArrayList<>();
       List<String> ids = new ArrayList<>();
-      List<Manifest.Row> rows = m.rows();
-      for (int i = 0; i <= rows.size(); i++) {
-        if (i < rows.size()) {
+      for (int i = 0; i <= entries.size(); i++) {
+        if (i < entries.size()) {
           if (canceled.getAsBoolean()) throw new IOException("cancelled after " + out.ids.size() + " images");
-          Manifest.Row r = rows.get(i);
+          BatchAnalysis.Item it = entries.get(i).image;
           try {
-            images.add(decoder.read(m.locate(r.get(imageColumn))).requireSignal(m.locate(r.get(imageColumn))));
-            ids.add(r.id());
+            images.add(read(it, decoder));
+            ids.add(it.id);
           } catch (DatasetException | RuntimeException e) {
-            log.warn("skipping manifest " + m.file() + ", id " + r.id() + ": " + e.getMessage());
+            log.warn("skipping id " + it.id + ": " + e.getMessage());
           }
         }
-        if (!images.isEmpty() && (images.size() == batch || i == rows.size())) {
+        if (!images.isEmpty() && (images.size() == batch || i == entries.size())) {
           float[] p = encoder.predict(Preprocessing.wholeBatch(images, pkg.imageSize()), images.size())[1];
           int d = p.length / images.size();
           out.dim = d;
@@ -275,6 +335,64 @@ public final class Retrieval {
     }
     out.unit = new float[vectors.size() * out.dim];
     for (int i = 0; i < vectors.size(); i++) System.arraycopy(vectors.get(i), 0, out.unit, i * out.dim, out.dim);
+    return out;
+  }
+
+  private static GrayImage read(BatchAnalysis.Item it, ImageDecoder decoder) throws DatasetException {
+    if (it.problem != null) throw new DatasetException(it.problem);
+    Path f = Path.of(it.file);
+    return decoder.read(f).requireSignal(f);
+  }
+
+  /** How many of the given projections are computed again to check they come from the package. */
+  static final int CHECKED_PROJECTIONS = 2;
+
+  /**
+   * The image side from an embed run's projections: the entries that have one (the others are named in a warning), after
+   * projecting the first {@link #CHECKED_PROJECTIONS} readable images again with {@code pkg}: projections of another
+   * package (or damaged ones) are refused, with the file and the id.
+   */
+  private static Projected given(ModelPackage pkg, List<Entry> entries, Map<String, float[]> projections, Path source, ImageDecoder decoder,
+      Logger log) throws IOException, ModelPackageException, DatasetException {
+    Projected out = new Projected();
+    List<String> missing = new ArrayList<>();
+    List<Entry> check = new ArrayList<>();
+    for (Entry e : entries) {
+      float[] v = projections.get(e.image.id);
+      if (v == null) {
+        missing.add(e.image.id);
+        continue;
+      }
+      if (out.ids.isEmpty()) out.dim = v.length;
+      out.ids.add(e.image.id);
+      if (check.size() < CHECKED_PROJECTIONS && e.image.problem == null) check.add(e);
+    }
+    if (out.ids.isEmpty()) throw new DatasetException(source + ": no projection for any of the manifest's " + entries.size() + " ids");
+    if (!missing.isEmpty()) {
+      log.warn(missing.size() + " of " + entries.size() + " manifest rows have no projection in " + source + " (not embedded, or an error"
+          + " row) and are left out; first: id " + missing.get(0));
+    }
+    try (EncoderPredictor encoder = pkg.predictor()) {
+      for (Entry e : check) {
+        float[] p = RetrievalIndex.unit(encoder.predict(Preprocessing.wholeBatch(List.of(read(e.image, decoder)), pkg.imageSize()), 1)[1]);
+        float[] v = RetrievalIndex.unit(projections.get(e.image.id));
+        double cos = 0;
+        for (int j = 0; j < Math.min(p.length, v.length); j++) cos += (double) p[j] * v[j];
+        if (p.length != v.length || cos < 0.999) {
+          throw new DatasetException(source + ": the projection of id " + e.image.id + " is not what " + pkg.dir() + " computes ("
+              + (p.length != v.length ? v.length + " values, the package gives " + p.length : String.format(Locale.ROOT, "cosine %.4f", cos))
+              + "): embeddings of another model, or changed");
+        }
+      }
+    }
+    out.unit = new float[out.ids.size() * out.dim];
+    for (int i = 0; i < out.ids.size(); i++) {
+      float[] v = projections.get(out.ids.get(i));
+      if (v.length != out.dim) throw new DatasetException(source + ": id " + out.ids.get(i) + " has " + v.length + " values, others " + out.dim);
+      System.arraycopy(RetrievalIndex.unit(v), 0, out.unit, i * out.dim, out.dim);
+    }
+    log.info(String.format(Locale.ROOT, "index: %d image projections from %s (%d checked against the package)", out.ids.size(), source,
+        check.size()));
     return out;
   }
 }

@@ -63,6 +63,8 @@ public final class RetrievalIndex {
   private final String model;
   /** Whether entry i has a report (a non-zero report vector): entries without one are never report hits. */
   private final boolean[] hasReport;
+  /** The same number for entries whose report texts are identical (-1: no report). */
+  private final int[] textGroup;
 
   /** From rows of unit (or zero) vectors {@code images} and {@code reportVectors} [n, dim]; {@code model} names the package. */
   public RetrievalIndex(List<String> ids, List<String> labels, List<String> reports, float[] images, float[] reportVectors, int dim,
@@ -81,6 +83,9 @@ public final class RetrievalIndex {
     this.model = model;
     this.hasReport = new boolean[n];
     for (int i = 0; i < n; i++) for (int j = 0; j < dim && !hasReport[i]; j++) hasReport[i] = reportVectors[i * dim + j] != 0;
+    this.textGroup = new int[n];
+    Map<String, Integer> groups = new java.util.HashMap<>();
+    for (int i = 0; i < n; i++) textGroup[i] = hasReport[i] ? groups.computeIfAbsent(reports.get(i), t -> groups.size()) : -1;
   }
 
   /** Whether entry {@code i} has a report. */
@@ -160,6 +165,31 @@ public final class RetrievalIndex {
     }
     Collections.reverse(out);
     return out;
+  }
+
+  /**
+   * Where entry {@code own}'s report ranks among the reports for {@code query}: {@code {above, tied, others}}, the number
+   * of reports scoring higher, the number scoring exactly the same, and the number of reports it competes with. Reports
+   * with the same text as {@code own}'s count as {@code own} (a user reading the hit sees the same words; a patient's identical follow-up notes would otherwise
+   * tie at random). One scan over the reports, no sort, so it costs what a search costs.
+   */
+  public int[] pairedRank(float[] query, int own) {
+    if (!hasReport[own]) throw new IllegalArgumentException("entry " + ids.get(own) + " has no report");
+    float[] q = unit(query);
+    double mine = dot(q, reportVectors, own * dim);
+    int blocks = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors() * 4, size() / 4096));
+    return java.util.stream.IntStream.range(0, blocks).parallel().mapToObj(b -> {
+      int from = (int) ((long) size() * b / blocks), to = (int) ((long) size() * (b + 1) / blocks);
+      int[] c = new int[3];
+      for (int i = from; i < to; i++) {
+        if (!hasReport[i] || textGroup[i] == textGroup[own]) continue;
+        c[2]++;
+        double s = dot(q, reportVectors, i * dim);
+        if (s > mine) c[0]++;
+        else if (s == mine) c[1]++;
+      }
+      return c;
+    }).reduce(new int[3], (x, y) -> new int[] {x[0] + y[0], x[1] + y[1], x[2] + y[2]});
   }
 
   /** {@code q . m[o .. o + dim)}, with four float accumulators (independent chains the CPU overlaps). */

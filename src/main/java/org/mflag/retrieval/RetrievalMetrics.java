@@ -10,12 +10,30 @@ public final class RetrievalMetrics {
 
   private RetrievalMetrics() {}
 
-  /** The share of queries whose paired item ranks within the first {@code k} ({@code ranks} are 1-based; 0 = not found). */
-  public static double recallAt(int[] ranks, int k) {
-    if (ranks.length == 0) return Double.NaN;
-    int hit = 0;
-    for (int r : ranks) if (r >= 1 && r <= k) hit++;
-    return (double) hit / ranks.length;
+  /**
+   * Recall@{@code k} of the paired report, in expectation over how ties are broken: query q's paired report scores
+   * below {@code above[q]} reports and equal to {@code tied[q]} others, so it lands at each of the {@code tied[q] + 1}
+   * places after the first {@code above[q]} with the same chance, and counts as found with chance
+   * {@code clamp((k - above) / (tied + 1), 0, 1)}. Exact ties are real: identical vectors score identically (an
+   * encoder that maps everything to one point gets chance, not a perfect score).
+   */
+  public static double recallAt(int[] above, int[] tied, int k) {
+    if (above.length != tied.length) throw new IllegalArgumentException(above.length + " ranks and " + tied.length + " tie counts");
+    if (above.length == 0) return Double.NaN;
+    double sum = 0;
+    for (int q = 0; q < above.length; q++) sum += Math.max(0, Math.min(1, (double) (k - above[q]) / (tied[q] + 1)));
+    return sum / above.length;
+  }
+
+  /**
+   * What {@link #recallAt} gives in expectation for a random ranking: query q's paired report takes any of
+   * {@code others[q] + 1} places with the same chance.
+   */
+  public static double chanceRecallAt(int[] others, int k) {
+    if (others.length == 0) return Double.NaN;
+    double sum = 0;
+    for (int o : others) sum += Math.min(1.0, (double) k / (o + 1));
+    return sum / others.length;
   }
 
   /**

@@ -72,10 +72,14 @@ public final class SparkAnalysis {
   }
 
   static int run(String[] argv) {
-    String usage = "usage: " + PREFIX + "segment|classify|detect|embed key=value ... (" + PREFIX + "segment help lists the keys)";
+    String usage = "usage: " + PREFIX + "segment|classify|detect|embed|zero-shot|index key=value ... (" + PREFIX + "segment help lists the keys)";
     if (argv.length == 0 || !argv[0].startsWith(PREFIX)) {
       System.err.println(usage);
       return 2;
+    }
+    List<String> rest = Arrays.asList(argv).subList(1, argv.length);
+    if (argv[0].equals(SparkIndex.COMMAND)) {
+      return run(argv[0], SparkIndex.KEYS, rest, (kv, log) -> SparkIndex.run(kv, log).size() + " entries indexed");
     }
     BatchAnalysis.Job job;
     try {
@@ -84,23 +88,31 @@ public final class SparkAnalysis {
       System.err.println("mflag: unknown command '" + argv[0] + "'; " + usage);
       return 2;
     }
-    List<String> rest = Arrays.asList(argv).subList(1, argv.length);
+    return run(argv[0], keys(job), rest, (kv, log) -> run(job, kv, log).toString());
+  }
+
+  /** What a command does with its keys; returns a summary for the log. */
+  private interface Action {
+    String run(KeyValues kv, Logger log) throws Exception;
+  }
+
+  /** {@code command key=value ...}, or {@code command help}; exits with 0, 1 (failed) or 2 (bad usage). */
+  private static int run(String command, List<Key> keys, List<String> rest, Action action) {
     if (rest.size() == 1 && rest.get(0).equals("help")) {
-      for (Key k : keys(job)) System.out.printf("  %-18s %s (%s; %s)%n", k.name(), k.description(), k.required() ? "required" : k.defaultValue(), k.allowed());
+      for (Key k : keys) System.out.printf("  %-18s %s (%s; %s)%n", k.name(), k.description(), k.required() ? "required" : k.defaultValue(), k.allowed());
       return 0;
     }
     StderrLogService log = new StderrLogService();
     log.setPrintStreams(level -> level <= LogLevel.WARN ? System.err : System.out);
     try {
-      KeyValues kv = KeyValues.parse(argv[0], keys(job), rest);
-      ManifestAnalysis.Summary s = run(job, kv, log);
-      log.info(argv[0] + ": " + s);
+      String summary = action.run(KeyValues.parse(command, keys, rest), log);
+      log.info(command + ": " + summary);
       return 0;
     } catch (IllegalArgumentException e) {
-      System.err.println("mflag " + argv[0] + ": " + e.getMessage());
+      System.err.println("mflag " + command + ": " + e.getMessage());
       return 2;
     } catch (Exception e) {
-      log.error("mflag " + argv[0] + " failed: " + e.getMessage(), e);
+      log.error("mflag " + command + " failed: " + e.getMessage(), e);
       return 1;
     }
   }

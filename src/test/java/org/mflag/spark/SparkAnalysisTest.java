@@ -33,6 +33,9 @@ import org.mflag.data.Manifest;
 import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.ManifestAnalysis;
+import org.mflag.retrieval.Retrieval;
+import org.mflag.retrieval.RetrievalIndex;
+import org.mflag.retrieval.RetrievalTest;
 
 /**
  * The Spark jobs on {@code local[2]} against the single-JVM analysis of the same manifest: the same rows (bad images
@@ -235,5 +238,32 @@ class SparkAnalysisTest {
       assertEquals(e.getValue().get("status"), rows.get(e.getKey()).get("status"), e.getKey());
       assertEquals(e.getValue().get("predicted"), rows.get(e.getKey()).get("predicted"), e.getKey());
     }
+  }
+
+  @Test
+  void sparkIndexBuildsTheIndexFromSparkEmbedsParquetAsIndexDoesFromImages() throws Exception {
+    Path pre = TestData.pretrained();
+    Path embed = tmp.resolve("embed-spark");
+    Map<String, String> v = new LinkedHashMap<>();
+    v.put("model", pre.toString());
+    v.put("manifest", TestData.manifest().toString());
+    v.put("output", embed.toString());
+    v.put("master", "local[2]");
+    SparkAnalysis.run(BatchAnalysis.Job.EMBED, KeyValues.of("spark-embed", SparkAnalysis.keys(BatchAnalysis.Job.EMBED), v), TestData.log());
+    assertTrue(Files.isDirectory(embed.resolve(SparkAnalysis.PARQUET)));
+    List<String> common = List.of("model=" + pre, "manifest=" + TestData.manifest(), "label_column=view", "cache_dir=" + TestData.cacheDir());
+    List<String> direct = new ArrayList<>(common);
+    direct.add("output=" + tmp.resolve("direct.npz"));
+    RetrievalIndex a = Retrieval.index(KeyValues.parse("index", Retrieval.INDEX_KEYS, direct), new ImageFileDecoder(), TestData.log(), () -> false);
+    List<String> viaSpark = new ArrayList<>(common);
+    viaSpark.addAll(List.of("output=" + tmp.resolve("spark.npz"), "embeddings=" + embed, "master=local[2]"));
+    assertEquals(0, SparkAnalysis.run(concat("spark-index", viaSpark)), "spark-index exits with 0");
+    RetrievalTest.assertSameIndex(a, RetrievalIndex.load(tmp.resolve("spark.npz")));
+  }
+
+  private static String[] concat(String first, List<String> rest) {
+    List<String> all = new ArrayList<>(List.of(first));
+    all.addAll(rest);
+    return all.toArray(new String[0]);
   }
 }

@@ -1,0 +1,118 @@
+package org.mflag.spark;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.mflag.config.Key;
+import org.mflag.config.KeyValues;
+import org.mflag.data.DataKeys;
+import org.mflag.data.DatasetException;
+import org.mflag.imageio.ImageFileDecoder;
+import org.mflag.infer.BatchAnalysis;
+import org.mflag.infer.EmbeddingResults;
+import org.mflag.infer.ManifestAnalysis;
+import org.mflag.retrieval.Retrieval;
+import org.mflag.retrieval.RetrievalIndex;
+import org.scijava.log.Logger;
+
+/**
+ * {@code spark-index}: the retrieval index of an archive whose images {@code spark-embed} projected, so that the
+ * encoder never runs again: Spark reads the embed run's Parquet (or CSV) results and the manifest (CSV or Parquet), the
+ * driver collects the ids and projections and builds the index as {@code index embeddings=...} does
+ * ({@link Retrieval#index(KeyValues, List, Map, org.mflag.data.ImageDecoder, Logger, java.util.function.BooleanSupplier)}):
+ * reports embedded by the language model and projected by the package, the first images projected again to check that
+ * the projections are the package's. The driver holds the index (4 bytes x 2 x dimension per image: 4 GB for a
+ * million 512-d images), so give it the memory ({@code MFLAG_JAVA_OPTS=-Xmx...} or spark-submit's
+ * {@code --driver-memory}).
+ */
+public final class SparkIndex {
+
+  public static final String COMMAND = SparkAnalysis.PREFIX + "index";
+
+  /** The keys of {@code index} with {@code embeddings} required, and where Spark runs. */
+  public static final List<Key> KEYS = Retrieval.SPARK_INDEX_KEYS;
+
+  private SparkIndex() {}
+
+  /** Builds and writes the index. */
+  public static RetrievalIndex run(KeyValues kv, Logger log) throws Exception {
+    SparkConf conf = new SparkConf().setAppName("mflag " + COMMAND);
+    if (!conf.contains("spark.master")) conf.setMaster(kv.string(ManifestAnalysis.MASTER));
+    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    try {
+      List<Retrieval.Entry> entries = entries(spark, kv);
+      Map<String, float[]> projections = projections(spark, kv.path(Retrieval.EMBEDDINGS).toAbsolutePath());
+      log.info(COMMAND + ": " + entries.size() + " manifest rows, " + projections.size() + " projections from " + kv.path(Retrieval.EMBEDDINGS));
+      return Retrieval.index(kv, entries, projections, new ImageFileDecoder(), log, () -> false);
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** The manifest's rows: a CSV manifest as {@code index} reads it; Parquet through Spark, paths relative to its folder. */
+  private static List<Retrieval.Entry> entries(SparkSession spark, KeyValues kv) throws DatasetException {
+    Path manifest = kv.path(DataKeys.MANIFEST).toAbsolutePath();
+    if (!manifest.getFileName().toString().endsWith(".parquet")) return Retrieval.entries(kv);
+    String imageColumn = kv.string(DataKeys.IMAGE_COLUMN), idColumn = kv.string(DataKeys.ID_COLUMN);
+    String textColumn = kv.string(DataKeys.TEXT_COLUMN), labelColumn = kv.string(Retrieval.LABEL_COLUMN);
+    Dataset<Row> m = spark.read().parquet(manifest.toString());
+    List<String> names = Arrays.asList(m.columns());
+    for (String[] c : new String[][] {{"image_column", imageColumn}, {"text_column", textColumn}, {"label_column", labelColumn}}) {
+      if (!c[1].isEmpty() && !names.contains(c[1])) {
+        throw new DatasetException("manifest " + manifest + ": no column '" + c[1] + "' (" + c[0] + "); columns are " + names);
+      }
+    }
+    boolean hasId = names.contains(idColumn);
+    List<org.apache.spark.sql.Column> cols = new ArrayList<>(List.of(functions.col(imageColumn), functions.col(hasId ? idColumn : imageColumn),
+        functions.col(textColumn), labelColumn.isEmpty() ? functions.lit("") : functions.col(labelColumn)));
+    List<Retrieval.Entry> entries = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (Row r : m.select(cols.toArray(new org.apache.spark.sql.Column[0])).collectAsList()) {
+      String path = text(r, 0);
+      String id = text(r, 1).isEmpty() ? "row" + entries.size() : text(r, 1);
+      if (!seen.add(id)) throw new DatasetException("manifest " + manifest + ": id '" + id + "' is used twice");
+      entries.add(new Retrieval.Entry(BatchAnalysis.Item.of(manifest.getParent(), id, path), text(r, 3).trim(), text(r, 2).trim()));
+    }
+    return entries;
+  }
+
+  private static String text(Row r, int i) {
+    return r.isNullAt(i) ? "" : r.get(i).toString();
+  }
+
+  /** The embed run's projections of the images analysed without error: Parquet through Spark, CSV as {@code index} reads it. */
+  static Map<String, float[]> projections(SparkSession spark, Path where) throws DatasetException {
+    Path parquet = where.getFileName().toString().endsWith(".parquet") ? where : where.resolve(SparkAnalysis.PARQUET);
+    if (!Files.isDirectory(parquet)) return EmbeddingResults.projections(where);
+    Dataset<Row> df;
+    try {
+      df = spark.read().parquet(parquet.toString());
+    } catch (RuntimeException e) {
+      throw new DatasetException(parquet + ": not readable as Parquet results (" + e.getMessage() + ")", e);
+    }
+    List<String> names = Arrays.asList(df.columns());
+    if (!names.containsAll(List.of("id", "status", "projection"))) {
+      throw new DatasetException(parquet + ": columns " + names + " lack id, status or projection: not the output of spark-embed");
+    }
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (Row r : df.filter(functions.col("status").equalTo(BatchAnalysis.OK)).select("id", "projection").collectAsList()) {
+      List<Object> values = r.getList(1);
+      float[] v = new float[values.size()];
+      for (int i = 0; i < v.length; i++) v[i] = ((Number) values.get(i)).floatValue();
+      if (out.put(r.getString(0), v) != null) throw new DatasetException(parquet + ": id " + r.getString(0) + " has two rows");
+    }
+    return out;
+  }
+}
