@@ -272,8 +272,10 @@ public final class Retrieval {
     if (!labelColumn.isEmpty()) {
       metrics.put("report_precision_at_" + k, RetrievalMetrics.precisionAt(queryLabels, reportHitLabels, k));
       metrics.put("report_precision_at_" + k + "_chance", RetrievalMetrics.chancePrecision(queryLabels, reportLabels));
+      metrics.put("report_precision_at_" + k + "_constant", RetrievalMetrics.constantRankingPrecision(queryLabels, reportLabels, k));
       metrics.put("image_precision_at_" + k, RetrievalMetrics.precisionAt(queryLabels, imageHitLabels, k));
       metrics.put("image_precision_at_" + k + "_chance", RetrievalMetrics.chancePrecision(queryLabels, index.labels()));
+      metrics.put("image_precision_at_" + k + "_constant", RetrievalMetrics.constantRankingPrecision(queryLabels, index.labels(), k));
     }
     StringBuilder json = new StringBuilder("{\n");
     StringBuilder mcsv = new StringBuilder("metric,value\n");

@@ -72,4 +72,31 @@ public final class RetrievalMetrics {
     }
     return n == 0 ? Double.NaN : sum / n;
   }
+
+  /**
+   * What {@link #precisionAt} gives for the best ranking that ignores the query: the same {@code k} candidates for
+   * every query, filled with the labels most queries ask for first (as many as the candidates have). With unbalanced
+   * labels this beats {@link #chancePrecision}: a search that returns the majority label for everything finds nothing.
+   */
+  public static double constantRankingPrecision(List<String> queryLabels, List<String> candidates, int k) {
+    java.util.Map<String, Integer> available = new java.util.HashMap<>(), asked = new java.util.HashMap<>();
+    for (String c : candidates) available.merge(c, 1, Integer::sum);
+    int n = 0;
+    for (String q : queryLabels) {
+      if (q == null || q.isEmpty()) continue;
+      asked.merge(q, 1, Integer::sum);
+      n++;
+    }
+    if (n == 0) return Double.NaN;
+    List<java.util.Map.Entry<String, Integer>> order = new java.util.ArrayList<>(asked.entrySet());
+    order.sort((a, b) -> Integer.compare(b.getValue(), a.getValue()));
+    double sum = 0;
+    int left = k;
+    for (java.util.Map.Entry<String, Integer> e : order) {
+      int take = Math.min(left, available.getOrDefault(e.getKey(), 0));
+      sum += (double) e.getValue() / n * take / k;
+      left -= take;
+    }
+    return sum;
+  }
 }

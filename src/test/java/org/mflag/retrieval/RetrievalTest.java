@@ -43,6 +43,13 @@ public class RetrievalTest {
     assertEquals((2 / 3.0 + 1 / 3.0) / 2, p, 1e-12);
     // a random ranking: a matches 2 of 4 candidates, b 1 of 4
     assertEquals((2 / 4.0 + 1 / 4.0) / 2, RetrievalMetrics.chancePrecision(List.of("a", "b", ""), List.of("a", "a", "b", "c")), 1e-12);
+    // three of four queries are a: the two a candidates for everyone score 3/4 at k=2; at k=4, a, a, b and c do
+    // 3/4 x 2/4 (the a queries) + 1/4 x 1/4 (the b query)
+    List<String> queries = List.of("a", "a", "a", "b");
+    assertEquals(3 / 4.0, RetrievalMetrics.constantRankingPrecision(queries, List.of("a", "a", "b", "c"), 2), 1e-12);
+    assertEquals(3 / 4.0 * 2 / 4 + 1 / 4.0 / 4, RetrievalMetrics.constantRankingPrecision(queries, List.of("a", "a", "b", "c"), 4), 1e-12);
+    assertTrue(RetrievalMetrics.constantRankingPrecision(queries, List.of("a", "a", "b", "c"), 2)
+        > RetrievalMetrics.chancePrecision(queries, List.of("a", "a", "b", "c")), "unbalanced labels: a constant ranking beats chance");
   }
 
   private static RetrievalIndex tiny() {
