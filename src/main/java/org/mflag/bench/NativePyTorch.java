@@ -1,0 +1,94 @@
+package org.mflag.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.scijava.log.Logger;
+
+/**
+ * The training step in native PyTorch ({@code pytorch_step.py}: the network, loss and optimiser of
+ * {@link PyTorchStep}, written with {@code torch.nn}), the stack the official M-FLAG code uses, with every Python
+ * interpreter found ({@code python3} on the PATH, then the system's {@code /usr/bin/python3}) that imports torch:
+ * e.g. a pip-installed torch and Debian's {@code python3-torch}. Each runs in its own process, one thread per core.
+ */
+final class NativePyTorch {
+
+  static final String INSTALL = "install PyTorch for python3 (Debian/Ubuntu: apt-get install python3-torch; elsewhere: pip install torch)";
+
+  static final class Result {
+    String python;
+    String engine;
+    String version;
+    int threads;
+    boolean onednn;
+    String cpuCapability;
+    int batch;
+    int imageSize;
+    int steps;
+    long parameters;
+    double firstStepSeconds;
+    double stepSeconds;
+    List<Double> stepTimes;
+    double imagesPerSecond;
+  }
+
+  private NativePyTorch() {}
+
+  /** One result per interpreter with torch (different torch builds once each); empty when none has it. */
+  static List<Result> run(int batch, int size, int steps, Logger log) throws IOException, InterruptedException {
+    Path script = Files.createTempFile("mflag-pytorch-step", ".py");
+    try (InputStream in = NativePyTorch.class.getResourceAsStream("pytorch_step.py")) {
+      Files.write(script, in.readAllBytes());
+    }
+    List<Result> out = new ArrayList<>();
+    Set<String> seen = new LinkedHashSet<>();
+    try {
+      for (String python : List.of("python3", "/usr/bin/python3")) {
+        String version = torchVersion(python);
+        if (version == null || !seen.add(version)) continue;
+        log.info("pytorch (native): " + python + ", torch " + version + ": ResNet-50 + projector, batch " + batch + ", " + size + " px");
+        Process p = new ProcessBuilder(python, script.toString(), String.valueOf(batch), String.valueOf(size), String.valueOf(steps),
+            String.valueOf(Runtime.getRuntime().availableProcessors())).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        String json = null;
+        for (String line : text.split("\n")) if (line.startsWith("{")) json = line;
+        if (p.exitValue() != 0 || json == null) {
+          log.warn("pytorch (native) with " + python + " failed (exit " + p.exitValue() + "): " + text.substring(Math.max(0, text.length() - 500)));
+          continue;
+        }
+        Result r = Benchmark.JSON.fromJson(json, Result.class);
+        r.python = python;
+        out.add(r);
+      }
+    } finally {
+      Files.deleteIfExists(script);
+    }
+    return out;
+  }
+
+  /** torch's version under {@code python}, or null when it has none (or no such interpreter). */
+  private static String torchVersion(String python) {
+    try {
+      Process p = new ProcessBuilder(python, "-c", "import torch; print(torch.__version__)").redirectErrorStream(true).start();
+      String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return null;
+      }
+      return p.exitValue() == 0 && !text.isEmpty() ? text.substring(text.lastIndexOf('\n') + 1) : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+}
