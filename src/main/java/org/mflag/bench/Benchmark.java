@@ -33,13 +33,14 @@ import org.scijava.log.Logger;
  * {@code ./mflag bench}: how close to the machine's limit and how far ahead of the alternative, each
  * as a ratio of two figures measured in this one run on this machine (issue 7):
  * <ol>
- * <li>the ResNet-50 pre-training step's FLOP/s (exact count) over the fp32 MatMul peak;</li>
- * <li>our step against DJL's PyTorch engine training the same network in its own JVM;</li>
+ * <li>the ResNet-50 pre-training step's FLOP/s (exact count) over the fp32 peak: the best measured GEMM, OpenBLAS's
+ * SGEMM or TensorFlow's MatMul, with the theoretical peak of the CPU's features and clock beside it;</li>
+ * <li>our step against native PyTorch (every python3 with torch) and DJL's PyTorch engine training the same network;</li>
  * <li>the data loader's throughput over the step's demand;</li>
  * <li>the frozen language model's first epoch against the cached second;</li>
  * <li>tiled segmentation of a 2048 x 2048 X-ray against its FLOP floor, and its peak memory;</li>
  * <li>step time and memory over batch 8/16/32 and 128/224/320 px;</li>
- * <li>the ResNet-50 step in bfloat16 mixed precision against fp32;</li>
+ * <li>the ResNet-50 step in bfloat16 mixed precision against fp32, and run-time levers on the fp32 step;</li>
  * <li>two data-parallel replicas on logical CPU devices against one device;</li>
  * <li>segmenting a manifest in one JVM against Spark on this machine, and from which archive size a cluster pays.</li>
  * <li>a top-10 search of a 1,000,000-entry retrieval index against reading its matrix once.</li>
@@ -93,6 +94,7 @@ public final class Benchmark {
     RetrievalBenchmark.Result retrieval;
     TrainStepBenchmark.Result mixedStep;
     double mixedOverFp32;
+    List<StepLevers.Lever> levers = new ArrayList<>();
     double seconds;
   }
 
@@ -191,6 +193,9 @@ public final class Benchmark {
     r.mixedOverFp32 = r.trainingStep.stepSeconds / r.mixedStep.stepSeconds;
     log.info(String.format(Locale.ROOT, "7/9 the same step with precision=mixed (bfloat16 convolutions and matrix products): %.2f s/step = %.2f"
         + " img/s, %.2fx the fp32 step's speed", r.mixedStep.stepSeconds, r.mixedStep.imagesPerSecond, r.mixedOverFp32));
+    if (canceled.getAsBoolean()) return null;
+
+    r.levers = StepLevers.run(steps, r.matmulPeakFlopsPerSecond, log);
     if (canceled.getAsBoolean()) return null;
 
     r.replicas = ReplicaBenchmark.run(Architecture.RESNET18, 16, 128, steps);
@@ -341,6 +346,15 @@ public final class Benchmark {
       md.append(f("Mixed precision (`precision=mixed`: bfloat16 convolutions and matrix products, fp32 weights and optimiser), the same "
           + "ResNet-50 step: %.2f s/step = %.2f img/s, %.2fx the fp32 step's speed (bfloat16 is fast on CPUs with AVX512_BF16 or AMX "
           + "and on GPUs from Ampere on, not native elsewhere).%n%n", r.mixedStep.stepSeconds, r.mixedStep.imagesPerSecond, r.mixedOverFp32));
+    }
+    if (!r.levers.isEmpty()) {
+      List<List<String>> lv = new ArrayList<>();
+      for (StepLevers.Lever l : r.levers) {
+        lv.add(List.of(l.name, "`" + l.env.toString().replaceAll("[{}]", "") + "`", f("%.2f", l.stepSeconds), f("%.2f", l.defaultStepSeconds),
+            f("%.2fx", l.speedup)));
+      }
+      md.append("Levers tried on the same fp32 step, each in its own JVM right after one with the defaults:\n\n")
+          .append(MarkdownTable.render(List.of("lever", "setting", "s/step", "defaults s/step", "speed-up"), lv)).append('\n');
     }
     if (r.replicas != null) {
       ReplicaBenchmark.Result rp = r.replicas;

@@ -16,7 +16,8 @@ import org.scijava.log.Logger;
  * The training step in native PyTorch ({@code pytorch_step.py}: the network, loss and optimiser of
  * {@link PyTorchStep}, written with {@code torch.nn}), the stack the official M-FLAG code uses, with every Python
  * interpreter found ({@code python3} on the PATH, then the system's {@code /usr/bin/python3}) that imports torch:
- * e.g. a pip-installed torch and Debian's {@code python3-torch}. Each runs in its own process, one thread per core.
+ * e.g. a pip-installed torch and Debian's {@code python3-torch}. Each runs in its own process, one thread per core,
+ * with PyTorch's fastest allocator setting ({@link PyTorchComparison#KEEP_FREED_MEMORY}).
  */
 final class NativePyTorch {
 
@@ -24,6 +25,7 @@ final class NativePyTorch {
 
   static final class Result {
     String python;
+    String allocator;
     String engine;
     String version;
     int threads;
@@ -54,8 +56,10 @@ final class NativePyTorch {
         String version = torchVersion(python);
         if (version == null || !seen.add(version)) continue;
         log.info("pytorch (native): " + python + ", torch " + version + ": ResNet-50 + projector, batch " + batch + ", " + size + " px");
-        Process p = new ProcessBuilder(python, script.toString(), String.valueOf(batch), String.valueOf(size), String.valueOf(steps),
-            String.valueOf(Runtime.getRuntime().availableProcessors())).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(python, script.toString(), String.valueOf(batch), String.valueOf(size), String.valueOf(steps),
+            String.valueOf(Runtime.getRuntime().availableProcessors())).redirectErrorStream(true);
+        pb.environment().putAll(PyTorchComparison.KEEP_FREED_MEMORY);
+        Process p = pb.start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
         String json = null;
@@ -66,6 +70,7 @@ final class NativePyTorch {
         }
         Result r = Benchmark.JSON.fromJson(json, Result.class);
         r.python = python;
+        r.allocator = PyTorchComparison.KEEP_FREED_MEMORY_TEXT;
         out.add(r);
       }
     } finally {

@@ -62,8 +62,14 @@ final class TrainStepBenchmark {
   /** The step in {@code precision} (fp32 or mixed), in its own JVM. */
   static Result inChildJvm(Architecture arch, int batch, int size, int steps, double peakFlops, boolean profile, Precision precision)
       throws Exception {
+    return inChildJvm(arch, batch, size, steps, peakFlops, profile, precision, Map.of());
+  }
+
+  /** The same in a JVM whose environment adds {@code env} (TensorFlow's and glibc's settings are read at start). */
+  static Result inChildJvm(Architecture arch, int batch, int size, int steps, double peakFlops, boolean profile, Precision precision,
+      Map<String, String> env) throws Exception {
     return ChildJvm.run(TrainStepBenchmark.class, List.of(arch.key(), String.valueOf(batch), String.valueOf(size),
-        String.valueOf(steps), String.valueOf(peakFlops), String.valueOf(profile), precision.key()), null, Map.of(), Result.class);
+        String.valueOf(steps), String.valueOf(peakFlops), String.valueOf(profile), precision.key()), null, env, Result.class);
   }
 
   static Result run(Architecture arch, int batch, int size, int steps, double peakFlops, boolean profile, Precision precision) {
