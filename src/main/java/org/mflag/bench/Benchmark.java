@@ -219,7 +219,11 @@ public final class Benchmark {
 
     Path out = kv.path(OUTPUT);
     Files.createDirectories(out);
+    // a second run on the same day and machine gets the next free number: earlier reports are never overwritten
     String base = r.date + "-" + r.machine;
+    for (int n = 2; Files.exists(out.resolve(base + ".json")) || Files.exists(out.resolve(base + ".md")); n++) {
+      base = r.date + "-" + r.machine + "-" + n;
+    }
     Archives.writeAtomically(out.resolve(base + ".json"), (JSON.toJson(r) + "\n").getBytes(StandardCharsets.UTF_8));
     Archives.writeAtomically(out.resolve(base + ".md"), markdown(r).getBytes(StandardCharsets.UTF_8));
     log.info(String.format(Locale.ROOT, "bench: %.1f minutes; wrote %s and %s", r.seconds / 60, out.resolve(base + ".json"), out.resolve(base + ".md")));
