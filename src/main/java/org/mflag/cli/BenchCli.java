@@ -17,7 +17,7 @@ final class BenchCli implements CliCommand {
 
   @Override
   public String summary() {
-    return "training step vs MatMul peak and vs DJL PyTorch, loader, language model, tiled inference, scaling (ratios, one run)";
+    return "training step vs the best measured GEMM and vs native and DJL PyTorch, levers, loader, language model, tiled inference, scaling (ratios, one run)";
   }
 
   @Override
