@@ -23,22 +23,12 @@ final class NativePyTorch {
 
   static final String INSTALL = "install PyTorch for python3 (Debian/Ubuntu: apt-get install python3-torch; elsewhere: pip install torch)";
 
-  static final class Result {
+  static final class Result extends PyTorchComparison.Result {
     String python;
-    String allocator;
-    String engine;
-    String version;
     int threads;
     boolean onednn;
     String cpuCapability;
-    int batch;
-    int imageSize;
-    int steps;
-    long parameters;
-    double firstStepSeconds;
-    double stepSeconds;
     List<Double> stepTimes;
-    double imagesPerSecond;
   }
 
   private NativePyTorch() {}

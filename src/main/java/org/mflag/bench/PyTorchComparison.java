@@ -19,7 +19,8 @@ import org.scijava.log.Logger;
  */
 final class PyTorchComparison {
 
-  static final class Result {
+  /** One PyTorch step timing (native PyTorch's adds its interpreter and settings: {@link NativePyTorch.Result}). */
+  static class Result {
     String engine;
     String version;
     String allocator;
