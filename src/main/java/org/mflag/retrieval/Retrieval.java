@@ -219,8 +219,8 @@ public final class Retrieval {
     }
     Map<String, Integer> position = new HashMap<>();
     for (int i = 0; i < index.size(); i++) position.put(index.ids().get(i), i);
-    Map<String, Manifest.Row> byId = new HashMap<>();
-    for (Manifest.Row r : m.rows()) byId.put(r.id(), r);
+    Map<String, String> labelOf = new HashMap<>();
+    for (Entry e : queries) labelOf.put(e.image.id, e.label);
     int k = kv.integer(K);
     List<int[]> ranks = new ArrayList<>();
     List<String> queryLabels = new ArrayList<>();
@@ -238,7 +238,7 @@ public final class Retrieval {
         if (own != null && index.hasReport(own)) ranks.add(index.pairedRank(v, own));
         List<RetrievalIndex.Hit> images = new ArrayList<>();
         for (RetrievalIndex.Hit h : index.search(v, RetrievalIndex.Side.IMAGES, k + 1)) if (!h.id.equals(id) && images.size() < k) images.add(h);
-        String label = labelColumn.isEmpty() ? "" : byId.get(id).get(labelColumn).trim();
+        String label = labelOf.get(id);
         queryLabels.add(label);
         List<String> rl = new ArrayList<>(), il = new ArrayList<>();
         for (int r = 0; r < Math.min(k, reports.size()); r++) {
@@ -358,7 +358,6 @@ public final class Retrieval {
       Logger log) throws IOException, ModelPackageException, DatasetException {
     Projected out = new Projected();
     List<String> missing = new ArrayList<>();
-    List<Entry> check = new ArrayList<>();
     for (Entry e : entries) {
       float[] v = projections.get(e.image.id);
       if (v == null) {
@@ -367,16 +366,25 @@ public final class Retrieval {
       }
       if (out.ids.isEmpty()) out.dim = v.length;
       out.ids.add(e.image.id);
-      if (check.size() < CHECKED_PROJECTIONS && e.image.problem == null) check.add(e);
     }
     if (out.ids.isEmpty()) throw new DatasetException(source + ": no projection for any of the manifest's " + entries.size() + " ids");
     if (!missing.isEmpty()) {
       log.warn(missing.size() + " of " + entries.size() + " manifest rows have no projection in " + source + " (not embedded, or an error"
           + " row) and are left out; first: id " + missing.get(0));
     }
+    int checked = 0;
     try (EncoderPredictor encoder = pkg.predictor()) {
-      for (Entry e : check) {
-        float[] p = RetrievalIndex.unit(encoder.predict(Preprocessing.wholeBatch(List.of(read(e.image, decoder)), pkg.imageSize()), 1)[1]);
+      for (Entry e : entries) {
+        if (checked == CHECKED_PROJECTIONS) break;
+        if (!projections.containsKey(e.image.id)) continue;
+        GrayImage image;
+        try {
+          image = read(e.image, decoder);
+        } catch (DatasetException | RuntimeException unreadable) {
+          continue; // an image that cannot be read now proves nothing either way: check the next one
+        }
+        checked++;
+        float[] p = RetrievalIndex.unit(encoder.predict(Preprocessing.wholeBatch(List.of(image), pkg.imageSize()), 1)[1]);
         float[] v = RetrievalIndex.unit(projections.get(e.image.id));
         double cos = 0;
         for (int j = 0; j < Math.min(p.length, v.length); j++) cos += (double) p[j] * v[j];
@@ -393,8 +401,9 @@ public final class Retrieval {
       if (v.length != out.dim) throw new DatasetException(source + ": id " + out.ids.get(i) + " has " + v.length + " values, others " + out.dim);
       System.arraycopy(RetrievalIndex.unit(v), 0, out.unit, i * out.dim, out.dim);
     }
+    if (checked == 0) throw new DatasetException(source + ": none of the images with a projection could be read to check it against " + pkg.dir());
     log.info(String.format(Locale.ROOT, "index: %d image projections from %s (%d checked against the package)", out.ids.size(), source,
-        check.size()));
+        checked));
     return out;
   }
 }
