@@ -35,7 +35,7 @@ public final class EmbeddingResults {
     if (Files.isRegularFile(where)) return List.of(where);
     if (!Files.isDirectory(where)) throw new DatasetException(where + ": no such file or folder (embeddings: an embed output)");
     if (Files.isRegularFile(where.resolve(ManifestAnalysis.RESULTS))) return List.of(where.resolve(ManifestAnalysis.RESULTS));
-    Path parts = Files.isDirectory(where.resolve("results-csv")) ? where.resolve("results-csv") : where;
+    Path parts = Files.isDirectory(where.resolve(ManifestAnalysis.SPARK_CSV)) ? where.resolve(ManifestAnalysis.SPARK_CSV) : where;
     List<Path> csv;
     try (Stream<Path> s = Files.list(parts)) {
       csv = s.filter(p -> p.getFileName().toString().startsWith("part-") && p.getFileName().toString().endsWith(".csv") && Files.isRegularFile(p))
@@ -44,7 +44,7 @@ public final class EmbeddingResults {
       throw new DatasetException(parts + ": cannot list it (" + e.getMessage() + ")", e);
     }
     if (csv.isEmpty()) {
-      boolean parquet = Files.isDirectory(where.resolve("results.parquet")) || where.getFileName().toString().endsWith(".parquet");
+      boolean parquet = Files.isDirectory(where.resolve(ManifestAnalysis.SPARK_PARQUET)) || where.getFileName().toString().endsWith(".parquet");
       throw new DatasetException(where + (parquet ? ": Parquet results are read through Spark: use spark-index (or spark-embed format=csv)"
           : ": holds neither " + ManifestAnalysis.RESULTS + " nor results-csv/part-*.csv (the output of embed or spark-embed)"));
     }

@@ -40,6 +40,9 @@ import org.scijava.log.Logger;
 public final class ManifestAnalysis {
 
   public static final String RESULTS = "results.csv";
+  /** Where the Spark jobs put their rows under {@code output}: Parquet (the default) or CSV part files. */
+  public static final String SPARK_PARQUET = "results.parquet";
+  public static final String SPARK_CSV = "results-csv";
 
   public static final Key OUTPUT = Key.path("output", null, "folder for the results (and masks/); a re-run into it "
       + "analyses only the images without a row").directory();

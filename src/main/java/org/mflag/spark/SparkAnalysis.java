@@ -54,8 +54,8 @@ import org.scijava.log.StderrLogService;
 public final class SparkAnalysis {
 
   public static final String PREFIX = "spark-";
-  public static final String PARQUET = "results.parquet";
-  public static final String CSV = "results-csv";
+  public static final String PARQUET = ManifestAnalysis.SPARK_PARQUET;
+  public static final String CSV = ManifestAnalysis.SPARK_CSV;
 
   private SparkAnalysis() {}
 
