@@ -50,6 +50,9 @@ import org.scijava.log.StderrLogService;
  * ({@link ExecutorModels}) and analyses its partitions' images in batches; masks are written by the tasks themselves
  * under names made from the image id, atomically, so retried and speculative tasks leave neither duplicates nor
  * half-written files. The output folder must be one that every executor can write (a shared file system).</p>
+ *
+ * <p>{@code spark-index} is dispatched from here too ({@link SparkIndex}): the retrieval index of what
+ * {@code spark-embed} wrote.</p>
  */
 public final class SparkAnalysis {
 
