@@ -132,9 +132,9 @@ public final class RetrievalIndex {
     if (keep <= 0) return new ArrayList<>();
     // an exact scan in blocks of rows, one per core (the scan reads the whole matrix: memory-bound), each keeping its
     // best k; the blocks' best are merged
-    int blocks = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors() * 4, size() / 4096));
+    int blocks = blocks();
     List<PriorityQueue<double[]>> partial = java.util.stream.IntStream.range(0, blocks).parallel().mapToObj(b -> {
-      int from = (int) ((long) size() * b / blocks), to = (int) ((long) size() * (b + 1) / blocks);
+      int from = blockStart(b, blocks), to = blockStart(b + 1, blocks);
       PriorityQueue<double[]> best = new PriorityQueue<>(keep + 1, (x, y) -> Double.compare(x[0], y[0]));
       for (int i = from; i < to; i++) {
         if (side == Side.REPORTS && !hasReport[i]) continue;
@@ -177,9 +177,9 @@ public final class RetrievalIndex {
     if (!hasReport[own]) throw new IllegalArgumentException("entry " + ids.get(own) + " has no report");
     float[] q = unit(query);
     double mine = dot(q, reportVectors, own * dim);
-    int blocks = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors() * 4, size() / 4096));
+    int blocks = blocks();
     return java.util.stream.IntStream.range(0, blocks).parallel().mapToObj(b -> {
-      int from = (int) ((long) size() * b / blocks), to = (int) ((long) size() * (b + 1) / blocks);
+      int from = blockStart(b, blocks), to = blockStart(b + 1, blocks);
       int[] c = new int[3];
       for (int i = from; i < to; i++) {
         if (!hasReport[i] || textGroup[i] == textGroup[own]) continue;
@@ -190,6 +190,16 @@ public final class RetrievalIndex {
       }
       return c;
     }).reduce(new int[3], (x, y) -> new int[] {x[0] + y[0], x[1] + y[1], x[2] + y[2]});
+  }
+
+  /** How many blocks of rows a scan splits into: four per core, none under 4096 rows. */
+  private int blocks() {
+    return Math.max(1, Math.min(Runtime.getRuntime().availableProcessors() * 4, size() / 4096));
+  }
+
+  /** The first row of block {@code b} of {@code blocks} (b = blocks: the end). */
+  private int blockStart(int b, int blocks) {
+    return (int) ((long) size() * b / blocks);
   }
 
   /** {@code q . m[o .. o + dim)}, with four float accumulators (independent chains the CPU overlaps). */

@@ -180,25 +180,48 @@ public final class SparkAnalysis {
   static List<BatchAnalysis.Item> items(SparkSession spark, KeyValues kv) throws DatasetException {
     Path manifest = kv.path(DataKeys.MANIFEST).toAbsolutePath();
     if (!manifest.getFileName().toString().endsWith(".parquet")) return ManifestAnalysis.items(kv);
-    String imageColumn = kv.string(DataKeys.IMAGE_COLUMN);
-    String idColumn = kv.string(DataKeys.ID_COLUMN);
-    Dataset<Row> m = spark.read().parquet(manifest.toString());
-    List<String> names = Arrays.asList(m.columns());
-    if (!names.contains(imageColumn)) {
-      throw new DatasetException("manifest " + manifest + ": no column '" + imageColumn + "' (image_column); columns are " + names);
-    }
-    boolean hasId = names.contains(idColumn);
-    Path folder = manifest.getParent();
     List<BatchAnalysis.Item> items = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
-    for (Row r : m.select(functions.col(imageColumn), hasId ? functions.col(idColumn) : functions.col(imageColumn)).collectAsList()) {
-      String path = r.isNullAt(0) ? "" : r.get(0).toString();
-      String id = r.isNullAt(1) || r.get(1).toString().isEmpty() ? "row" + items.size() : r.get(1).toString();
-      if (!seen.add(id) && hasId) throw new DatasetException("manifest " + manifest + ": id '" + id + "' is used twice (column '" + idColumn + "')");
-      items.add(BatchAnalysis.Item.of(folder, id, path));
+    for (String[] r : parquetRows(spark, manifest, kv.string(DataKeys.ID_COLUMN), kv.string(DataKeys.IMAGE_COLUMN))) {
+      items.add(BatchAnalysis.Item.of(manifest.getParent(), r[0], r[1]));
     }
     return items;
   }
+
+  /**
+   * The rows of a Parquet manifest as {@code {id, image path, more...}}, with ids as {@link org.mflag.data.Manifest#read}
+   * gives them for a CSV manifest: {@code idColumn} when the file has it (then unique), else the image path, and
+   * {@code row<n>} where that is empty. {@code more} are {@code {key, column}} pairs whose columns must exist like the
+   * image column; an empty column name reads as "".
+   */
+  static List<String[]> parquetRows(SparkSession spark, Path manifest, String idColumn, String imageColumn, String[]... more)
+      throws DatasetException {
+    Dataset<Row> m = spark.read().parquet(manifest.toString());
+    List<String> names = Arrays.asList(m.columns());
+    List<String[]> required = new ArrayList<>();
+    required.add(new String[] {"image_column", imageColumn});
+    required.addAll(Arrays.asList(more));
+    for (String[] c : required) {
+      if (!c[1].isEmpty() && !names.contains(c[1])) {
+        throw new DatasetException("manifest " + manifest + ": no column '" + c[1] + "' (" + c[0] + "); columns are " + names);
+      }
+    }
+    boolean hasId = names.contains(idColumn);
+    List<org.apache.spark.sql.Column> cols = new ArrayList<>(List.of(functions.col(hasId ? idColumn : imageColumn), functions.col(imageColumn)));
+    for (String[] c : more) cols.add(c[1].isEmpty() ? functions.lit("") : functions.col(c[1]));
+    List<String[]> rows = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (Row r : m.select(cols.toArray(new org.apache.spark.sql.Column[0])).collectAsList()) {
+      String[] values = new String[cols.size()];
+      for (int i = 0; i < values.length; i++) values[i] = r.isNullAt(i) ? "" : r.get(i).toString();
+      if (values[0].isEmpty()) values[0] = "row" + rows.size();
+      if (!seen.add(values[0]) && hasId) {
+        throw new DatasetException("manifest " + manifest + ": id '" + values[0] + "' is used twice (column '" + idColumn + "')");
+      }
+      rows.add(values);
+    }
+    return rows;
+  }
+
 
   /** The ids the results already hold. */
   private static Set<String> doneIds(SparkSession spark, Path results, boolean csv) {

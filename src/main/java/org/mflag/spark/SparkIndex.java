@@ -4,11 +4,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -65,31 +63,12 @@ public final class SparkIndex {
   private static List<Retrieval.Entry> entries(SparkSession spark, KeyValues kv) throws DatasetException {
     Path manifest = kv.path(DataKeys.MANIFEST).toAbsolutePath();
     if (!manifest.getFileName().toString().endsWith(".parquet")) return Retrieval.entries(kv);
-    String imageColumn = kv.string(DataKeys.IMAGE_COLUMN), idColumn = kv.string(DataKeys.ID_COLUMN);
-    String textColumn = kv.string(DataKeys.TEXT_COLUMN), labelColumn = kv.string(Retrieval.LABEL_COLUMN);
-    Dataset<Row> m = spark.read().parquet(manifest.toString());
-    List<String> names = Arrays.asList(m.columns());
-    for (String[] c : new String[][] {{"image_column", imageColumn}, {"text_column", textColumn}, {"label_column", labelColumn}}) {
-      if (!c[1].isEmpty() && !names.contains(c[1])) {
-        throw new DatasetException("manifest " + manifest + ": no column '" + c[1] + "' (" + c[0] + "); columns are " + names);
-      }
-    }
-    boolean hasId = names.contains(idColumn);
-    List<org.apache.spark.sql.Column> cols = new ArrayList<>(List.of(functions.col(imageColumn), functions.col(hasId ? idColumn : imageColumn),
-        functions.col(textColumn), labelColumn.isEmpty() ? functions.lit("") : functions.col(labelColumn)));
     List<Retrieval.Entry> entries = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
-    for (Row r : m.select(cols.toArray(new org.apache.spark.sql.Column[0])).collectAsList()) {
-      String path = text(r, 0);
-      String id = text(r, 1).isEmpty() ? "row" + entries.size() : text(r, 1);
-      if (!seen.add(id)) throw new DatasetException("manifest " + manifest + ": id '" + id + "' is used twice");
-      entries.add(new Retrieval.Entry(BatchAnalysis.Item.of(manifest.getParent(), id, path), text(r, 3).trim(), text(r, 2).trim()));
+    for (String[] r : SparkAnalysis.parquetRows(spark, manifest, kv.string(DataKeys.ID_COLUMN), kv.string(DataKeys.IMAGE_COLUMN),
+        new String[] {"text_column", kv.string(DataKeys.TEXT_COLUMN)}, new String[] {"label_column", kv.string(Retrieval.LABEL_COLUMN)})) {
+      entries.add(new Retrieval.Entry(BatchAnalysis.Item.of(manifest.getParent(), r[0], r[1]), r[3].trim(), r[2].trim()));
     }
     return entries;
-  }
-
-  private static String text(Row r, int i) {
-    return r.isNullAt(i) ? "" : r.get(i).toString();
   }
 
   /** The embed run's projections of the images analysed without error: Parquet through Spark, CSV as {@code index} reads it. */
