@@ -88,6 +88,8 @@ public final class Benchmark {
     double loaderOverStep;
     EmbeddingBenchmark.Result languageModel;
     InferenceBenchmark.Result inference;
+    /** The inference part's tiles through native PyTorch's forward of the same U-Net, one result per torch build. */
+    List<NativePyTorch.Result> nativePytorchSegment = new ArrayList<>();
     List<TrainStepBenchmark.Result> scaling = new ArrayList<>();
     ReplicaBenchmark.Result replicas;
     BatchAnalysisBenchmark.Result batchAnalysis;
@@ -175,6 +177,12 @@ public final class Benchmark {
         + " %.2f s of it outside the network (resize, tile, blend); peak RSS %.2f GiB; whole image resized to one tile %.2f s",
         r.inference.width, r.inference.height, r.inference.scale, r.inference.tiles, r.inference.seconds, r.inference.floorSeconds,
         r.inference.overFloor, r.inference.hostSeconds, r.inference.peakResidentBytes / 1073741824.0, r.inference.wholeImageSeconds));
+    r.nativePytorchSegment = NativePyTorch.segment(r.inference.tiles, 224, quick ? 2 : 5, log);
+    for (NativePyTorch.Result x : r.nativePytorchSegment) {
+      log.info(String.format(Locale.ROOT, "5/9 native PyTorch %s (%s): the same %d tiles in one U-Net forward call %.2f s; ours %.2f s"
+          + " without resizing and blending: %.2fx its speed", x.version, x.python, x.batch, x.callSeconds, r.inference.networkSeconds(),
+          x.callSeconds / r.inference.networkSeconds()));
+    }
     if (canceled.getAsBoolean()) return null;
 
     int[][] configs = quick ? new int[][] {{8, 224}, {16, 128}} : new int[][] {{8, 224}, {32, 224}, {16, 128}, {16, 320}};
@@ -343,6 +351,18 @@ public final class Benchmark {
     t.add(List.of(f("segmenting a %dx%d X-ray, scale %.2f, %d tiles of 224 (ResNet-50 U-Net)", in.width, in.height, in.scale, in.tiles),
         f("%.2f s (%.2f s outside the network) vs floor %.2f s (%.1f GFLOP/tile at peak); peak RSS %.2f GiB", in.seconds, in.hostSeconds,
             in.floorSeconds, in.flopsPerTile / 1e9, in.peakResidentBytes / 1073741824.0), f("%.2fx the floor", in.overFloor), "< 1.5x"));
+    for (NativePyTorch.Result x : r.nativePytorchSegment) {
+      t.add(List.of(f("the same %d tiles in native PyTorch %s (%s): the same U-Net's forward, one call, eval, channels_last", x.batch, x.version,
+          x.python), f("%.2f s vs ours %.2f s without resizing and blending (calls of %d tiles): %.2fx the floor", x.callSeconds,
+          in.networkSeconds(), in.tilesPerCall, x.callSeconds / in.floorSeconds), f("ours %.2fx its speed", x.callSeconds / in.networkSeconds()),
+          ""));
+    }
+    if (r.batchAnalysis != null && r.batchAnalysis.skipped == null) {
+      double floorRate = r.matmulPeakFlopsPerSecond / in.flopsPerTile;
+      t.add(List.of("segmenting a folder in one JVM (`./mflag segment`: decode, the same U-Net on each whole image at 224 px, mask PNG and row)",
+          f("%.1f X-rays/s vs floor %.1f/s (%.1f GFLOP per image at peak)", r.batchAnalysis.oneJvmImagesPerSecond, floorRate,
+              in.flopsPerTile / 1e9), f("%.2fx the floor", floorRate / r.batchAnalysis.oneJvmImagesPerSecond), ""));
+    }
     md.append(MarkdownTable.render(List.of("what", "measured", "ratio", "target"), t)).append('\n');
     md.append("Where the training step's time goes (summed operation time of one traced step): ").append(percent(s.timeShareByOp))
         .append(".\nIts FLOPs by operation: ").append(percent(s.flopShareByOp)).append(".\n\n");

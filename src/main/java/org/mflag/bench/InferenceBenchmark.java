@@ -44,6 +44,12 @@ final class InferenceBenchmark {
     double hostSeconds;
     double wholeImageSeconds;
     long peakResidentBytes;
+    int tilesPerCall;
+
+    /** The network's share of {@link #seconds}: without resizing, tiling and blending. */
+    double networkSeconds() {
+      return seconds - hostSeconds;
+    }
   }
 
   private InferenceBenchmark() {}
@@ -62,6 +68,7 @@ final class InferenceBenchmark {
     int runs = Integer.parseInt(args[3]);
     try (TaskModel net = TaskModel.open(Path.of(args[0]), Task.SEGMENTATION)) {
       r.tiles = net.tiles(image, r.scale, -1);
+      r.tilesPerCall = net.tiling(-1).batch();
       net.probability(image, r.scale, -1); // warm-up: graph optimised, buffers allocated
       net.probability(image);
       double[] t = new double[runs];

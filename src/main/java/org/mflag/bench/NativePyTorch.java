@@ -13,11 +13,12 @@ import java.util.concurrent.TimeUnit;
 import org.scijava.log.Logger;
 
 /**
- * The training step in native PyTorch ({@code pytorch_step.py}: the network, loss and optimiser of
- * {@link PyTorchStep}, written with {@code torch.nn}), the stack the official M-FLAG code uses, with every Python
- * interpreter found ({@code python3} on the PATH, then the system's {@code /usr/bin/python3}) that imports torch:
- * e.g. a pip-installed torch and Debian's {@code python3-torch}. Each runs in its own process, one thread per core,
- * with PyTorch's fastest allocator setting ({@link PyTorchComparison#KEEP_FREED_MEMORY}).
+ * Native PyTorch, the stack the official M-FLAG code uses, run by {@code pytorch_step.py} (written with {@code torch.nn})
+ * with every Python interpreter found ({@code python3} on the PATH, then the system's {@code /usr/bin/python3}) that
+ * imports torch: e.g. a pip-installed torch and Debian's {@code python3-torch}. It times either the training step (the
+ * network, loss and optimiser of {@link PyTorchStep}) or the forward pass of our segmentation U-Net on a batch of tiles
+ * ({@link #segment}). Each runs in its own process, one thread per core, with PyTorch's fastest allocator setting
+ * ({@link PyTorchComparison#KEEP_FREED_MEMORY}).
  */
 final class NativePyTorch {
 
@@ -28,13 +29,28 @@ final class NativePyTorch {
     int threads;
     boolean onednn;
     String cpuCapability;
+    String mode;
     List<Double> stepTimes;
+    /** {@link #segment}: median seconds of one forward call on {@code batch} tiles, and each call's time. */
+    double callSeconds;
+    List<Double> callTimes;
   }
 
   private NativePyTorch() {}
 
-  /** One result per interpreter with torch (different torch builds once each); empty when none has it. */
+  /** The training step: one result per interpreter with torch (different torch builds once each); empty when none has it. */
   static List<Result> run(int batch, int size, int steps, Logger log) throws IOException, InterruptedException {
+    return run(List.of(String.valueOf(batch), String.valueOf(size), String.valueOf(steps)),
+        "ResNet-50 + projector, batch " + batch + ", " + size + " px", log);
+  }
+
+  /** The U-Net's forward pass on {@code tiles} tiles of {@code size} px per call, median of {@code runs} calls; as {@link #run}. */
+  static List<Result> segment(int tiles, int size, int runs, Logger log) throws IOException, InterruptedException {
+    return run(List.of(String.valueOf(tiles), String.valueOf(size), String.valueOf(runs), "segment"),
+        "ResNet-50 U-Net forward, " + tiles + " tiles of " + size + " px per call", log);
+  }
+
+  private static List<Result> run(List<String> args, String what, Logger log) throws IOException, InterruptedException {
     Path script = Files.createTempFile("mflag-pytorch-step", ".py");
     try (InputStream in = NativePyTorch.class.getResourceAsStream("pytorch_step.py")) {
       Files.write(script, in.readAllBytes());
@@ -45,9 +61,12 @@ final class NativePyTorch {
       for (String python : List.of("python3", "/usr/bin/python3")) {
         String version = torchVersion(python);
         if (version == null || !seen.add(version)) continue;
-        log.info("pytorch (native): " + python + ", torch " + version + ": ResNet-50 + projector, batch " + batch + ", " + size + " px");
-        ProcessBuilder pb = new ProcessBuilder(python, script.toString(), String.valueOf(batch), String.valueOf(size), String.valueOf(steps),
-            String.valueOf(Runtime.getRuntime().availableProcessors())).redirectErrorStream(true);
+        log.info("pytorch (native): " + python + ", torch " + version + ": " + what);
+        List<String> cmd = new ArrayList<>(List.of(python, script.toString()));
+        cmd.addAll(args.subList(0, 3));
+        cmd.add(String.valueOf(Runtime.getRuntime().availableProcessors()));
+        cmd.addAll(args.subList(3, args.size()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(PyTorchComparison.KEEP_FREED_MEMORY);
         Process p = pb.start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -39,6 +39,11 @@ public final class Tiling {
     this.batch = batch;
   }
 
+  /** Tiles per network call. */
+  public int batch() {
+    return batch;
+  }
+
   /** The tiles' origins along an axis of {@code length} pixels: first at 0, last at length - tile. */
   public int[] origins(int length) {
     if (length <= tile) return new int[] {0};
