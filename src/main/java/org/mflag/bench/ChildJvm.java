@@ -52,8 +52,11 @@ final class ChildJvm {
       if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
     }
     if (result == null) {
-      throw new IllegalStateException(main.getSimpleName() + " " + String.join(" ", args) + " ended (exit " + p.exitValue()
-          + ") without a result:\n" + tail.toString().trim());
+      int exit = p.exitValue();
+      String output = tail.toString().trim();
+      throw new IllegalStateException(main.getSimpleName() + " " + String.join(" ", args) + " ended (exit " + exit
+          + (exit == 137 ? ": killed, most often by the kernel for want of memory (dmesg says)" : "") + ") without a result"
+          + (output.isEmpty() ? ", and printed nothing" : ":\n" + output));
     }
     return Benchmark.JSON.fromJson(result, type);
   }
