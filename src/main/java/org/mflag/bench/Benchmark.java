@@ -90,6 +90,8 @@ public final class Benchmark {
     InferenceBenchmark.Result inference;
     /** The inference part's tiles through native PyTorch's forward of the same U-Net, one result per torch build. */
     List<NativePyTorch.Result> nativePytorchSegment = new ArrayList<>();
+    /** One convolution alone in TensorFlow and in native PyTorch: the cause of the two rows above. */
+    List<ConvProbe.Result> convProbe = new ArrayList<>();
     List<TrainStepBenchmark.Result> scaling = new ArrayList<>();
     ReplicaBenchmark.Result replicas;
     BatchAnalysisBenchmark.Result batchAnalysis;
@@ -183,6 +185,8 @@ public final class Benchmark {
           + " without resizing and blending: %.2fx its speed", x.version, x.python, x.batch, x.callSeconds, r.inference.networkSeconds(),
           x.callSeconds / r.inference.networkSeconds()));
     }
+    r.convProbe = ConvProbe.run(quick ? 3 : 9, log);
+    for (ConvProbe.Result c : r.convProbe) log.info("5/9 " + describe(c));
     if (canceled.getAsBoolean()) return null;
 
     int[][] configs = quick ? new int[][] {{8, 224}, {16, 128}} : new int[][] {{8, 224}, {32, 224}, {16, 128}, {16, 320}};
@@ -283,6 +287,16 @@ public final class Benchmark {
         x.secondsPerQuery, x.overRead);
   }
 
+  private static String describe(ConvProbe.Result c) {
+    StringBuilder b = new StringBuilder(f("one 3x3 convolution, %d x %d x %d x %d -> %d: TensorFlow %.1f ms (%.0f GFLOP/s)", c.batch, c.size,
+        c.size, c.inChannels, c.outChannels, c.tensorflowSeconds * 1e3, c.flops / c.tensorflowSeconds / 1e9));
+    for (NativePyTorch.Result x : c.pytorch) {
+      b.append(f("; PyTorch %s %.1f ms (%.0f GFLOP/s): ours %.2fx its speed", x.version, x.callSeconds * 1e3, c.flops / x.callSeconds / 1e9,
+          x.callSeconds / c.tensorflowSeconds));
+    }
+    return b.toString();
+  }
+
   private static String describe(BatchAnalysisBenchmark.Result b) {
     StringBuilder k = new StringBuilder();
     for (Map.Entry<String, Double> e : b.breakEvenImages.entrySet()) {
@@ -356,6 +370,14 @@ public final class Benchmark {
           x.python), f("%.2f s vs ours %.2f s without resizing and blending (calls of %d tiles): %.2fx the floor", x.callSeconds,
           in.networkSeconds(), in.tilesPerCall, x.callSeconds / in.floorSeconds), f("ours %.2fx its speed", x.callSeconds / in.networkSeconds()),
           ""));
+    }
+    for (ConvProbe.Result c : r.convProbe) {
+      for (NativePyTorch.Result x : c.pytorch) {
+        t.add(List.of(f("one 3x3 convolution alone, %d x %d x %d x %d -> %d channels (NHWC): TensorFlow vs native PyTorch %s (%s)", c.batch,
+            c.size, c.size, c.inChannels, c.outChannels, x.version, x.python), f("%.1f ms vs %.1f ms (%.0f vs %.0f GFLOP/s)",
+            c.tensorflowSeconds * 1e3, x.callSeconds * 1e3, c.flops / c.tensorflowSeconds / 1e9, c.flops / x.callSeconds / 1e9),
+            f("ours %.2fx its speed", x.callSeconds / c.tensorflowSeconds), "the same oneDNN primitive in both"));
+      }
     }
     if (r.batchAnalysis != null && r.batchAnalysis.skipped == null) {
       double floorRate = r.matmulPeakFlopsPerSecond / in.flopsPerTile;

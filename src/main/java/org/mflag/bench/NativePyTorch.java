@@ -31,7 +31,7 @@ final class NativePyTorch {
     String cpuCapability;
     String mode;
     List<Double> stepTimes;
-    /** {@link #segment}: median seconds of one forward call on {@code batch} tiles, and each call's time. */
+    /** {@link #segment} and {@link #conv}: median seconds of one call (on {@code batch} tiles or inputs), and each call's time. */
     double callSeconds;
     List<Double> callTimes;
   }
@@ -48,6 +48,12 @@ final class NativePyTorch {
   static List<Result> segment(int tiles, int size, int runs, Logger log) throws IOException, InterruptedException {
     return run(List.of(String.valueOf(tiles), String.valueOf(size), String.valueOf(runs), "segment"),
         "ResNet-50 U-Net forward, " + tiles + " tiles of " + size + " px per call", log);
+  }
+
+  /** One 3x3 convolution alone ({@link ConvProbe}): median seconds of {@code runs} calls; as {@link #run}. */
+  static List<Result> conv(int batch, int size, int in, int out, int runs, Logger log) throws IOException, InterruptedException {
+    return run(List.of(String.valueOf(batch), String.valueOf(size), String.valueOf(runs), "conv", String.valueOf(in), String.valueOf(out)),
+        "one 3x3 convolution, " + batch + " x " + size + " x " + size + " x " + in + " -> " + out, log);
   }
 
   private static List<Result> run(List<String> args, String what, Logger log) throws IOException, InterruptedException {

@@ -10,7 +10,10 @@ With the fifth argument "segment" it times inference instead: the U-Net of org.m
 3-1 and the stem, 3x3 head, sigmoid; 32,521,105 parameters, as ours) in eval mode
 under no_grad, BATCH tiles of SIZE px per call, as ./mflag's tiled segmentation runs them.
 
-usage: python3 pytorch_step.py BATCH SIZE STEPS THREADS [segment]; prints one JSON object.
+With "conv IN OUT" it times one 3x3 convolution alone (IN to OUT channels, stride 1, same padding, no bias,
+channels_last, no_grad) on BATCH x SIZE x SIZE inputs, as org.mflag.bench.ConvProbe does in TensorFlow.
+
+usage: python3 pytorch_step.py BATCH SIZE STEPS THREADS [segment | conv IN OUT]; prints one JSON object.
 """
 import json
 import sys
@@ -111,21 +114,37 @@ def about():
             "cpu_capability": torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, "cpu") else ""}
 
 
+def timed(fn, runs):
+    """Median seconds of fn() over `runs` calls after two warm-up calls, and each call's time."""
+    for _ in range(2):
+        fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return median(times), times
+
+
+def conv(batch, size, runs, inp, out):
+    layer = nn.Conv2d(inp, out, 3, padding=1, bias=False).to(memory_format=torch.channels_last).eval()
+    x = torch.rand(batch, inp, size, size).to(memory_format=torch.channels_last)
+    with torch.no_grad():
+        seconds, times = timed(lambda: layer(x), runs)
+    result = about()
+    result.update({"mode": "conv", "batch": batch, "image_size": size, "steps": runs, "call_seconds": seconds, "call_times": times})
+    print(json.dumps(result))
+
+
 def segment(tiles, size, runs):
     """Seconds per call of the U-Net's forward pass on `tiles` tiles (median of `runs`, after two warm-up calls)."""
     net = UNet().to(memory_format=torch.channels_last).eval()
     x = torch.randn(tiles, 1, size, size).to(memory_format=torch.channels_last)
     with torch.no_grad():
-        for _ in range(2):
-            net(x)
-        times = []
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            net(x)
-            times.append(time.perf_counter() - t0)
+        seconds, times = timed(lambda: net(x), runs)
     out = about()
     out.update({"mode": "segment", "batch": tiles, "image_size": size, "steps": runs,
-                "parameters": sum(p.numel() for p in net.parameters()), "call_seconds": median(times), "call_times": times})
+                "parameters": sum(p.numel() for p in net.parameters()), "call_seconds": seconds, "call_times": times})
     print(json.dumps(out))
 
 
@@ -135,6 +154,9 @@ def main():
     torch.manual_seed(42)
     if sys.argv[5:] == ["segment"]:
         segment(batch, size, steps)
+        return
+    if sys.argv[5:6] == ["conv"]:
+        conv(batch, size, steps, int(sys.argv[6]), int(sys.argv[7]))
         return
     net = network().to(memory_format=torch.channels_last).train()
     opt = torch.optim.AdamW(net.parameters(), lr=1e-5, weight_decay=0.05)
