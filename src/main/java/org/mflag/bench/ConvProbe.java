@@ -31,7 +31,7 @@ final class ConvProbe {
     int outChannels;
     double flops;
     double tensorflowSeconds;
-    /** Median seconds of the same convolution in each native PyTorch found, by its version. */
+    /** The same convolution in each native PyTorch found ({@code callSeconds}: its median). */
     List<NativePyTorch.Result> pytorch = new ArrayList<>();
   }
 

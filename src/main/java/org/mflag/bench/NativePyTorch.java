@@ -15,10 +15,10 @@ import org.scijava.log.Logger;
 /**
  * Native PyTorch, the stack the official M-FLAG code uses, run by {@code pytorch_step.py} (written with {@code torch.nn})
  * with every Python interpreter found ({@code python3} on the PATH, then the system's {@code /usr/bin/python3}) that
- * imports torch: e.g. a pip-installed torch and Debian's {@code python3-torch}. It times either the training step (the
- * network, loss and optimiser of {@link PyTorchStep}) or the forward pass of our segmentation U-Net on a batch of tiles
- * ({@link #segment}). Each runs in its own process, one thread per core, with PyTorch's fastest allocator setting
- * ({@link PyTorchComparison#KEEP_FREED_MEMORY}).
+ * imports torch: e.g. a pip-installed torch and Debian's {@code python3-torch}. It times the training step (the
+ * network, loss and optimiser of {@link PyTorchStep}), the forward pass of our segmentation U-Net on a batch of tiles
+ * ({@link #segment}), or one convolution alone ({@link #conv}). Each runs in its own process, one thread per core,
+ * with PyTorch's fastest allocator setting ({@link PyTorchComparison#KEEP_FREED_MEMORY}).
  */
 final class NativePyTorch {
 
