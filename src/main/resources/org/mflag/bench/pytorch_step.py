@@ -114,9 +114,9 @@ def about():
             "cpu_capability": torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, "cpu") else ""}
 
 
-def timed(fn, runs):
-    """Median seconds of fn() over `runs` calls after two warm-up calls, and each call's time."""
-    for _ in range(2):
+def timed(fn, runs, warmups=2):
+    """Median seconds of fn() over `runs` calls after `warmups` untimed calls, and each call's time."""
+    for _ in range(warmups):
         fn()
     times = []
     for _ in range(runs):
@@ -173,16 +173,12 @@ def main():
     t0 = time.perf_counter()
     step()
     first = time.perf_counter() - t0
-    times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
+    seconds, times = timed(step, steps, warmups=0)  # the first step, timed above, is the warm-up
     out = about()
     out.update({"mode": "train", "batch": batch, "image_size": size, "steps": steps,
                 "parameters": sum(p.numel() for p in net.parameters()),
-                "first_step_seconds": first, "step_seconds": median(times), "step_times": sorted(times),
-                "images_per_second": batch / median(times)})
+                "first_step_seconds": first, "step_seconds": seconds, "step_times": sorted(times),
+                "images_per_second": batch / seconds})
     print(json.dumps(out))
 
 
