@@ -278,7 +278,7 @@ public final class DicomFile {
   /** JPEG and JPEG 2000 frames through the ImageIO plugin for the syntax. */
   private static float[] imageIo(byte[] frame, Header h, String syntax, Path file) throws DatasetException {
     boolean j2k = syntax.equals(JPEG_2000) || syntax.equals(JPEG_2000_LOSSLESS);
-    ImageReader reader = reader(j2k ? "com.github.jaiimageio" : "com.twelvemonkeys", j2k ? "jpeg2000" : "jpeg");
+    ImageReader reader = j2k ? Jpeg2000.reader() : reader("com.twelvemonkeys", "jpeg");
     if (reader == null) {
       throw new DatasetException(file + ": no " + (j2k ? "JPEG 2000" : "JPEG") + " decoder on the class path for transfer syntax " + syntax);
     }
@@ -318,10 +318,60 @@ public final class DicomFile {
     ImageReader r = find(vendor, format);
     if (r != null) return r;
     synchronized (DicomFile.class) {
-      javax.imageio.spi.IIORegistry.getDefaultInstance().registerServiceProvider(vendor.startsWith("com.twelvemonkeys")
-          ? new com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi() : new com.github.jaiimageio.jpeg2000.impl.J2KImageReaderSpi());
+      javax.imageio.spi.IIORegistry.getDefaultInstance().registerServiceProvider(new com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi());
     }
     return find(vendor, format);
+  }
+
+  /**
+   * jai-imageio's JPEG 2000 reader, made by its provider directly (nothing is registered with ImageIO). Its codec,
+   * the {@code jj2000.j2k} packages, has a namesake: Bio-Formats' ome-jai, which Fiji shipped in
+   * {@code jars/bio-formats/} up to 2.17, carries an older {@code jj2000.j2k} with other signatures, and a class
+   * loader that finds ome-jai's first gives jai-imageio a mix that fails with {@code NoSuchMethodError}
+   * (SCIFIO went back to its renamed fork for the same clash, scifio commit 80883e2). When the codec does not come
+   * from the jar of jai-imageio's reader, the reader is loaded again from a class loader of its own two jars, whose
+   * parent sees only the JDK.
+   */
+  static final class Jpeg2000 {
+    private static final String PROVIDER = "com.github.jaiimageio.jpeg2000.impl.J2KImageReaderSpi";
+    private static volatile javax.imageio.spi.ImageReaderSpi provider;
+
+    private Jpeg2000() {}
+
+    static ImageReader reader() throws DatasetException {
+      try {
+        return provider().createReaderInstance();
+      } catch (IOException | ReflectiveOperationException | LinkageError e) {
+        throw new DatasetException("jai-imageio's JPEG 2000 reader cannot be made (" + e + ")", e);
+      }
+    }
+
+    /** The provider, from its own class loader when the codec the class path offers is another jar's. */
+    static javax.imageio.spi.ImageReaderSpi provider() throws ReflectiveOperationException {
+      javax.imageio.spi.ImageReaderSpi p = provider;
+      if (p != null) return p;
+      synchronized (Jpeg2000.class) {
+        if (provider != null) return provider;
+        Class<?> spi = com.github.jaiimageio.jpeg2000.impl.J2KImageReaderSpi.class;
+        java.net.URL reader = jar(spi);
+        java.net.URL codec = jar(Class.forName("jj2000.j2k.fileformat.reader.FileFormatReader", false, spi.getClassLoader()));
+        java.net.URL common = jar(com.github.jaiimageio.impl.common.ImageUtil.class);
+        if (reader == null || common == null || reader.equals(codec)) {
+          provider = new com.github.jaiimageio.jpeg2000.impl.J2KImageReaderSpi();
+        } else {
+          // lives as long as the provider it made: one per JVM
+          ClassLoader own = new java.net.URLClassLoader("mflag-jpeg2000", new java.net.URL[] {reader, common},
+              ClassLoader.getPlatformClassLoader());
+          provider = (javax.imageio.spi.ImageReaderSpi) own.loadClass(PROVIDER).getConstructor().newInstance();
+        }
+        return provider;
+      }
+    }
+
+    private static java.net.URL jar(Class<?> c) {
+      java.security.CodeSource source = c.getProtectionDomain().getCodeSource();
+      return source == null ? null : source.getLocation();
+    }
   }
 
   private static ImageReader find(String vendor, String format) {

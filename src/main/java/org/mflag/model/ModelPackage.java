@@ -87,6 +87,9 @@ public final class ModelPackage {
     public String validation = "";
   }
 
+  /** The longest tensor description bioimage.io's validator accepts (a longer one fails the whole package). */
+  static final int MAX_TENSOR_DESCRIPTION = 128;
+
   /** One input or output of a package: bioimage.io axes, a test tensor and pre- or postprocessing steps. */
   public static final class TensorSpec {
     public final String id;
@@ -103,6 +106,10 @@ public final class ModelPackage {
 
     public TensorSpec(String id, String description, List<Map<String, Object>> axes, NdArray test, List<Map<String, Object>> processing,
         List<Double> range) {
+      if (description.length() > MAX_TENSOR_DESCRIPTION) {
+        throw new IllegalArgumentException("tensor " + id + ": bioimage.io allows " + MAX_TENSOR_DESCRIPTION
+            + " characters of description, not " + description.length() + ": " + description);
+      }
       this.id = id;
       this.description = description;
       this.axes = axes;
@@ -200,6 +207,10 @@ public final class ModelPackage {
       files.put(TEST_INPUT, Npy.toBytes(input.test));
       for (TensorSpec o : outputs) files.put(testOutputFile(o.id), Npy.toBytes(o.test));
       files.put(SAMPLE_INPUT, org.mflag.report.CoverImage.greyPng(input.test.data(), d.imageSize, d.imageSize));
+      for (TensorSpec o : outputs) {
+        long[] plane = samplePlane(o.test.shape());
+        files.put(sampleOutputFile(o.id), org.mflag.report.CoverImage.floatTiff(o.test.data(), (int) plane[1], (int) plane[0]));
+      }
       if (d.cover != null) files.put(COVER, d.cover);
       files.put("README.md", readme(d).getBytes(StandardCharsets.UTF_8));
       Files.move(zip, dir.resolve(WEIGHTS), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
@@ -214,6 +225,22 @@ public final class ModelPackage {
 
   static String testOutputFile(String outputId) {
     return "test_output_" + outputId + ".npy";
+  }
+
+  /** The sample of an output: its test output as a float TIFF, the values exactly (bioimage.io reads it with imageio). */
+  static String sampleOutputFile(String outputId) {
+    return "sample_output_" + outputId + ".tif";
+  }
+
+  /**
+   * A test tensor's shape as one image plane {@code {rows, columns}}: the batch axis and singleton axes dropped,
+   * as bioimage.io squeezes a sample tensor before it compares its dimensions with the axes ({@code byxc} with one
+   * channel is rows x columns, {@code bc} one row, {@code bic} a row per anchor).
+   */
+  static long[] samplePlane(long[] shape) {
+    long[] kept = Arrays.stream(shape, 1, shape.length).filter(n -> n > 1).toArray();
+    if (kept.length > 2) throw new IllegalArgumentException("a sample tensor of shape " + Arrays.toString(shape) + " is no image plane");
+    return kept.length == 2 ? kept : new long[] {1, kept.length == 1 ? kept[0] : 1};
   }
 
   private static Map<String, Object> describe(Path dir, Description d, TensorSpec input, List<TensorSpec> outputs, String tfVersion)
@@ -239,7 +266,11 @@ public final class ModelPackage {
     in.put("sample_tensor", fileRef(dir, SAMPLE_INPUT));
     rdf.put("inputs", List.of(in));
     List<Map<String, Object>> outs = new java.util.ArrayList<>();
-    for (TensorSpec o : outputs) outs.add(tensor(dir, o, testOutputFile(o.id), "postprocessing"));
+    for (TensorSpec o : outputs) {
+      Map<String, Object> out = tensor(dir, o, testOutputFile(o.id), "postprocessing");
+      out.put("sample_tensor", fileRef(dir, sampleOutputFile(o.id)));
+      outs.add(out);
+    }
     rdf.put("outputs", outs);
     Map<String, Object> bundle = new LinkedHashMap<>(fileRef(dir, WEIGHTS));
     bundle.put("tensorflow_version", tfVersion);

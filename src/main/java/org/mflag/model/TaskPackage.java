@@ -197,8 +197,8 @@ public final class TaskPackage {
         int n = new YoloLayout(s).count;
         List<String> names = new ArrayList<>(List.of("centre_x", "centre_y", "width", "height", "objectness"));
         names.addAll(channelNames(f.classes, "p_"));
-        return new ModelPackage.TensorSpec(id, "one row per anchor: box centre and size in input pixels, objectness and class "
-            + "probabilities (score = objectness x class probability; then confidence and NMS as config.mflag says)",
+        return new ModelPackage.TensorSpec(id, "one row per anchor: box centre and size in input pixels, objectness, class probabilities;"
+            + " score = objectness x class probability",
             List.of(ModelPackage.map("type", "batch"), ModelPackage.map("type", "index", "id", ModelPackage.INDEX_AXIS, "size", n),
                 ModelPackage.map("type", "channel", "channel_names", names)),
             new NdArray(testOut, 1, n, 5 + f.classes.size()), List.of());

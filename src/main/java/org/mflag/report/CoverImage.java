@@ -14,8 +14,8 @@ import javax.imageio.ImageIO;
 
 /**
  * The pictures of a model package, drawn with headless Java2D: the cover (input on the left, what
- * the model makes of it on the right, 2:1 as bioimage.io asks) and the sample input as a grey PNG.
- * Inputs are grey values 0..255, {@code size x size}, row-major.
+ * the model makes of it on the right, 2:1 as bioimage.io asks), the sample input as a grey PNG and the
+ * sample outputs as 32-bit float TIFFs. Inputs are grey values 0..255, {@code size x size}, row-major.
  */
 public final class CoverImage {
 
@@ -120,11 +120,32 @@ public final class CoverImage {
     return img;
   }
 
+  /**
+   * Float values as a one-band 32-bit float TIFF, {@code height} rows of {@code width}, row-major: a sample
+   * output tensor keeps the network's values exactly (probabilities, box coordinates, features), which an
+   * 8-bit PNG cannot; Fiji, tifffile and imageio read it.
+   */
+  public static byte[] floatTiff(float[] values, int width, int height) {
+    if (values.length != (long) width * height) {
+      throw new IllegalArgumentException(values.length + " values for a " + width + "x" + height + " image");
+    }
+    java.awt.image.ComponentColorModel model = new java.awt.image.ComponentColorModel(
+        java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_GRAY), false, false, java.awt.Transparency.OPAQUE,
+        java.awt.image.DataBuffer.TYPE_FLOAT);
+    java.awt.image.WritableRaster raster = model.createCompatibleWritableRaster(width, height);
+    raster.setDataElements(0, 0, width, height, values);
+    return encode(new BufferedImage(model, raster, false, null), "tiff");
+  }
+
   private static byte[] png(BufferedImage img) {
-    BufferedImage out = img;
+    return encode(img, "png");
+  }
+
+  /** The image in an ImageIO format of the JDK ({@code png}, {@code tiff}: uncompressed, big-endian). */
+  private static byte[] encode(BufferedImage img, String format) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try {
-      if (!ImageIO.write(out, "png", bytes)) throw new IOException("no PNG writer available");
+      if (!ImageIO.write(img, format, bytes)) throw new IOException("no " + format + " writer available for this image");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

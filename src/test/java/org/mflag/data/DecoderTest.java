@@ -135,6 +135,42 @@ class DecoderTest {
     assertTrue(e.contains("cut.dcm") && e.contains("damaged"), e);
   }
 
+  /**
+   * Fiji up to 2.17 ships Bio-Formats' ome-jai, whose {@code jj2000.j2k} packages have the names but not the
+   * signatures of jai-imageio's codec. With ome-jai first on the class path (a class loader with only the JDK above
+   * it, as Fiji's plugin class loader may order the jars) jai-imageio's reader alone fails; our decoder still reads
+   * every stored value of a JPEG 2000 DICOM.
+   */
+  @Test
+  void jpeg2000DicomIsReadWhenFijisOmeJaiComesFirst(@TempDir Path dir) throws Exception {
+    int w = 80, h = 60;
+    int[] stored = new int[w * h];
+    for (int i = 0; i < stored.length; i++) stored[i] = (i * 53 + (i / w) * 7) % 4096;
+    java.awt.image.BufferedImage grey16 = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_USHORT_GRAY);
+    grey16.getRaster().setPixels(0, 0, w, h, stored);
+    byte[] codestream = jpeg2000(grey16);
+    Path f = TestFiles.compressedDicom(dir.resolve("j2k.dcm"), "1.2.840.10008.1.2.4.90", w, h, 16, 12, 0, "MONOCHROME2", 1, 0, codestream);
+    java.net.URL omeJai = Path.of("target", "test-libraries", "ome-jai.jar").toUri().toURL();
+    java.net.URL[] jars = {omeJai, jar(org.mflag.imageio.DicomFile.class), jar(GrayImage.class),
+        jar(com.github.jaiimageio.jpeg2000.impl.J2KImageReaderSpi.class), jar(com.github.jaiimageio.impl.common.ImageUtil.class)};
+    try (java.net.URLClassLoader fiji = new java.net.URLClassLoader(jars, ClassLoader.getPlatformClassLoader())) {
+      Class<?> codec = fiji.loadClass("jj2000.j2k.fileformat.reader.FileFormatReader");
+      assertEquals(omeJai, codec.getProtectionDomain().getCodeSource().getLocation(), "the clash is set up: ome-jai's codec first");
+      javax.imageio.ImageReader plain = ((javax.imageio.spi.ImageReaderSpi) fiji.loadClass(
+          "com.github.jaiimageio.jpeg2000.impl.J2KImageReaderSpi").getConstructor().newInstance()).createReaderInstance();
+      plain.setInput(javax.imageio.ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(codestream)));
+      assertThrows(RuntimeException.class, () -> plain.read(0), "jai-imageio's reader on ome-jai's codec fails");
+
+      Object image = fiji.loadClass("org.mflag.imageio.DicomFile").getMethod("read", Path.class).invoke(null, f);
+      float[] got = (float[]) image.getClass().getMethod("pixels").invoke(image);
+      for (int i = 0; i < stored.length; i++) assertEquals(stored[i], got[i], 0f, "pixel " + i);
+    }
+  }
+
+  private static java.net.URL jar(Class<?> c) {
+    return c.getProtectionDomain().getCodeSource().getLocation();
+  }
+
   /** A lossless JPEG 2000 codestream (no JP2 boxes), as DICOM encapsulates it. */
   private static byte[] jpeg2000(java.awt.image.BufferedImage image) throws Exception {
     javax.imageio.ImageWriter w = new com.github.jaiimageio.jpeg2000.impl.J2KImageWriterSpi().createWriterInstance();

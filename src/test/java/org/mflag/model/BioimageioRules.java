@@ -1,5 +1,6 @@
 package org.mflag.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -81,6 +82,8 @@ public final class BioimageioRules {
       for (Map<String, Object> t : (List<Map<String, Object>>) rdf.get(key)) {
         String tid = String.valueOf(t.get("id"));
         assertTrue(tid.matches("[a-z_][a-z0-9_]{0,31}") && tensorIds.add(tid), "tensor id: lower-case identifier, unique: " + tid);
+        assertTrue(String.valueOf(t.getOrDefault("description", "")).length() <= 128,
+            key + "." + tid + ": tensor description up to 128 characters (bioimage.io fails the package otherwise)");
         checkAxes(dir, key + "." + tid, (List<Map<String, Object>>) t.get("axes"));
         Map<String, Object> test = (Map<String, Object>) t.get("test_tensor");
         assertTrue(String.valueOf(test.get("source")).endsWith(".npy"));
@@ -92,6 +95,7 @@ public final class BioimageioRules {
         }
         assertFalse(min > -1e-4 && max < 1e-4, key + "." + tid + ": a test tensor of near-zeros is rejected");
         assertEquals("float32", ((Map<String, Object>) t.get("data")).get("type"));
+        if (key.equals("outputs")) checkSampleOutput(dir, tid, (Map<String, Object>) t.get("sample_tensor"), a);
         for (String proc : new String[] {"preprocessing", "postprocessing"}) {
           if (!(t.get(proc) instanceof List)) continue;
           for (Map<String, Object> step : (List<Map<String, Object>>) t.get(proc)) {
@@ -114,6 +118,23 @@ public final class BioimageioRules {
       for (ZipEntry e; (e = z.getNextEntry()) != null; ) pb |= e.getName().equals("saved_model.pb");
     }
     assertTrue(pb, "saved_model.pb at the zip's root (JDLL and bioimageio.core unzip it in place)");
+  }
+
+  /**
+   * FAIR: an output's sample tensor is an image imageio reads whose squeezed dimensions fit the axes; ours is the test
+   * output itself as a float TIFF, value for value.
+   */
+  private static void checkSampleOutput(Path dir, String tid, Map<String, Object> sample, NdArray test) throws Exception {
+    assertNotNull(sample, "outputs." + tid + ".sample_tensor (FAIR: missing gives an alert)");
+    String source = String.valueOf(sample.get("source"));
+    assertTrue(source.endsWith(".tif"), source);
+    assertEquals(org.mflag.io.Hashing.sha256(dir.resolve(source)), sample.get("sha256"), source + " sha256");
+    java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(dir.resolve(source).toFile());
+    long[] shape = test.shape();
+    long nonSingleton = java.util.Arrays.stream(shape, 1, shape.length).filter(n -> n > 1).count();
+    assertTrue(nonSingleton <= 2 && (long) img.getWidth() * img.getHeight() == test.data().length, source + ": one plane of the test output");
+    float[] values = img.getRaster().getSamples(0, 0, img.getWidth(), img.getHeight(), 0, (float[]) null);
+    assertArrayEquals(test.data(), values, 0f, source + ": the test output's values");
   }
 
   /** Spec: lower-case identifiers, channel names; JDLL: one letter per axis from its set, b/t and z/i/r exclusive, no repeats. */

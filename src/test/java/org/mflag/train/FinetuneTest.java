@@ -133,7 +133,7 @@ class FinetuneTest {
     try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(zip.toFile())) {
       z.stream().forEach(e -> entries.add(e.getName()));
     }
-    assertEquals(List.of("README.md", "cover.png", "rdf.yaml", "sample_input.png", "saved_model.zip", Splits.FILE, "test_input.npy",
+    assertEquals(List.of("README.md", "cover.png", "rdf.yaml", "sample_input.png", "sample_output_probability.tif", "saved_model.zip", Splits.FILE, "test_input.npy",
         "test_output_probability.npy").stream().sorted().collect(java.util.stream.Collectors.toList()), entries);
     ModelPackage fromZip = ModelPackage.open(zip);
     assertEquals(zip, fromZip.source());
