@@ -278,7 +278,7 @@ public final class DicomFile {
   /** JPEG and JPEG 2000 frames through the ImageIO plugin for the syntax. */
   private static float[] imageIo(byte[] frame, Header h, String syntax, Path file) throws DatasetException {
     boolean j2k = syntax.equals(JPEG_2000) || syntax.equals(JPEG_2000_LOSSLESS);
-    ImageReader reader = j2k ? Jpeg2000.reader() : reader("com.twelvemonkeys", "jpeg");
+    ImageReader reader = j2k ? Jpeg2000.reader(file) : reader("com.twelvemonkeys", "jpeg");
     if (reader == null) {
       throw new DatasetException(file + ": no " + (j2k ? "JPEG 2000" : "JPEG") + " decoder on the class path for transfer syntax " + syntax);
     }
@@ -338,11 +338,11 @@ public final class DicomFile {
 
     private Jpeg2000() {}
 
-    static ImageReader reader() throws DatasetException {
+    static ImageReader reader(Path file) throws DatasetException {
       try {
         return provider().createReaderInstance();
       } catch (IOException | ReflectiveOperationException | LinkageError e) {
-        throw new DatasetException("jai-imageio's JPEG 2000 reader cannot be made (" + e + ")", e);
+        throw new DatasetException(file + ": jai-imageio's JPEG 2000 reader for its pixel data cannot be made (" + e + ")", e);
       }
     }
 
