@@ -6,7 +6,8 @@
 # notes: M-FLAG, M-FLAG without the orthogonality loss, M-FLAG with the normalized orthogonality loss;
 # 4. the study: those three, ImageNet itself and a random encoder, frozen, for classification (linear probe),
 # detection (YOLO head) and segmentation (U-Net) at 1%, 10% and 100% of the labels (1% and 10% over 3
-# seeds), heads trained on cached features, tested with 95% bootstrap intervals.
+# seeds), heads trained on cached features, tested with 95% bootstrap intervals; 5. detection scored again
+# over all confidences (detections down to 0.001) from a copy of its stored runs, without training.
 # Resumable at every stage: run it again to continue after an interruption.
 set -euo pipefail
 src=${1:?covid-cxr folder}
@@ -22,3 +23,9 @@ done
 ./mflag study manifest="$E/downstream.csv" tasks=classification,detection,segmentation \
     encoder_models="random,imagenet,mflag=$E/pre-mflag,no_orth=$E/pre-no_orth,normalized=$E/pre-normalized" \
     fractions=0.01,0.1,1.0 seeds=3 ignore_value=127 boxes="$E/lung-boxes.json" output="$E/results"
+mkdir -p "$E/results-conf/cells"
+cp -rT "$E/results/cells/detection" "$E/results-conf/cells/detection"
+./mflag study manifest="$E/downstream.csv" tasks=detection \
+    encoder_models="random,imagenet,mflag=$E/pre-mflag,no_orth=$E/pre-no_orth,normalized=$E/pre-normalized" \
+    fractions=0.01,0.1,1.0 seeds=3 ignore_value=127 boxes="$E/lung-boxes.json" confidence=0.001 bootstrap=200 \
+    output="$E/results-conf"
