@@ -86,45 +86,80 @@ public final class DetectionMetrics {
       double iouThreshold) {
     checkImages(predictions, truths);
     checkThreshold(iouThreshold);
-    int groundTruths = 0;
-    List<Box> ranked = new ArrayList<>();
-    List<Boolean> truePositive = new ArrayList<>();
-    for (int img = 0; img < truths.size(); img++) {
-      List<Box> gts = ofCategory(truths.get(img), category);
-      List<Box> dts = ofCategory(predictions.get(img), category);
-      dts.sort(BY_SCORE_DESCENDING);
-      groundTruths += gts.size();
-      boolean[] matched = new boolean[gts.size()];
-      for (Box d : dts) {
-        int best = -1;
-        double bestIou = -1;
-        for (int g = 0; g < gts.size(); g++) {
-          if (matched[g]) continue;
-          double iou = Box.iou(d, gts.get(g));
-          if (iou >= bestIou) { // ties go to the later ground truth, as in pycocotools
-            bestIou = iou;
-            best = g;
-          }
+    Matches[] images = new Matches[truths.size()];
+    for (int img = 0; img < images.length; img++) images[img] = match(predictions.get(img), truths.get(img), category, iouThreshold);
+    int[] all = new int[images.length];
+    for (int i = 0; i < all.length; i++) all[i] = i;
+    return rank(images, all);
+  }
+
+  /** One image's predictions of one category in descending score order (stable), each a true or false positive. */
+  private static final class Matches {
+    final double[] scores;
+    final boolean[] truePositive;
+    final int groundTruths;
+
+    Matches(double[] scores, boolean[] truePositive, int groundTruths) {
+      this.scores = scores;
+      this.truePositive = truePositive;
+      this.groundTruths = groundTruths;
+    }
+  }
+
+  /** Step 1 of {@link #averagePrecision}, for one image: it depends on no other image. */
+  private static Matches match(List<Box> predictions, List<Box> truths, int category, double iouThreshold) {
+    List<Box> gts = ofCategory(truths, category);
+    List<Box> dts = ofCategory(predictions, category);
+    dts.sort(BY_SCORE_DESCENDING);
+    boolean[] matched = new boolean[gts.size()];
+    double[] scores = new double[dts.size()];
+    boolean[] truePositive = new boolean[dts.size()];
+    for (int k = 0; k < scores.length; k++) {
+      Box d = dts.get(k);
+      int best = -1;
+      double bestIou = -1;
+      for (int g = 0; g < gts.size(); g++) {
+        if (matched[g]) continue;
+        double iou = Box.iou(d, gts.get(g));
+        if (iou >= bestIou) { // ties go to the later ground truth, as in pycocotools
+          bestIou = iou;
+          best = g;
         }
-        boolean tp = best >= 0 && bestIou >= iouThreshold;
-        if (tp) matched[best] = true;
-        ranked.add(d);
-        truePositive.add(tp);
       }
+      truePositive[k] = best >= 0 && bestIou >= iouThreshold;
+      if (truePositive[k]) matched[best] = true;
+      scores[k] = d.score;
+    }
+    return new Matches(scores, truePositive, gts.size());
+  }
+
+  /** Steps 2-4 of {@link #averagePrecision} over the images {@code items} (with repeats), in that order. */
+  private static double rank(Matches[] images, int[] items) {
+    int groundTruths = 0, n = 0;
+    for (int i : items) {
+      groundTruths += images[i].groundTruths;
+      n += images[i].scores.length;
     }
     if (groundTruths == 0) return Double.NaN;
+    double[] score = new double[n];
+    boolean[] positive = new boolean[n];
+    int at = 0;
+    for (int i : items) {
+      Matches m = images[i];
+      System.arraycopy(m.scores, 0, score, at, m.scores.length);
+      System.arraycopy(m.truePositive, 0, positive, at, m.scores.length);
+      at += m.scores.length;
+    }
+    // Stable sort of the ranks by descending score (ties keep image order), as BY_SCORE_DESCENDING on the boxes.
+    Integer[] order = new Integer[n];
+    for (int k = 0; k < n; k++) order[k] = k;
+    java.util.Arrays.sort(order, (a, b) -> Double.compare(score[b], score[a]));
 
-    // Stable sort of the ranks by descending score, carrying the TP flags along.
-    List<Integer> order = new ArrayList<>(ranked.size());
-    for (int i = 0; i < ranked.size(); i++) order.add(i);
-    order.sort((a, b) -> BY_SCORE_DESCENDING.compare(ranked.get(a), ranked.get(b)));
-
-    int n = order.size();
     double[] precision = new double[n];
     double[] recall = new double[n];
     int tp = 0;
     for (int k = 0; k < n; k++) {
-      if (truePositive.get(order.get(k))) tp++;
+      if (positive[order[k]]) tp++;
       precision[k] = (double) tp / (k + 1);
       recall[k] = (double) tp / groundTruths;
     }
@@ -149,29 +184,60 @@ public final class DetectionMetrics {
    */
   public static double meanAveragePrecision(List<List<Box>> predictions, List<List<Box>> truths, int numCategories,
       double[] iouThresholds) {
-    checkImages(predictions, truths);
-    if (iouThresholds.length == 0) throw new IllegalArgumentException("no IoU threshold given");
-    double total = 0;
-    for (double t : iouThresholds) {
-      double sum = 0;
-      int counted = 0;
-      for (int c = 0; c < numCategories; c++) {
-        double ap = averagePrecision(predictions, truths, c, t);
-        if (!Double.isNaN(ap)) {
-          sum += ap;
-          counted++;
-        }
-      }
-      if (counted == 0) return Double.NaN; // no ground truth in any category (the same at every threshold)
-      total += sum / counted;
-    }
-    return total / iouThresholds.length;
+    Matched m = new Matched(predictions, truths, numCategories, iouThresholds);
+    int[] all = new int[truths.size()];
+    for (int i = 0; i < all.length; i++) all[i] = i;
+    return m.meanAveragePrecision(all);
   }
 
   /** {@link #meanAveragePrecision(List, List, int, double[])} at the single threshold {@code iouThreshold}. */
   public static double meanAveragePrecision(List<List<Box>> predictions, List<List<Box>> truths, int numCategories,
       double iouThreshold) {
     return meanAveragePrecision(predictions, truths, numCategories, new double[] {iouThreshold});
+  }
+
+  /**
+   * A fixed set of images with their predictions matched once per category and IoU threshold. Matching is per
+   * image, so the mAP of any resample of the images (a bootstrap draw, repeats allowed) needs only the ranking:
+   * {@link #meanAveragePrecision(int[])} equals {@link DetectionMetrics#meanAveragePrecision(List, List, int, double[])}
+   * on the resampled lists, without matching the images again for every draw.
+   */
+  public static final class Matched {
+    private final Matches[][][] matches; // [threshold][category][image]
+
+    /** @throws IllegalArgumentException when the two lists have different sizes, no threshold is given or one is NaN */
+    public Matched(List<List<Box>> predictions, List<List<Box>> truths, int numCategories, double[] iouThresholds) {
+      checkImages(predictions, truths);
+      if (iouThresholds.length == 0) throw new IllegalArgumentException("no IoU threshold given");
+      matches = new Matches[iouThresholds.length][numCategories][truths.size()];
+      for (int t = 0; t < iouThresholds.length; t++) {
+        checkThreshold(iouThresholds[t]);
+        for (int c = 0; c < numCategories; c++) {
+          for (int img = 0; img < truths.size(); img++) {
+            matches[t][c][img] = match(predictions.get(img), truths.get(img), c, iouThresholds[t]);
+          }
+        }
+      }
+    }
+
+    /** The mAP of the images {@code items} (indices into the lists given, repeats allowed), in that order. */
+    public double meanAveragePrecision(int[] items) {
+      double total = 0;
+      for (Matches[][] atThreshold : matches) {
+        double sum = 0;
+        int counted = 0;
+        for (Matches[] category : atThreshold) {
+          double ap = rank(category, items);
+          if (!Double.isNaN(ap)) {
+            sum += ap;
+            counted++;
+          }
+        }
+        if (counted == 0) return Double.NaN; // no ground truth in any category (the same at every threshold)
+        total += sum / counted;
+      }
+      return total / matches.length;
+    }
   }
 
   private static List<Box> ofCategory(List<Box> boxes, int category) {

@@ -288,7 +288,8 @@ public final class Study {
     private final Task task;
     private final float[] predictions;
     private final double[] dice;
-    private final List<List<Box>> boxes;
+    /** Detection: the test images' decoded boxes matched once, for the mAP of every bootstrap draw. */
+    private final DetectionMetrics.Matched matched;
     private final int classes;
 
     Scores(Labelled d, float[] predictions, Scorer.Decision decision, int size) {
@@ -303,13 +304,16 @@ public final class Study {
         for (int i = 0; i < n; i++) {
           dice[i] = SegmentationMetrics.dice(Arrays.copyOfRange(predictions, i * px, (i + 1) * px), d.test.get(i).mask, decision.threshold);
         }
-        boxes = null;
+        matched = null;
       } else if (task == Task.DETECTION) {
         dice = null;
-        boxes = Detections.decode(predictions, n, classes, size, decision.confidence, decision.nmsIou);
+        List<List<Box>> truths = new ArrayList<>();
+        for (Sample s : d.test) truths.add(s.boxes);
+        matched = new DetectionMetrics.Matched(Detections.decode(predictions, n, classes, size, decision.confidence, decision.nmsIou),
+            truths, classes, DetectionMetrics.RSNA_IOU_THRESHOLDS);
       } else {
         dice = null;
-        boxes = null;
+        matched = null;
       }
     }
 
@@ -328,14 +332,8 @@ public final class Study {
           for (int i : items) s += dice[i];
           return s / items.length;
         }
-        case DETECTION: {
-          List<List<Box>> p = new ArrayList<>(), t = new ArrayList<>();
-          for (int i : items) {
-            p.add(boxes.get(i));
-            t.add(d.test.get(i).boxes);
-          }
-          return DetectionMetrics.meanAveragePrecision(p, t, classes, DetectionMetrics.RSNA_IOU_THRESHOLDS);
-        }
+        case DETECTION:
+          return matched.meanAveragePrecision(items);
         default: {
           List<String> ids = new ArrayList<>();
           List<float[]> truths = new ArrayList<>();

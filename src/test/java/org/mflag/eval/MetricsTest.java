@@ -283,4 +283,41 @@ class MetricsTest {
     assertThrows(IllegalArgumentException.class, () -> DetectionMetrics.meanAveragePrecision(List.of(List.of()),
         List.of(), 1, DetectionMetrics.RSNA_IOU_THRESHOLDS));
   }
+
+  /**
+   * The bootstrap's shortcut: images matched once, then any resample (repeats, other orders, images without ground
+   * truth, tied scores) gives exactly the mAP of matching the resampled lists from scratch.
+   */
+  @Test
+  void matchedOnceGivesTheMapOfEveryResample() {
+    Random r = new Random(7);
+    List<List<Box>> predictions = new java.util.ArrayList<>(), truths = new java.util.ArrayList<>();
+    for (int img = 0; img < 12; img++) {
+      List<Box> t = new java.util.ArrayList<>(), p = new java.util.ArrayList<>();
+      for (int k = img % 4 == 3 ? 0 : 1 + r.nextInt(2); k > 0; k--) t.add(box(r, r.nextInt(2), 1.0));
+      for (Box g : t) p.add(new Box(g.x0 + r.nextInt(5), g.y0 + r.nextInt(5), g.x1 + r.nextInt(5), g.y1, g.category, r.nextInt(4) / 4.0));
+      for (int k = r.nextInt(3); k > 0; k--) p.add(box(r, r.nextInt(2), r.nextInt(4) / 4.0)); // false positives, tied scores
+      truths.add(t);
+      predictions.add(p);
+    }
+    DetectionMetrics.Matched matched = new DetectionMetrics.Matched(predictions, truths, 2, DetectionMetrics.RSNA_IOU_THRESHOLDS);
+    for (int draw = 0; draw < 200; draw++) {
+      int[] items = new int[12];
+      List<List<Box>> p = new java.util.ArrayList<>(), t = new java.util.ArrayList<>();
+      for (int k = 0; k < items.length; k++) {
+        items[k] = r.nextInt(12);
+        p.add(predictions.get(items[k]));
+        t.add(truths.get(items[k]));
+      }
+      double expected = DetectionMetrics.meanAveragePrecision(p, t, 2, DetectionMetrics.RSNA_IOU_THRESHOLDS);
+      assertEquals(expected, matched.meanAveragePrecision(items), 0.0, "draw " + draw + ": " + Arrays.toString(items));
+    }
+    int[] noTruth = {3, 7, 11}; // images with no ground-truth box: no category to average, as meanAveragePrecision says
+    assertTrue(Double.isNaN(matched.meanAveragePrecision(noTruth)));
+  }
+
+  private static Box box(Random r, int category, double score) {
+    double x = r.nextInt(60), y = r.nextInt(60);
+    return new Box(x, y, x + 10 + r.nextInt(20), y + 10 + r.nextInt(20), category, score);
+  }
 }
