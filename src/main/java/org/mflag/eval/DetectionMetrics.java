@@ -88,9 +88,7 @@ public final class DetectionMetrics {
     checkThreshold(iouThreshold);
     Matches[] images = new Matches[truths.size()];
     for (int img = 0; img < images.length; img++) images[img] = match(predictions.get(img), truths.get(img), category, iouThreshold);
-    int[] all = new int[images.length];
-    for (int i = 0; i < all.length; i++) all[i] = i;
-    return rank(images, all);
+    return rank(images, java.util.stream.IntStream.range(0, images.length).toArray());
   }
 
   /** One image's predictions of one category in descending score order (stable), each a true or false positive. */
@@ -184,10 +182,8 @@ public final class DetectionMetrics {
    */
   public static double meanAveragePrecision(List<List<Box>> predictions, List<List<Box>> truths, int numCategories,
       double[] iouThresholds) {
-    Matched m = new Matched(predictions, truths, numCategories, iouThresholds);
-    int[] all = new int[truths.size()];
-    for (int i = 0; i < all.length; i++) all[i] = i;
-    return m.meanAveragePrecision(all);
+    return new Matched(predictions, truths, numCategories, iouThresholds)
+        .meanAveragePrecision(java.util.stream.IntStream.range(0, truths.size()).toArray());
   }
 
   /** {@link #meanAveragePrecision(List, List, int, double[])} at the single threshold {@code iouThreshold}. */
