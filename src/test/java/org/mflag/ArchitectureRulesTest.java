@@ -41,7 +41,7 @@ class ArchitectureRulesTest {
   static final List<String> LAYERS = List.of("config", "io", "report", "runtime", "data", "imageio", "nn", "text", "loss", "model",
       "zeroshot", "eval", "infer", "retrieval", "train", "experiment", "bench");
   /** On top of the whole core, independent of each other. */
-  static final List<String> ADAPTERS = List.of("cli", "fiji", "spark");
+  static final List<String> ADAPTERS = List.of("cli", "fiji", "spark", "updatesite");
 
   private static final List<String> UI = List.of("import ij.", "import net.imagej.", "import java.awt.", "import javax.swing.",
       "import org.scijava.ui.", "import static ij.", "import static net.imagej.", "import static java.awt.",

@@ -7,8 +7,10 @@ import ai.djl.engine.Engine;
  *
  * <p>DJL's TensorFlow engine owns the JNI library that the bundled TensorFlow Java API
  * ({@code org.tensorflow}) also uses: {@code Engine.getEngine("TensorFlow")} must run before any
- * {@code org.tensorflow} class is touched, or the JNI symbols are missing. The natives are found
- * through {@code TENSORFLOW_LIBRARY_PATH} (set by the launcher and the build), so nothing is
+ * {@code org.tensorflow} class is touched, or the JNI symbols are missing. DJL loads the natives from the folder
+ * that {@code TENSORFLOW_LIBRARY_PATH} names (an environment variable or a system property): where the user set it,
+ * that folder (the CUDA build of {@code install-cuda}, say); otherwise the folder that {@link TensorFlowNatives}
+ * unpacks from TensorFlow Java's natives jar beside the plugin, on Linux, Windows and macOS alike. So nothing is
  * downloaded at run time.</p>
  *
  * <p>Nothing goes out on the network either: unless the user set them, DJL's usage tracking is switched off
@@ -17,29 +19,57 @@ import ai.djl.engine.Engine;
  */
 public final class TensorFlowRuntime {
 
+  /** DJL's (and our) name of the folder the natives are loaded from. */
+  public static final String LIBRARY_PATH = "TENSORFLOW_LIBRARY_PATH";
+
   private static volatile String version;
+  private static volatile String source;
 
   private TensorFlowRuntime() {}
 
-  /** Loads the natives if needed and returns TensorFlow's version (e.g. {@code 2.16.1}). */
+  /** Loads the natives if needed and returns TensorFlow's version (e.g. {@code 2.16.2}). */
   public static String ensureLoaded() {
     String v = version;
     if (v == null) {
       synchronized (TensorFlowRuntime.class) {
         if (version == null) {
+          stayOffline();
+          String folder = userLibraryPath();
+          if (folder == null) {
+            // fails with one line where this platform has no natives or they are not installed
+            folder = TensorFlowNatives.libraryFolder(TensorFlowNatives.defaultCacheRoot(), TensorFlowRuntime::log).toString();
+            System.setProperty(LIBRARY_PATH, folder);
+            source = folder + " (TensorFlow Java " + TensorFlowNatives.VERSION + "'s natives)";
+          } else {
+            source = folder + " (" + LIBRARY_PATH + ")";
+          }
           try {
-            stayOffline();
             version = Engine.getEngine("TensorFlow").getVersion();
           } catch (RuntimeException | UnsatisfiedLinkError e) {
-            throw new IllegalStateException("TensorFlow could not be loaded (TENSORFLOW_LIBRARY_PATH="
-                + System.getenv("TENSORFLOW_LIBRARY_PATH") + "): " + e.getMessage()
-                + ". Run through ./mflag, or build with mvn so that the natives are unpacked.", e);
+            throw new IllegalStateException("TensorFlow could not be loaded from " + source + ": " + e.getMessage(), e);
           }
         }
         v = version;
       }
     }
     return v;
+  }
+
+  /** Where the natives were loaded from, once {@link #ensureLoaded} has run (else null). */
+  public static String source() {
+    return source;
+  }
+
+  /** The folder the user named with {@code TENSORFLOW_LIBRARY_PATH} (environment first, as DJL reads it), or null. */
+  static String userLibraryPath() {
+    String env = System.getenv(LIBRARY_PATH);
+    if (env != null && !env.isBlank()) return env;
+    String prop = System.getProperty(LIBRARY_PATH);
+    return prop == null || prop.isBlank() ? null : prop;
+  }
+
+  private static void log(String line) {
+    System.err.println("[INFO] " + line);
   }
 
   /** Switches DJL's tracking and downloads off, where neither the environment nor a system property decided. */
