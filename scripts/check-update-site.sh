@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs M-FLAG's update site with Fiji's real updater, once per platform, and checks what landed.
 #
-#   scripts/check-update-site.sh UPDATER_CLASSPATH [SITE]
+#   scripts/check-update-site.sh UPDATER_CLASSPATH [LEGACY_CLASSPATH]
 #
 # UPDATER_CLASSPATH: imagej-updater built from its public sources (imagej/imagej-updater, which needs
 # scijava-common, parsington, app-launcher and three classes of imagej-common; none of it is on Maven Central nor in
-# this repository: scripts/build-imagej-updater.sh builds it from clones you name). SITE: the update site folder
-# (default update-site/, written by mvn package).
+# this repository: scripts/build-imagej-updater.sh builds it from clones you name). The site checked is update-site/
+# (written by mvn package; MFLAG_SITE names another). LEGACY_CLASSPATH (optional): ImageJ2's legacy layer
+# (imagej/imagej-legacy and its closure, built from public sources the same way): then the linux64 Fiji.app the
+# updater filled starts ImageJ2 with the legacy layer and runs one macro: open an X-ray, run("M-FLAG Segment", ...).
 #
 # For linux64, win64 and macos-arm64: an empty Fiji.app, then the updater's own command line: add-update-site M-FLAG
 # file:SITE, update, list (the ImageJ core site the updater always adds cannot be reached here: one warning).
@@ -15,9 +17,10 @@
 # record, and nothing else (no other platform's natives). Then linux64's Fiji.app is offered a new plugin version and
 # updates to it. Exit 0 only if everything passes.
 set -euo pipefail
-cp_updater="${1:?usage: $0 UPDATER_CLASSPATH [SITE]}"
+cp_updater="${1:?usage: $0 UPDATER_CLASSPATH [LEGACY_CLASSPATH]}"
+cp_legacy="${2:-}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-site="$(cd "${2:-$here/update-site}" && pwd)"
+site="$(cd "${MFLAG_SITE:-$here/update-site}" && pwd)"
 [ -f "$site/db.xml.gz" ] || { echo "check-update-site: $site has no db.xml.gz (run mvn package)" >&2; exit 2; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -58,6 +61,38 @@ ls "$app/plugins"
 java -cp "$cp_updater" "$check" verify "$site2" "$app" linux64 | tail -n 1 || status=1
 [ -f "$app/plugins/$(basename "$new_jar")" ] && [ ! -f "$app/plugins/$(basename "$old_jar")" ] || { echo "upgrade: the plugin was not replaced"; status=1; }
 
-[ "$status" = 0 ] && echo "linux64, win64, macos-arm64: installed by the updater as recorded; linux64: updated to the new version" \
+legacy=""
+if [ -n "$cp_legacy" ]; then
+  # ImageJ2's legacy layer over the Fiji.app the updater filled, as Fiji starts it: every jar of plugins/ and jars/ on
+  # the class path (ImageJ2 switches ImageJ 1's plugin class loader off), with the libraries Fiji's own core site
+  # provides and our site therefore leaves out (javacpp, protobuf-java, jna, commons-*, snakeyaml: target/imagej1-jars)
+  model="$here/target/check-update-site/segmenter"
+  if [ ! -f "$model/rdf.yaml" ]; then
+    "$here/mflag" finetune-segmenter manifest="$here/samples/cxr/manifest.csv" encoder_model=random encoder=resnet18 \
+      output="$model" image_size=64 batch_size=8 epochs=3 ignore_value=127 log_every=1000 > "$work/segmenter.log" 2>&1
+  fi
+  fiji_libs="$(ls "$here"/target/imagej1-jars/*.jar | grep -v 'scijava-common\|imglib2\|parsington' | tr '\n' ':')"
+  cat > "$work/segment.ijm" <<IJM
+open("$here/samples/cxr/images/16660_3_1.png");
+input = getTitle();
+run("M-FLAG Segment", "model=[$model]");
+mask = getTitle();
+getStatistics(area, mean, min, max);
+print("mask '" + mask + "' " + getWidth() + "x" + getHeight() + " " + bitDepth() + "-bit, values " + min + ".." + max + ", images open " + nImages);
+selectImage(input);
+print("ROIs on '" + input + "': " + Overlay.size + " (overlay; no ROI Manager headless), Results rows " + nResults);
+IJM
+  echo "== ImageJ2's legacy layer (headless) over linux64's Fiji.app: open, run(\"M-FLAG Segment\", \"model=[...]\")"
+  java -XX:+UnlockDiagnosticVMOptions -XX:-BytecodeVerificationRemote -Djava.awt.headless=true -Dplugins.dir="$app" \
+    -cp "$cp_legacy:$fiji_libs$app/plugins/*:$app/jars/*" "$here/scripts/RunLegacyMacro.java" "$work/segment.ijm" > "$work/legacy.log" 2>&1 || true
+  grep -E '^\[RunLegacyMacro\] legacy|region\(s\)|^mask |^ROIs |Error|Exception' "$work/legacy.log" | grep -v '^\s*at ' | head -n 20
+  if grep -q "^mask '.*' 8-bit, values 0..255" "$work/legacy.log" && grep -qE "^ROIs on .*: [1-9]" "$work/legacy.log"; then
+    legacy="; ImageJ2's legacy layer: a macro segmented an X-ray (mask and ROIs)"
+  else
+    echo "legacy: the macro did not yield a mask and ROIs"; status=1
+  fi
+fi
+
+[ "$status" = 0 ] && echo "linux64, win64, macos-arm64: installed by the updater as recorded; linux64: updated to the new version$legacy" \
   || echo "check-update-site: FAILED"
 exit "$status"

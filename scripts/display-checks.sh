@@ -12,10 +12,9 @@ xvfb-run -a -s "-screen 0 1280x1024x24" mvn -q -B -Dstyle.color=never test -Dmfl
   -Dsurefire.failIfNoSpecifiedTests=false
 grep -h "Tests run" target/surefire-reports/org.mflag.fiji.RoiManagerDisplayTest.txt target/surefire-reports/org.mflag.fiji.ij1.ProgressWindowDisplayTest.txt
 mvn -q -B -Dstyle.color=never package -DskipTests
-export TENSORFLOW_LIBRARY_PATH="$PWD/target/tensorflow-natives/native/lib"
 cp="target/test-classes:target/classes:$(cat target/classpath.txt)"
 ij=$(mktemp -d)
-mkdir -p "$ij/plugins" && cp update-site/plugins/*.jar "$ij/plugins/"
+mkdir -p "$ij/plugins" && cp target/fiji-app/plugins/*.jar "$ij/plugins/"
 run() { xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir="$ij" -cp "$cp" "$@"; }
 run org.mflag.fiji.DialogScreenshot docs/segment-dialog.png samples/cxr/images/16660_3_1.png segment
 run org.mflag.fiji.PlotScreenshot docs/loss-plot.png "manifest=[$PWD/samples/cxr/manifest.csv] encoder_model=random \

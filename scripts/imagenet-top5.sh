@@ -7,6 +7,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -q -B -Dstyle.color=never test-compile
-export TENSORFLOW_LIBRARY_PATH="$PWD/target/tensorflow-natives/native/lib"
 java -cp "target/test-classes:target/classes:$(cat target/classpath.txt)" org.mflag.nn.ImageNetTop5 \
   "${MFLAG_CACHE_DIR:-$HOME/.cache/mflag}/weights/imagenet-resnet50_v1.npz" "$@"

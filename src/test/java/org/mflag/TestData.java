@@ -65,10 +65,23 @@ public final class TestData {
     return output;
   }
 
-  /** A fresh JVM running {@code main} with this test's class path: java, {@code jvmOptions}, -cp, main class, {@code args}. */
+  /**
+   * The JVM option that keeps a child JVM's unpacked TensorFlow natives where this test JVM keeps its own
+   * ({@code mflag.natives.cache}, target/natives-cache under Maven), not in the user's cache.
+   */
+  public static java.util.List<String> nativesCache() {
+    String dir = System.getProperty("mflag.natives.cache");
+    return dir == null ? java.util.List.of() : java.util.List.of("-Dmflag.natives.cache=" + dir);
+  }
+
+  /**
+   * A fresh JVM running {@code main} with this test's class path: java, the natives cache ({@link #nativesCache}),
+   * {@code jvmOptions}, -cp, main class, {@code args}.
+   */
   public static java.util.List<String> java(java.util.List<String> jvmOptions, Class<?> main, java.util.List<String> args) {
     java.util.List<String> cmd = new java.util.ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(nativesCache());
     cmd.addAll(jvmOptions);
     cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), main.getName()));
     cmd.addAll(args);

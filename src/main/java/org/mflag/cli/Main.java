@@ -78,7 +78,8 @@ public final class Main {
     } catch (IllegalArgumentException e) {
       System.err.println("mflag " + cmd.name() + ": " + e.getMessage());
       return 2;
-    } catch (DatasetException | ModelPackageException | TrainingException | java.io.IOException e) {
+    } catch (DatasetException | ModelPackageException | TrainingException | java.io.IOException
+        | org.mflag.runtime.TensorFlowUnavailableException e) {
       System.err.println("mflag " + cmd.name() + ": " + e.getMessage());
       return 1;
     } catch (Exception e) {

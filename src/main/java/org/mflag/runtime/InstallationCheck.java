@@ -24,8 +24,6 @@ public final class InstallationCheck {
     List<String> out = new ArrayList<>();
     out.add("java: " + System.getProperty("java.version") + " (" + System.getProperty("os.name") + " " + System.getProperty("os.arch")
         + "), " + Runtime.getRuntime().availableProcessors() + " cores, max heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
-    out.add("natives: TENSORFLOW_LIBRARY_PATH=" + System.getenv("TENSORFLOW_LIBRARY_PATH") + ", DJL cache "
-        + System.getProperty("ENGINE_CACHE_DIR", System.getProperty("user.home") + "/.djl.ai"));
     String version;
     try {
       version = TensorFlowRuntime.ensureLoaded();
@@ -33,6 +31,7 @@ public final class InstallationCheck {
       out.add("tensorflow: NOT FOUND: " + e.getMessage());
       return out;
     }
+    out.add("natives: " + TensorFlowRuntime.source());
     Engine engine = Engine.getEngine("TensorFlow");
     List<Integer> gpus = Devices.usableGpus();
     out.add("tensorflow: " + version + " through DJL " + Engine.getDjlVersion() + "; GPUs TensorFlow computes on: "

@@ -169,14 +169,14 @@ public final class TensorFlowNatives {
    * about 600 MB, a few seconds), then reused. Fails with one line that says what is missing and where it looked.
    */
   public static Path libraryFolder(Path cacheRoot, Consumer<String> log) {
-    NativePlatform p = NativePlatform.current().orElseThrow(() -> new IllegalStateException(noNativesMessage()));
-    Path jar = find(p).orElseThrow(() -> new IllegalStateException("TensorFlow's natives for " + p.description() + " ("
+    NativePlatform p = NativePlatform.current().orElseThrow(() -> new TensorFlowUnavailableException(noNativesMessage()));
+    Path jar = find(p).orElseThrow(() -> new TensorFlowUnavailableException("TensorFlow's natives for " + p.description() + " ("
         + jarName(p) + ") are not installed: Fiji's updater puts them into Fiji.app/" + appPath(p)
         + " (Help > Update..., update site M-FLAG); looked in " + candidates(p)));
     try {
       return unpacked(jar, p, cacheRoot, log);
     } catch (IOException e) {
-      throw new IllegalStateException(jar + ": TensorFlow's natives cannot be unpacked into " + cacheRoot + " (" + e.getMessage()
+      throw new TensorFlowUnavailableException(jar + ": TensorFlow's natives cannot be unpacked into " + cacheRoot + " (" + e.getMessage()
           + "); run Fiji's updater again if the file is damaged", e);
     }
   }

@@ -27,7 +27,10 @@ public final class TensorFlowRuntime {
 
   private TensorFlowRuntime() {}
 
-  /** Loads the natives if needed and returns TensorFlow's version (e.g. {@code 2.16.2}). */
+  /**
+   * Loads the natives if needed and returns TensorFlow's version (e.g. {@code 2.16.2}); fails with a
+   * {@link TensorFlowUnavailableException} that says in one line why TensorFlow cannot run here.
+   */
   public static String ensureLoaded() {
     String v = version;
     if (v == null) {
@@ -46,7 +49,7 @@ public final class TensorFlowRuntime {
           try {
             version = Engine.getEngine("TensorFlow").getVersion();
           } catch (RuntimeException | UnsatisfiedLinkError e) {
-            throw new IllegalStateException("TensorFlow could not be loaded from " + source + ": " + e.getMessage(), e);
+            throw new TensorFlowUnavailableException("TensorFlow could not be loaded from " + source + ": " + e.getMessage(), e);
           }
         }
         v = version;

