@@ -86,7 +86,7 @@ IJM
   java -XX:+UnlockDiagnosticVMOptions -XX:-BytecodeVerificationRemote -Djava.awt.headless=true -Dplugins.dir="$app" \
     -cp "$cp_legacy:$fiji_libs$app/plugins/*:$app/jars/*" "$here/scripts/RunLegacyMacro.java" "$work/segment.ijm" > "$work/legacy.log" 2>&1 || true
   grep -E '^\[RunLegacyMacro\] legacy|region\(s\)|^mask |^ROIs |Error|Exception' "$work/legacy.log" | grep -v '^\s*at ' | head -n 20
-  if grep -q "^mask '.*' 8-bit, values 0..255" "$work/legacy.log" && grep -qE "^ROIs on .*: [1-9]" "$work/legacy.log"; then
+  if grep -qE "^mask '.*' [0-9]+x[0-9]+ 8-bit, values 0\.\.255" "$work/legacy.log" && grep -qE "^ROIs on .*: [1-9]" "$work/legacy.log"; then
     legacy="; ImageJ2's legacy layer: a macro segmented an X-ray (mask and ROIs)"
   else
     echo "legacy: the macro did not yield a mask and ROIs"; status=1
