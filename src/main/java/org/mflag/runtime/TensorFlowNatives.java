@@ -127,8 +127,11 @@ public final class TensorFlowNatives {
     String dir = System.getProperty("mflag.natives");
     if (dir != null && !dir.isBlank()) out.add(Path.of(dir).resolve(jarName(p)));
     for (String entry : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
-      if (!entry.isEmpty() && Path.of(entry).getFileName() != null && Path.of(entry).getFileName().toString().equals(jarName(p))) {
-        out.add(Path.of(entry));
+      try {
+        Path e = Path.of(entry);
+        if (!entry.isEmpty() && e.getFileName() != null && e.getFileName().toString().equals(jarName(p))) out.add(e);
+      } catch (java.nio.file.InvalidPathException ignored) {
+        // a class-path entry that is no path of this file system holds no natives
       }
     }
     applicationFolder().ifPresent(app -> {
@@ -217,6 +220,7 @@ public final class TensorFlowNatives {
       try {
         for (ZipEntry e : entries) copyChecked(zip, e, jar, tmp.resolve(fileName(e)));
         Files.writeString(tmp.resolve(MANIFEST), manifest, StandardCharsets.UTF_8);
+        if (isComplete(target, entries, manifest)) return target; // another process unpacked it meanwhile
         if (Files.exists(target)) Archives.deleteTree(target); // incomplete: replaced whole
         try {
           Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
