@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -19,6 +18,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import org.mflag.io.Archives;
 import org.mflag.updatesite.SiteIndex.Dependency;
 import org.mflag.updatesite.SiteIndex.FileRecord;
 import org.mflag.updatesite.SiteIndex.Version;
@@ -187,10 +187,7 @@ public final class UpdateSiteBuild {
       if (Files.size(target) == v.filesize && UpdaterChecksum.of(v.filename, target).equals(v.checksum)) return;
       throw new IOException(target + ": already on the site with other content; a new version needs a new timestamp");
     }
-    Files.createDirectories(target.getParent());
-    Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-    Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    Archives.writeAtomically(target, tmp -> Files.copy(file, tmp));
   }
 
   /** A library's description: its Maven coordinates (from the jar's pom.properties) and why it is on the site. */
