@@ -90,7 +90,7 @@ public final class KeyValues {
   /** A path ({@code ~/} is the home folder), or null when empty. */
   public Path path(Key key) {
     String v = string(key);
-    return v.isEmpty() ? null : Path.of(v.startsWith("~/") ? System.getProperty("user.home") + v.substring(1) : v);
+    return v.isEmpty() ? null : CacheFolder.expand(v);
   }
 
   public int integer(Key key) {

@@ -43,7 +43,7 @@ public final class DataKeys {
       .operational();
   public static final Key ON_BAD_INPUT = Key.choice("on_bad_input", "skip",
       "skip (warn, list in output/skipped.csv, go on) or fail (stop at the first bad image)", "skip", "fail").operational();
-  public static final Key CACHE_DIR = Key.path("cache_dir", "~/.cache/mflag",
+  public static final Key CACHE_DIR = Key.path("cache_dir", org.mflag.config.CacheFolder.DEFAULT,
       "where preprocessed images, report embeddings and the unpacked language model are cached").directory().operational();
 
   private DataKeys() {}

@@ -195,7 +195,7 @@ public final class TensorFlowNatives {
   public static Path defaultCacheRoot() {
     String custom = System.getProperty("mflag.natives.cache");
     if (custom != null && !custom.isBlank()) return Path.of(custom);
-    return Path.of(System.getProperty("user.home"), ".cache", "mflag", "natives");
+    return org.mflag.config.CacheFolder.defaultFolder().resolve("natives");
   }
 
   /**

@@ -70,7 +70,7 @@ public final class FinetuneConfig {
       default:
         throw new IllegalArgumentException(task.toString());
     }
-    k.addAll(Arrays.asList(TrainingKeys.SEED, TrainingKeys.RESUME, TrainingKeys.PRECISION, Devices.DEVICE, DataKeys.WORKERS, DataKeys.ON_BAD_INPUT, TrainingKeys.LOG_EVERY,
+    k.addAll(Arrays.asList(TrainingKeys.SEED, TrainingKeys.RESUME, TrainingKeys.PRECISION, Devices.DEVICE, DataKeys.WORKERS, DataKeys.ON_BAD_INPUT, DataKeys.CACHE_DIR, TrainingKeys.LOG_EVERY,
         TrainingKeys.MAX_STEPS));
     k.addAll(org.mflag.model.People.KEYS);
     return Collections.unmodifiableList(k);
@@ -103,6 +103,7 @@ public final class FinetuneConfig {
   private final Scorer.Decision decision;
   private final long seed;
   private final boolean imagenet;
+  private final Path cacheDir;
   /** author, affiliation, orcid, github_user: who the package names. */
   private final Map<String, String> people;
 
@@ -132,6 +133,7 @@ public final class FinetuneConfig {
         task == Task.DETECTION ? kv.number(InferenceKeys.CONFIDENCE) : d.confidence,
         task == Task.DETECTION ? kv.number(InferenceKeys.NMS_IOU) : d.nmsIou);
     seed = kv.longValue(TrainingKeys.SEED);
+    cacheDir = kv.path(DataKeys.CACHE_DIR);
   }
 
   public static String command(Task task) {
@@ -170,11 +172,16 @@ public final class FinetuneConfig {
   }
 
   /**
-   * The imported ImageNet weights for {@code encoder_model=imagenet} (in the default cache folder, where
-   * {@code import-weights} puts them), or null.
+   * The imported ImageNet weights for {@code encoder_model=imagenet} (in {@code cache_dir}, where
+   * {@code import-weights cache_dir=} puts them), or null.
    */
   public Path imagenetWeights() {
-    return imagenet ? org.mflag.nn.ImageNetImport.location(Path.of(System.getProperty("user.home"), ".cache", "mflag")) : null;
+    return imagenet ? org.mflag.nn.ImageNetImport.location(cacheDir) : null;
+  }
+
+  /** {@code cache_dir}: where {@code import-weights} put the ImageNet weights. */
+  public Path cacheDir() {
+    return cacheDir;
   }
 
   /** Null for a random encoder (and for ImageNet's, see {@link #imagenetWeights}). */

@@ -74,7 +74,7 @@ public final class Finetuner {
     log.info(FinetuneConfig.command(cfg.task()) + " " + cfg.toKeyValues());
     Labelled d = read();
     ModelPackage pretrained = cfg.encoderModel() == null ? null : ModelPackage.open(cfg.encoderModel());
-    if (cfg.imagenetWeights() != null) org.mflag.nn.ImageNetImport.require(cfg.imagenetWeights().getParent().getParent());
+    if (cfg.imagenetWeights() != null) org.mflag.nn.ImageNetImport.require(cfg.cacheDir()); // says how to import them
     Architecture arch = pretrained == null ? cfg.encoder() : pretrained.architecture();
     if (pretrained != null && cfg.encoderGiven() && arch != cfg.encoder()) {
       throw new IllegalArgumentException("encoder=" + cfg.encoder().key() + " but encoder_model " + cfg.encoderModel() + " holds a "

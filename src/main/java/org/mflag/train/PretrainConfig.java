@@ -326,7 +326,7 @@ public final class PretrainConfig {
     private Precision precision = Precision.fromKey(TrainingKeys.PRECISION.defaultValue());
     private int workers = DataKeys.WORKERS.defaultInteger();
     private BadInputPolicy onBadInput = BadInputPolicy.fromKey(DataKeys.ON_BAD_INPUT.defaultValue());
-    private Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "mflag");
+    private Path cacheDir = org.mflag.config.CacheFolder.defaultFolder();
     private int logEvery = TrainingKeys.LOG_EVERY.defaultInteger();
     private long maxSteps = TrainingKeys.MAX_STEPS.defaultInteger();
 

@@ -30,6 +30,8 @@ public abstract class FinetuneCommand extends TrainingCommand {
   protected int patience;
   @Parameter(persist = false)
   protected double fraction;
+  @Parameter(persist = false)
+  protected String cache_dir;
 
   protected abstract Task task();
 
