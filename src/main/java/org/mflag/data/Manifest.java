@@ -18,7 +18,7 @@ import org.apache.commons.csv.CSVRecord;
 
 /**
  * A CSV table with a header row, one row per sample. File paths in it are relative to the folder
- * that holds the manifest. Columns are chosen by name, so any export from a hospital system works
+ * that holds the manifest, or absolute ({@link #locate}). Columns are chosen by name, so any export from a hospital system works
  * as long as it has a header.
  */
 public final class Manifest {
@@ -150,9 +150,11 @@ public final class Manifest {
   }
 
   /**
-   * The file a path cell names, relative to the manifest's folder. It must stay inside that folder, links
-   * included (a symbolic link, or a linked sub-folder, that leads elsewhere is refused); see
-   * {@link org.mflag.io.Folders#inside}. A missing file is returned for the caller to report.
+   * The file a path cell names: relative to the manifest's folder, or absolute, links followed wherever they
+   * lead. A manifest is the user's own instruction (like a path typed into File &gt; Open), so it may name data
+   * anywhere the user can read: an archive on another disk, cluster scratch; see
+   * {@link org.mflag.io.Folders#anywhere}. (What is downloaded or shared, a model package, stays inside its
+   * folder: {@link org.mflag.io.Folders#inside}.) A missing file is returned for the caller to report.
    *
    * @throws DatasetException saying what is wrong with the path (the caller names the row)
    */
@@ -163,7 +165,7 @@ public final class Manifest {
   /** As {@link #locate(String)}, for readers of manifests this class does not parse (Parquet). */
   public static Path locate(Path folder, String cell) throws DatasetException {
     try {
-      return org.mflag.io.Folders.inside(folder, cell);
+      return org.mflag.io.Folders.anywhere(folder, cell);
     } catch (IOException e) {
       throw new DatasetException(e.getMessage(), e);
     }

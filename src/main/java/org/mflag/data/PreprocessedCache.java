@@ -11,9 +11,11 @@ import org.mflag.io.Hashing;
 /**
  * Preprocessed images on disk, as the paper's offline preprocessing: one file of
  * {@code storedSize^2} bytes per image in {@code <dir>/<2 hex>/<key>.u8}. The key is the SHA-256 of
- * the image's absolute path, size and modification time, the stored size and
- * {@link #PREPROCESSING_VERSION}: an image that changes, or a change of a preprocessing parameter,
- * misses the cache and is preprocessed again. Entries are written atomically. Delete the folder to
+ * the image's real location (every link followed), its file identity where the system has one (device and
+ * inode), size and modification time, the stored size and {@link #PREPROCESSING_VERSION}. So one file named
+ * by two paths (a link, {@code ..}, an absolute and a relative path, two manifests) has one entry; a link
+ * pointed at another file, a file replaced by another, an image that changes or a change of a preprocessing
+ * parameter misses the cache and is preprocessed again. Entries are written atomically. Delete the folder to
  * clear the cache.
  */
 public final class PreprocessedCache {
@@ -33,9 +35,11 @@ public final class PreprocessedCache {
 
   /** The cache file of an image at a stored size (it may not exist yet). */
   public Path entry(Path image, int storedSize) throws IOException {
-    BasicFileAttributes a = Files.readAttributes(image, BasicFileAttributes.class);
-    String key = Hashing.sha256(image.toAbsolutePath().normalize() + "|" + a.size() + "|" + a.lastModifiedTime().toMillis()
-        + "|" + storedSize + "|v" + PREPROCESSING_VERSION);
+    Path real = image.toRealPath();
+    BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class);
+    Object identity = a.fileKey();
+    String key = Hashing.sha256(real + "|" + (identity == null ? "" : identity) + "|" + a.size() + "|"
+        + a.lastModifiedTime().toMillis() + "|" + storedSize + "|v" + PREPROCESSING_VERSION);
     return dir.resolve(key.substring(0, 2)).resolve(key + ".u8");
   }
 

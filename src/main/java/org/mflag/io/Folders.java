@@ -6,8 +6,10 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
- * Paths that come from files (a manifest's image column, a package's {@code source} fields) and must
- * stay inside the folder those files live in, links included.
+ * Paths that come from files, under two rules. What is downloaded or shared (a model package's {@code source}
+ * fields, the files of an archive) must stay inside the folder it came in, links included: {@link #inside},
+ * {@link #insideWithoutLinks}. What the user wrote (a manifest of their own data, like a path typed into File &gt;
+ * Open) may name any file they can read: {@link #anywhere}.
  */
 public final class Folders {
 
@@ -24,17 +26,8 @@ public final class Folders {
    *     the path came from: the caller adds that)
    */
   public static Path inside(Path folder, String path) throws IOException {
-    if (path == null || path.isEmpty()) throw new IOException("empty path");
-    if (path.chars().anyMatch(c -> c < 0x20 && c != '\t')) {
-      throw new IOException("path '" + printable(path) + "' holds control characters");
-    }
     Path base = folder.toAbsolutePath().normalize();
-    Path p;
-    try {
-      p = base.resolve(path).normalize();
-    } catch (InvalidPathException e) {
-      throw new IOException("path '" + printable(path) + "' is not a valid path here (" + e.getReason() + ")", e);
-    }
+    Path p = anywhere(base, path);
     if (!p.startsWith(base)) throw new IOException("path '" + path + "' points outside its folder " + base);
     if (Files.exists(p)) {
       Path real = p.toRealPath();
@@ -44,6 +37,27 @@ public final class Folders {
       }
     }
     return p;
+  }
+
+  /**
+   * The file a user's own path names (a manifest cell): relative paths resolve against {@code folder}, absolute
+   * ones stand as they are, {@code ..} is removed and symbolic links are followed wherever they lead (cluster
+   * scratch, another disk, a read-only archive). Still refused: an empty path, control characters (a damaged
+   * cell, or one built to fool a log) and what is no path on this system. A file that does not exist is
+   * returned as named, for the caller to report as missing.
+   *
+   * @throws IOException whose message says what is wrong with {@code path} (the caller names the file it came from)
+   */
+  public static Path anywhere(Path folder, String path) throws IOException {
+    if (path == null || path.isEmpty()) throw new IOException("empty path");
+    if (path.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+      throw new IOException("path '" + printable(path) + "' holds control characters");
+    }
+    try {
+      return folder.toAbsolutePath().normalize().resolve(path).normalize();
+    } catch (InvalidPathException e) {
+      throw new IOException("path '" + printable(path) + "' is not a valid path here (" + e.getReason() + ")", e);
+    }
   }
 
   /**

@@ -57,9 +57,14 @@ class ManifestTest {
 
   }
 
-  /** Paths in a manifest stay inside its folder, links included; the analysis jobs turn a refused path into an error row. */
+  /**
+   * The two rules side by side, on the same folder of files and links. A manifest is the user's own: it names
+   * images anywhere (relative, absolute, through links that lead out, with {@code ..}); only a path that is no
+   * path (control characters) is refused, and the analysis jobs turn it into an error row. What is shared (a
+   * model package, {@link org.mflag.io.Folders#inside}) may not reach outside its folder by any of those routes.
+   */
   @Test
-  void pathsStayInsideTheManifestsFolderLinksIncluded(@TempDir Path dir) throws Exception {
+  void manifestsNameFilesAnywhereWhileSharedFilesStayInsideTheirFolder(@TempDir Path dir) throws Exception {
     Path data = Files.createDirectories(dir.resolve("data").resolve("images"));
     Files.writeString(data.resolve("a.png"), "x");
     Files.writeString(dir.resolve("secret.txt"), "outside");
@@ -68,21 +73,30 @@ class ManifestTest {
     Files.createSymbolicLink(data.resolve("outdir"), dir);
     Manifest m = Manifest.read(write(dir.resolve("data"), "m.csv", "image\nimages/a.png\n"), "id", "image");
     assertEquals(data.resolve("a.png"), m.locate("images/a.png"));
-    assertEquals(data.resolve("a.png"), m.locate(data.resolve("a.png").toString())); // absolute, inside
+    assertEquals(data.resolve("a.png"), m.locate(data.resolve("a.png").toString()));
     assertEquals(data.resolve("inside-link.png"), m.locate("images/inside-link.png"));
     assertEquals(data.resolve("gone.png"), m.locate("images/gone.png")); // missing: the caller says so
-    String[][] refused = {
-        {"../secret.txt", "points outside its folder"},
-        {dir.resolve("secret.txt").toString(), "points outside its folder"},
-        {"images/out-link.png", "leads through a link to " + dir.resolve("secret.txt").toRealPath()},
-        {"images/outdir/secret.txt", "leads through a link"},
-        {"images/a\u0000.png", "control characters"},
+    String[][] outside = {
+        {"../secret.txt", dir.resolve("secret.txt").toString()},
+        {dir.resolve("secret.txt").toString(), dir.resolve("secret.txt").toString()},
+        {"images/out-link.png", data.resolve("out-link.png").toString()},
+        {"images/outdir/secret.txt", data.resolve("outdir").resolve("secret.txt").toString()},
     };
-    for (String[] r : refused) {
-      DatasetException e = assertThrows(DatasetException.class, () -> m.locate(r[0]), r[0]);
-      assertTrue(e.getMessage().contains(r[1]), e.getMessage());
-      org.mflag.infer.BatchAnalysis.Item item = org.mflag.infer.BatchAnalysis.Item.of(m.folder(), "x", r[0]);
-      assertTrue(item.file == null && item.problem.contains(r[1]), item.problem);
+    Path pkg = dir.resolve("data"); // the same folder, read as a shared one
+    for (String[] o : outside) {
+      Path p = m.locate(o[0]);
+      assertEquals(Path.of(o[1]), p, o[0]);
+      assertEquals("outside", Files.readString(p), o[0] + " is followed to the file it names");
+      org.mflag.infer.BatchAnalysis.Item item = org.mflag.infer.BatchAnalysis.Item.of(m.folder(), "x", o[0]);
+      assertEquals(o[1], String.valueOf(item.file), o[0]);
+      java.io.IOException shared = assertThrows(java.io.IOException.class, () -> org.mflag.io.Folders.inside(pkg, o[0]), o[0]);
+      assertTrue(shared.getMessage().contains("outside its folder"), shared.getMessage());
+    }
+    for (String bad : new String[] {"images/a\u0000.png", "images/a\n.png", "images/a\u007f.png"}) {
+      DatasetException e = assertThrows(DatasetException.class, () -> m.locate(bad));
+      assertTrue(e.getMessage().contains("control characters"), e.getMessage());
+      org.mflag.infer.BatchAnalysis.Item item = org.mflag.infer.BatchAnalysis.Item.of(m.folder(), "x", bad);
+      assertTrue(item.file == null && item.problem.contains("control characters"), item.problem);
     }
   }
 
