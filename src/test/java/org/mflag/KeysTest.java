@@ -93,13 +93,20 @@ class KeysTest {
     assertEquals("threshold=2: must be in [0, 1]", bad.getMessage());
   }
 
-  /** The README's key tables are the declarations' ({@code ./mflag help markdown} prints them to paste). */
+  /** docs/keys.md is the declarations' ({@code ./mflag help markdown > docs/keys.md} writes it). */
   @Test
-  void readmeKeyTablesAreTheDeclarations() throws Exception {
-    String readme = new String(Files.readAllBytes(Path.of("README.md")), StandardCharsets.UTF_8);
-    for (Map.Entry<String, String> t : Main.readmeTables().entrySet()) {
-      assertTrue(readme.contains(t.getValue()), "README.md lacks the current key table of " + t.getKey()
-          + " (scripts/update-readme-keys.py puts it there):\n" + t.getValue());
+  void theKeysPageIsTheDeclarations() throws Exception {
+    String page = new String(Files.readAllBytes(Path.of("docs", "keys.md")), StandardCharsets.UTF_8);
+    String expected = Main.keysPage();
+    if (!page.equals(expected)) {
+      String[] a = page.split("\n", -1), b = expected.split("\n", -1);
+      int i = 0;
+      while (i < Math.min(a.length, b.length) && a[i].equals(b[i])) i++;
+      throw new AssertionError("docs/keys.md differs from the key declarations at line " + (i + 1) + " (run ./mflag help markdown > docs/keys.md):"
+          + "\n  page: " + (i < a.length ? a[i] : "<end>") + "\n  code: " + (i < b.length ? b[i] : "<end>"));
+    }
+    for (String title : Main.tables().keySet()) {
+      assertTrue(page.contains("\n## " + title + "\n"), title);
     }
   }
 }

@@ -168,7 +168,7 @@ public final class TestFiles {
   /** An RGB JPEG whose red, green and blue are (r, g, b) everywhere except a bright square. */
   public static Path rgbJpeg(Path file, int width, int height) {
     ColorProcessor cp = new ColorProcessor(width, height);
-    cp.setColor(new java.awt.Color(90, 60, 30));
+    cp.setColor(new java.awt.Color(90, 80, 70)); // a faint tint, as a scanned film exported in colour
     cp.fill();
     cp.setColor(new java.awt.Color(250, 240, 230));
     cp.fillRect(width / 4, height / 4, width / 2, height / 2);

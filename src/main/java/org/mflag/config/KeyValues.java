@@ -34,7 +34,9 @@ public final class KeyValues {
       if (eq <= 0) throw new IllegalArgumentException(command + ": '" + a + "' is not key=value; keys: " + kv.names());
       String k = a.substring(0, eq).trim();
       if (!kv.keys.containsKey(k)) {
-        throw new IllegalArgumentException(command + ": unknown key '" + k + "'; allowed keys: " + kv.names());
+        String near = Suggestions.nearest(k, kv.names());
+        throw new IllegalArgumentException(command + ": unknown key '" + k + "'" + (near == null ? "." : "; did you mean '" + near + "'?")
+            + " Allowed keys: " + kv.names());
       }
       if (kv.given.put(k, a.substring(eq + 1)) != null) throw new IllegalArgumentException(command + ": key '" + k + "' given twice");
     }

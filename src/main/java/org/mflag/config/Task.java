@@ -3,16 +3,28 @@ package org.mflag.config;
 
 /** The downstream tasks a pre-trained encoder is fine-tuned for (MFLAG.md, "Downstream protocols"). */
 public enum Task {
-  SEGMENTATION("segmenter", "dice"),
-  CLASSIFICATION("classifier", "auroc_macro"),
-  DETECTION("detector", "map");
+  SEGMENTATION("segmenter", "dice", "segment"),
+  CLASSIFICATION("classifier", "auroc_macro", "classify"),
+  DETECTION("detector", "map", "detect");
 
   private final String model;
   private final String metric;
+  private final String apply;
 
-  Task(String model, String metric) {
+  Task(String model, String metric, String apply) {
     this.model = model;
     this.metric = metric;
+    this.apply = apply;
+  }
+
+  /** The command that applies a model of this task: {@code segment}, {@code classify}, {@code detect}. */
+  public String command() {
+    return apply;
+  }
+
+  /** That command's Fiji menu entry: {@code M-FLAG Segment}, ... */
+  public String menuEntry() {
+    return "M-FLAG " + Character.toUpperCase(apply.charAt(0)) + apply.substring(1);
   }
 
   public String key() {

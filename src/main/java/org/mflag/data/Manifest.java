@@ -67,13 +67,15 @@ public final class Manifest {
    * otherwise from {@code fallbackIdColumn} (typically the image path).
    */
   public static Manifest read(Path file, String idColumn, String fallbackIdColumn) throws DatasetException {
+    if (Files.isDirectory(file)) throw new DatasetException("manifest " + file + ": a folder, not a CSV file; " + csvFilesIn(file));
     byte[] bytes;
     String text;
     try {
       bytes = TextFiles.read(file);
       text = TextFiles.decodeUtf8(file, bytes);
     } catch (NoSuchFileException e) {
-      throw new DatasetException("manifest " + file + ": file not found");
+      throw new DatasetException("manifest " + file + ": file not found" + (file.getParent() != null && !Files.isDirectory(file.getParent())
+          ? " (no folder " + file.getParent() + ")" : ""));
     } catch (IOException e) {
       throw new DatasetException("manifest " + e.getMessage(), e);
     }
@@ -106,6 +108,19 @@ public final class Manifest {
       throw new DatasetException("manifest " + file + ": not a valid CSV file (" + e.getMessage() + ")", e);
     }
     return new Manifest(file, Collections.unmodifiableList(columns), Collections.unmodifiableList(rows), org.mflag.io.Hashing.sha256(bytes));
+  }
+
+  /** What to give instead of a folder: the CSV files in it, or how to write one. */
+  private static String csvFilesIn(Path folder) {
+    List<String> csv = new ArrayList<>();
+    try (java.util.stream.Stream<Path> s = Files.list(folder)) {
+      s.filter(p -> p.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv") && Files.isRegularFile(p))
+          .map(p -> p.getFileName().toString()).sorted().limit(5).forEach(csv::add);
+    } catch (IOException e) {
+      // unreadable folder: the generic hint below
+    }
+    if (!csv.isEmpty()) return "give the manifest file in it, e.g. manifest=" + folder.resolve(csv.get(0)) + (csv.size() > 1 ? " (it holds " + csv + ")" : "");
+    return "give a CSV file with a header row and one row per image (columns such as image,report; see docs/data.md)";
   }
 
   public Path file() {
@@ -143,8 +158,10 @@ public final class Manifest {
     for (int i = 0; i + 1 < parameterAndColumn.length; i += 2) {
       String column = parameterAndColumn[i + 1];
       if (!columns.contains(column)) {
-        throw new DatasetException("manifest " + file + ": no column '" + column + "' (" + parameterAndColumn[i]
-            + "); columns are " + columns);
+        String near = org.mflag.config.Suggestions.nearest(column, columns);
+        throw new DatasetException("manifest " + file + ": no column '" + column + "' (" + parameterAndColumn[i] + "); columns are "
+            + columns + ": give " + parameterAndColumn[i] + "=" + (near != null ? near : "<one of them>")
+            + (near != null ? " if that is the one" : ""));
       }
     }
   }

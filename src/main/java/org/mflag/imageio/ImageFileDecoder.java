@@ -4,6 +4,7 @@ import ij.ImagePlus;
 import ij.Prefs;
 import ij.io.Opener;
 import ij.measure.Calibration;
+import ij.process.ColorProcessor;
 import ij.process.ImageProcessor;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -82,6 +83,8 @@ public final class ImageFileDecoder implements ImageDecoder {
       return toGray(imp.getProcessor(), imp.getCalibration(), imp.isInvertedLut());
     } catch (DatasetException e) {
       throw e;
+    } catch (NotGreyException e) {
+      throw new DatasetException(file + ": " + e.getMessage(), e);
     } catch (RuntimeException | IOException | OutOfMemoryError e) {
       throw new DatasetException(file + ": cannot be decoded (" + e + ")", e);
     }
@@ -152,14 +155,46 @@ public final class ImageFileDecoder implements ImageDecoder {
     int bands = r.getNumBands();
     float[] out = new float[w * h];
     float[] px = new float[bands];
+    long vivid = 0;
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
         r.getPixel(x, y, px);
         // ImageJ's default RGB to grey: the unweighted mean of R, G and B (alpha ignored)
         out[y * w + x] = bands >= 3 ? (px[0] + px[1] + px[2]) / 3f : px[0];
+        if (bands >= 3 && vivid(px[0], px[1], px[2], maxValue(r))) vivid++;
       }
     }
+    requireGreyish(vivid, (long) w * h);
     return new GrayImage(w, h, out);
+  }
+
+  private static float maxValue(Raster r) {
+    return (1 << r.getSampleModel().getSampleSize(0)) - 1;
+  }
+
+  /**
+   * A pixel of vivid colour: saturated ((max - min) / max above one half) and not near black. Radiographs exported as
+   * RGB are grey or faintly tinted; photographs, stained slides and fluorescence composites are not.
+   */
+  private static boolean vivid(float r, float g, float b, float full) {
+    float max = Math.max(r, Math.max(g, b)), min = Math.min(r, Math.min(g, b));
+    return max > 0.15f * full && (max - min) > 0.5f * max;
+  }
+
+  /** Refuses an image of which more than a fifth is vivid colour; coloured arrows or labels on a radiograph pass. */
+  private static void requireGreyish(long vividPixels, long pixels) {
+    if (vividPixels * 5 > pixels) throw new NotGreyException(vividPixels * 100 / pixels);
+  }
+
+  /** Thrown for a colour image that is no radiograph; the message (without the file) says what to do. */
+  public static final class NotGreyException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    NotGreyException(long percent) {
+      super("a colour image (" + percent + "% of its pixels are vivid colour, as in a photograph, a stained slide or a fluorescence"
+          + " composite), not a grey radiograph: M-FLAG's models read chest X-rays. Give an X-ray (PNG, JPEG, TIFF or DICOM);"
+          + " if this is one with coloured marks, make it grey first (Image > Type > 8-bit)");
+    }
   }
 
   /** The grey values of one ImageJ processor (also used by the Fiji adapter for an open image's slices). */
@@ -167,6 +202,12 @@ public final class ImageFileDecoder implements ImageDecoder {
     int w = ip.getWidth(), h = ip.getHeight();
     float[] out = new float[w * h];
     boolean colour = ip.getNChannels() > 1;
+    if (colour && ip instanceof ColorProcessor) {
+      int[] rgb = (int[]) ip.getPixels();
+      long vivid = 0;
+      for (int c : rgb) if (vivid((c >> 16) & 0xff, (c >> 8) & 0xff, c & 0xff, 255)) vivid++;
+      requireGreyish(vivid, rgb.length);
+    }
     ImageProcessor fp = colour ? ip.convertToFloatProcessor() : ip;
     boolean calibrated = !colour && cal != null && cal.calibrated() && ip.getBitDepth() != 32;
     for (int i = 0; i < out.length; i++) out[i] = colour ? fp.getf(i) : (calibrated ? (float) cal.getCValue(ip.get(i)) : ip.getf(i));

@@ -58,12 +58,15 @@ public final class TaskModel implements AutoCloseable {
     try {
       task = Task.fromKey(p.task());
     } catch (IllegalArgumentException e) {
-      throw new ModelPackageException(dir + ": a '" + p.task() + "' package (from pretrain) has no " + (expected == null ? "task"
-          : expected.key()) + " head; give a package written by finetune-" + (expected == null ? "..." : expected.modelName()));
+      String finetune = "finetune-" + (expected == null ? "..." : expected.modelName());
+      throw new ModelPackageException(dir + ": a pre-trained encoder package (from pretrain) has no " + (expected == null ? "task"
+          : expected.key()) + " head; give a package written by " + finetune + ", or fine-tune one on this encoder first: "
+          + finetune + " encoder_model=" + dir);
     }
     if (expected != null && task != expected) {
       throw new ModelPackageException(dir + ": a " + task.key() + " model, not a " + expected.key() + " model (written by finetune-"
-          + task.modelName() + ")");
+          + task.modelName() + "): apply it with " + task.command() + " (" + task.menuEntry() + "), or give a model written by finetune-"
+          + expected.modelName());
     }
     SavedModelPredictor predictor = p.savedModelPredictor(devices);
     try {

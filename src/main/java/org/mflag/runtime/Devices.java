@@ -145,7 +145,10 @@ public final class Devices {
       if (gpus.isEmpty()) return Plan.cpu("device=auto: no usable GPU: " + whyNoGpu());
       return new Plan(0, "device=auto: " + count(gpus) + " usable" + (gpus.size() > 1 ? ", one device per run" : ""));
     }
-    if (gpus.isEmpty()) throw new IllegalArgumentException("device=" + value + ": no usable GPU: " + whyNoGpu());
+    if (gpus.isEmpty()) {
+      throw new IllegalArgumentException("device=" + value + ": no usable GPU: " + whyNoGpu() + ". Leave device out (auto: a GPU"
+          + " when there is one, else the CPU) or give device=cpu; see docs/gpu.md");
+    }
     if (v.equals("gpu")) return new Plan(0, "device=gpu: " + count(gpus) + " usable" + (gpus.size() > 1 ? ", one device per run" : ""));
     String[] ids = v.substring(4).split(",");
     if (ids.length > 1) {
@@ -211,6 +214,9 @@ public final class Devices {
 
   /** Why TensorFlow has no GPU here, as far as files on this machine tell. */
   public static String whyNoGpu() {
+    String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+    if (os.contains("mac")) return "TensorFlow Java has no GPU support on macOS (no CUDA, no Metal plug-in)";
+    if (os.contains("win")) return "TensorFlow has no GPU build for native Windows since 2.11 (WSL2 with Linux has one)";
     if (!Files.exists(Path.of("/proc/driver/nvidia/version")) && !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win")) {
       return "no NVIDIA driver (no /proc/driver/nvidia/version)";
     }

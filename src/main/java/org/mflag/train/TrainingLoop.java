@@ -115,10 +115,29 @@ public final class TrainingLoop implements AutoCloseable {
     try {
       this.checkpoints = new Checkpoints(checkpointDir(options.output), 2);
       this.resumeFrom = checkpoints.forStart(options.resume, options.output, log);
+      if (resumeFrom == null && options.writes) refuseExistingPackage(options.output);
     } catch (IOException | TrainingException | RuntimeException e) {
       close();
       throw e;
     }
+  }
+
+  /**
+   * A run that starts afresh never writes over a model package another run left in its output (one whose
+   * checkpoints are gone, or that another command wrote): the message names what is there and what to do.
+   */
+  static void refuseExistingPackage(Path output) throws TrainingException {
+    if (!Files.isRegularFile(output.resolve(org.mflag.model.ModelPackage.RDF))) return;
+    String what;
+    try {
+      org.mflag.model.ModelPackage p = org.mflag.model.ModelPackage.open(output);
+      what = (p.task().equals("pretrain") ? "a pre-trained encoder package" : "a " + p.task() + " model package") + " ("
+          + p.architecture().key() + ")";
+    } catch (org.mflag.model.ModelPackageException e) {
+      what = "a model package";
+    }
+    throw new TrainingException("output " + output + " already holds " + what + " from another run, and no checkpoints to resume:"
+        + " choose another output, or move that folder away to replace it (nothing is overwritten)");
   }
 
   /** Lets go of the output folder (also when {@link #run} ends); may be called again. */

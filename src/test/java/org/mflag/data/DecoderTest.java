@@ -41,8 +41,31 @@ class DecoderTest {
   void rgbBecomesGreyAndLargeJpegsAreDecodedSubsampled(@TempDir Path dir) throws Exception {
     GrayImage rgb = decoder.read(TestFiles.rgbJpeg(dir.resolve("rgb.jpg"), 64, 48));
     assertEquals(64, rgb.width());
-    assertEquals(60f, rgb.get(2, 2), 3f); // (90 + 60 + 30) / 3, up to JPEG error
+    assertEquals(80f, rgb.get(2, 2), 3f); // (90 + 80 + 70) / 3, up to JPEG error
     assertEquals(240f, rgb.get(32, 24), 3f);
+
+    // a colour photograph (or a stained slide, a fluorescence composite) is no radiograph: refused, saying what to do,
+    // at full size and subsampled; a radiograph with a coloured arrow passes
+    for (int size : new int[] {64, 3000}) {
+      ij.process.ColorProcessor photo = new ij.process.ColorProcessor(size, size);
+      photo.setColor(new java.awt.Color(200, 40, 60));
+      photo.fill();
+      photo.setColor(new java.awt.Color(40, 160, 60));
+      photo.fillRect(0, 0, size / 2, size);
+      Path f = dir.resolve("photo" + size + ".png");
+      new ij.io.FileSaver(new ij.ImagePlus("photo", photo)).saveAsPng(f.toString());
+      DatasetException e = assertThrows(DatasetException.class, () -> decoder.read(f, 64));
+      assertTrue(e.getMessage().startsWith(f + ": a colour image") && e.getMessage().contains("Image > Type > 8-bit"), e.getMessage());
+      IllegalArgumentException fiji = assertThrows(IllegalArgumentException.class,
+          () -> ImageFileDecoder.toGray(photo, null, false));
+      assertTrue(fiji.getMessage().contains("not a grey radiograph"), fiji.getMessage());
+    }
+    ij.process.ColorProcessor marked = new ij.process.ColorProcessor(64, 64);
+    marked.setColor(new java.awt.Color(120, 120, 120));
+    marked.fill();
+    marked.setColor(java.awt.Color.RED);
+    marked.fillRect(10, 10, 20, 20); // an arrow's worth of red: 10% of the image
+    assertEquals(120f, ImageFileDecoder.toGray(marked, null, false).get(50, 50), 1e-3f);
 
     Path big = TestFiles.rgbJpeg(dir.resolve("big.jpg"), 3000, 2400);
     GrayImage sub = decoder.read(big, 146); // needs only ~2 x 146: decoded every 8th pixel

@@ -111,7 +111,7 @@ class ManifestTest {
     e = assertThrows(DatasetException.class, () -> Manifest.read(utf16, "id", "image")).getMessage();
     assertTrue(e.contains(utf16.toString()) && e.contains("UTF-16"), e);
     e = assertThrows(DatasetException.class, () -> Manifest.read(dir, "id", "image")).getMessage();
-    assertTrue(e.contains("not a regular file"), e);
+    assertTrue(e.contains("a folder, not a CSV file") && e.contains("manifest=" + dir.resolve("latin1.csv")), e);
     if (Files.exists(Path.of("/dev/zero"))) {
       e = assertThrows(DatasetException.class, () -> Manifest.read(Path.of("/dev/zero"), "id", "image")).getMessage();
       assertTrue(e.contains("/dev/zero") && e.contains("not a regular file"), e);

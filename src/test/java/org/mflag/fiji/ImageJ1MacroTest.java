@@ -199,6 +199,17 @@ class ImageJ1MacroTest {
     assertTrue(Files.isRegularFile(out.resolve("rdf.yaml")), "model package written");
   }
 
+  /** The README's first result: sample data, pre-training on its shipped embeddings, a segmenter, the open X-ray segmented. */
+  @Test
+  void firstResultMacroGoesFromSampleDataToASegmentedXray() throws Exception {
+    Path folder = tmp.resolve("first result");
+    String regions = runMacro("first_result.ijm", "folder=[" + folder + "] image_size=64 epochs=2");
+    assertTrue(Files.isRegularFile(folder.resolve("samples").resolve("manifest.csv")), "sample data written");
+    assertTrue(Files.isRegularFile(folder.resolve("pretrained").resolve("rdf.yaml")), "pre-trained package written");
+    assertTrue(Files.isRegularFile(folder.resolve("segmenter").resolve("rdf.yaml")), "segmenter written");
+    assertTrue(regions != null && Integer.parseInt(regions) >= 0, "the macro ran to the end: " + regions);
+  }
+
   @Test
   void exampleMacroPretrains() throws Exception {
     Path out = tmp.resolve("macro-pretrained");

@@ -29,6 +29,7 @@ public final class Commands {
     m.put("export", ExportCommand.class);
     m.put("install-language-model", InstallLanguageModelCommand.class);
     m.put("import-weights", ImportWeightsCommand.class);
+    m.put("sample-data", SampleDataCommand.class);
     m.put("about", AboutCommand.class);
     BY_NAME = Collections.unmodifiableMap(m);
   }

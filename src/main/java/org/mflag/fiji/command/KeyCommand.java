@@ -83,15 +83,30 @@ public abstract class KeyCommand extends ContextCommand {
     this.progress = progress;
   }
 
-  /** The fields as {@code key=value} words (File fields as their path; null fields left out). */
+  /** The fields as {@code key=value} words (File fields as their path; null fields and defaults left out). */
   public List<String> keyValueWords() {
     List<String> kv = new ArrayList<>();
     for (Key k : keys()) {
       Object v = value(k.name());
       if (v instanceof File) v = ((File) v).getPath();
-      if (v != null) kv.add(k.name() + "=" + v);
+      if (v == null || (!k.required() && isDefault(k, String.valueOf(v)))) continue;
+      kv.add(k.name() + "=" + v);
     }
     return kv;
+  }
+
+  /**
+   * Whether a field holds its key's default. A field always has a value, so the words leave such keys out: a key is
+   * "given" (as on the launcher) only when it differs from its default, and a pre-trained package's encoder is not
+   * contradicted by the dialog's default encoder.
+   */
+  private static boolean isDefault(Key k, String value) {
+    if (k.defaultValue() == null) return false;
+    try {
+      return k.check(value).equals(k.check(k.defaultValue()));
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   public KeyValues keyValues() {

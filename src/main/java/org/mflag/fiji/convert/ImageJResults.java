@@ -34,7 +34,11 @@ public final class ImageJResults {
   /** The grey values of slice {@code n} (1-based) of an image, with its calibration and LUT polarity. */
   public static GrayImage slice(ImagePlus imp, int n) {
     ImageProcessor ip = imp.getStack().getProcessor(n);
-    return ImageFileDecoder.toGray(ip, imp.getCalibration(), imp.isInvertedLut());
+    try {
+      return ImageFileDecoder.toGray(ip, imp.getCalibration(), imp.isInvertedLut());
+    } catch (ImageFileDecoder.NotGreyException e) {
+      throw new IllegalArgumentException(imp.getTitle() + (imp.getStackSize() > 1 ? ", slice " + n : "") + ": " + e.getMessage(), e);
+    }
   }
 
   /** An image of the input's size and calibration built from one processor per slice. */
