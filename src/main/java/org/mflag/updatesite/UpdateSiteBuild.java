@@ -197,7 +197,7 @@ public final class UpdateSiteBuild {
       String platform = platformOf(path).orElse("this platform");
       return "TensorFlow 2.16 native libraries for " + platform + " (org.tensorflow:tensorflow-core-native:"
           + name.replaceFirst("^tensorflow-core-native-([^-]+)-(.+)\\.jar$", "$1:$2")
-          + "): M-FLAG unpacks them once into ~/.cache/mflag/natives to train and apply models";
+          + "): M-FLAG unpacks them once into " + org.mflag.config.CacheFolder.DEFAULT + "/natives to train and apply models";
     }
     String coordinates = null;
     if (name.endsWith(".jar")) {
