@@ -12,7 +12,7 @@ import org.mflag.config.Task;
  */
 public final class DataKeys {
 
-  public static final Key MANIFEST = Key.path("manifest", null, "CSV file with one row per image (paths relative to its folder)");
+  public static final Key MANIFEST = Key.path("manifest", null, "CSV file with one row per image (paths relative to its folder, or absolute)");
   public static final Key IMAGE_COLUMN = Key.text("image_column", "image", "manifest column holding the image path");
   public static final Key TEXT_COLUMN = Key.text("text_column", "report", "manifest column holding the report text");
   public static final Key ID_COLUMN = Key.text("id_column", "id",

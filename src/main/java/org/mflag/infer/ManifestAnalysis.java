@@ -72,7 +72,7 @@ public final class ManifestAnalysis {
   public static List<Key> keys(BatchAnalysis.Job job) {
     List<Key> k = new ArrayList<>(Arrays.asList(InferenceKeys.MODEL.describedAs(job.needsEncoder()
         ? "encoder package folder or .zip (from pretrain)" : "model package folder (from finetune-"
-        + job.task.modelName() + ")"), DataKeys.MANIFEST.describedAs("CSV file with one row per image, paths relative to its folder (spark-*: or a .parquet file)"),
+        + job.task.modelName() + ")"), DataKeys.MANIFEST.describedAs("CSV file with one row per image, paths relative to its folder or absolute (spark-*: or a .parquet file)"),
         OUTPUT, DataKeys.IMAGE_COLUMN, DataKeys.ID_COLUMN.describedAs("manifest column with a unique id per image; "
         + "without it the image path is the id")));
     switch (job) {

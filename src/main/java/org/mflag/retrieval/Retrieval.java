@@ -72,7 +72,7 @@ public final class Retrieval {
         key = key.withDefault(null).describedAs("the output folder of spark-embed (results.parquet/ or results-csv/) or of embed, same model: "
             + "its image projections are indexed");
       } else if (key == DataKeys.MANIFEST) {
-        key = key.describedAs("CSV or .parquet file with one row per image (paths relative to its folder)");
+        key = key.describedAs("CSV or .parquet file with one row per image (paths relative to its folder, or absolute)");
       }
       k.add(key);
     }
@@ -86,7 +86,7 @@ public final class Retrieval {
 
   /** The keys of {@code retrieve}. */
   public static final List<Key> RETRIEVE_KEYS = Collections.unmodifiableList(Arrays.asList(MODEL, INDEX, DataKeys.MANIFEST.describedAs(
-      "CSV of query images, paths relative to its folder"), OUTPUT, DataKeys.IMAGE_COLUMN, DataKeys.ID_COLUMN, LABEL_COLUMN, K, BATCH_SIZE));
+      "CSV of query images, paths relative to its folder or absolute"), OUTPUT, DataKeys.IMAGE_COLUMN, DataKeys.ID_COLUMN, LABEL_COLUMN, K, BATCH_SIZE));
 
   /** The keys of the Fiji commands that search an index for the open image. */
   public static final List<Key> SIMILAR_KEYS = Collections.unmodifiableList(Arrays.asList(MODEL, INDEX, K));

@@ -26,7 +26,7 @@ import org.mflag.text.TextModels;
 public final class PretrainConfig {
 
   public static final Key MANIFEST = DataKeys.MANIFEST.describedAs(
-      "CSV with a header, one row per image-report pair; paths relative to its folder");
+      "CSV with a header, one row per image-report pair; paths relative to its folder, or absolute");
   public static final Key OUTPUT = Key.path("output", null, "folder for the model package; checkpoints go beside it, to its name + .checkpoints").directory().operational();
   public static final Key IMAGE_SIZE = TrainingKeys.IMAGE_SIZE.describedAs(
       "network input; images are stored at image_size*256/224 and randomly cropped");
