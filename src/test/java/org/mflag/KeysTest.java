@@ -18,6 +18,7 @@ import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
 import org.mflag.experiment.Experiment;
 import org.mflag.infer.Evaluate;
+import org.mflag.infer.EvaluateConfig;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.text.EmbedReports;
 import org.mflag.train.FinetuneConfig;
@@ -30,7 +31,7 @@ class KeysTest {
     Map<String, List<Key>> m = new LinkedHashMap<>();
     m.put("pretrain", PretrainConfig.KEYS);
     for (Task t : Task.values()) m.put(FinetuneConfig.command(t), FinetuneConfig.keys(t));
-    m.put("evaluate", Evaluate.KEYS);
+    m.put("evaluate", EvaluateConfig.KEYS);
     m.put("export", org.mflag.model.PackageZip.KEYS);
     m.put("install-language-model", org.mflag.text.LanguageModelInstall.KEYS);
     m.put("import-weights", org.mflag.nn.ImageNetImport.KEYS);
@@ -86,10 +87,10 @@ class KeysTest {
         KeyValues.parse("pretrain", PretrainConfig.KEYS, List.of("manifest=m.csv", "output=o", "lr=auto"))));
     assertEquals("lr=auto: not a number", pre.getMessage());
     // inference takes auto (the model's value) or a value in range
-    KeyValues ok = KeyValues.parse("evaluate", Evaluate.KEYS, List.of("model=m", "manifest=m.csv"));
+    KeyValues ok = KeyValues.parse("evaluate", EvaluateConfig.KEYS, List.of("model=m", "manifest=m.csv"));
     assertEquals(0.7, ok.number(InferenceKeys.THRESHOLD, 0.7));
     IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-        () -> KeyValues.parse("evaluate", Evaluate.KEYS, List.of("model=m", "manifest=m.csv", "threshold=2")));
+        () -> KeyValues.parse("evaluate", EvaluateConfig.KEYS, List.of("model=m", "manifest=m.csv", "threshold=2")));
     assertEquals("threshold=2: must be in [0, 1]", bad.getMessage());
   }
 

@@ -19,7 +19,8 @@ import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
 import org.mflag.data.Manifest;
 import org.mflag.imageio.ImageFileDecoder;
-import org.mflag.infer.TaskModel;
+import org.mflag.infer.Inference;
+import org.mflag.infer.Job;
 import org.mflag.runtime.Devices;
 import org.mflag.runtime.TensorFlowNatives;
 import org.mflag.text.TextModels;
@@ -78,7 +79,7 @@ class TroubleshootingTest {
 
     Path pretrained = TestData.pretrained();
     cases.add(new Case("a model of the wrong kind", "package (from pretrain) has no segmentation head",
-        "finetune-segmenter encoder_model=" + pretrained, message(() -> TaskModel.open(pretrained, Task.SEGMENTATION))));
+        "finetune-segmenter encoder_model=" + pretrained, message(() -> Inference.open(pretrained, Job.SEGMENT))));
 
     Path photo = dir.resolve("photo.png");
     ij.process.ColorProcessor cp = new ij.process.ColorProcessor(64, 64);

@@ -11,7 +11,9 @@ import org.mflag.config.Task;
 import org.mflag.data.GrayImage;
 import org.mflag.data.ImageDecoder;
 import org.mflag.data.Preprocessing;
-import org.mflag.infer.TaskModel;
+import org.mflag.infer.Inference;
+import org.mflag.infer.Job;
+import org.mflag.infer.Segmentation;
 import org.mflag.io.Archives;
 import org.mflag.io.NdArray;
 import org.mflag.io.Npy;
@@ -66,27 +68,28 @@ final class InferenceBenchmark {
     r.height = image.height();
     r.scale = Double.parseDouble(args[2]);
     int runs = Integer.parseInt(args[3]);
-    try (TaskModel net = TaskModel.open(Path.of(args[0]), Task.SEGMENTATION)) {
+    try (Inference net = Inference.open(Path.of(args[0]), Job.SEGMENT)) {
+      List<GrayImage> one = List.of(image);
       r.tiles = net.tiles(image, r.scale, -1);
       r.tilesPerCall = net.tiling(-1).batch();
-      net.probability(image, r.scale, -1); // warm-up: graph optimised, buffers allocated
-      net.probability(image);
+      net.segment(one, r.scale, -1); // warm-up: graph optimised, buffers allocated
+      net.segment(image);
       double[] t = new double[runs];
       for (int i = 0; i < runs; i++) {
         long t0 = System.nanoTime();
-        net.probability(image, r.scale, -1);
+        net.segment(one, r.scale, -1);
         t[i] = (System.nanoTime() - t0) / 1e9;
       }
       r.seconds = TrainStepBenchmark.median(t);
       long t0 = System.nanoTime();
-      net.probability(image);
+      net.segment(image);
       r.wholeImageSeconds = (System.nanoTime() - t0) / 1e9;
-      // the same resizing, tiling and blending around a network that returns its input
+      // the same resizing, tiling, blending, thresholding and regions around a network that returns its input
       int w = (int) Math.round(r.width * r.scale), h = (int) Math.round(r.height * r.scale);
       long h0 = System.nanoTime();
       float[] scaled = Preprocessing.normalise(Preprocessing.whole(image, w, h));
       float[] p = net.tiling(-1).apply(scaled, w, h, (tiles, n) -> tiles);
-      Preprocessing.resizeBilinear(p, w, h, r.width, r.height);
+      Segmentation.of(Preprocessing.resizeBilinear(p, w, h, r.width, r.height), r.width, r.height, net.threshold());
       r.hostSeconds = (System.nanoTime() - h0) / 1e9;
     }
     r.peakResidentBytes = ProcessMemory.peakBytes();

@@ -5,15 +5,16 @@ import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.infer.BatchAnalysis;
+import org.mflag.infer.Job;
 import org.mflag.infer.ManifestAnalysis;
 import org.scijava.log.Logger;
 
 /** {@code ./mflag segment|classify|detect|embed model=DIR manifest=CSV output=DIR}: every image of a manifest, in this JVM. */
 final class AnalyseCli implements CliCommand {
 
-  private final BatchAnalysis.Job job;
+  private final Job job;
 
-  AnalyseCli(BatchAnalysis.Job job) {
+  AnalyseCli(Job job) {
     this.job = job;
   }
 

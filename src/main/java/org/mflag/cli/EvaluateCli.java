@@ -6,6 +6,7 @@ import org.mflag.config.KeyValues;
 import org.mflag.eval.MetricsReport;
 import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.infer.Evaluate;
+import org.mflag.infer.EvaluateConfig;
 import org.scijava.log.Logger;
 
 /** {@code ./mflag evaluate model=DIR manifest=CSV split=test ...}: prints one {@code name: value} per line. */
@@ -23,12 +24,12 @@ final class EvaluateCli implements CliCommand {
 
   @Override
   public List<Key> keys() {
-    return Evaluate.KEYS;
+    return EvaluateConfig.KEYS;
   }
 
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
-    MetricsReport e = Evaluate.run(args, new ImageFileDecoder(), log);
+    MetricsReport e = Evaluate.run(EvaluateConfig.of(args), new ImageFileDecoder(), log);
     System.out.print(e.describe());
     return 0;
   }

@@ -10,7 +10,9 @@ import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
 import org.mflag.data.DatasetException;
 import org.mflag.infer.BatchAnalysis;
+import org.mflag.infer.Job;
 import org.mflag.infer.Evaluate;
+import org.mflag.infer.EvaluateConfig;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.infer.ManifestAnalysis;
 import org.mflag.model.ModelPackageException;
@@ -30,8 +32,8 @@ public final class Main {
 
   static {
     for (CliCommand c : new CliCommand[] {new PretrainCli(), new FinetuneCli(Task.SEGMENTATION), new FinetuneCli(Task.CLASSIFICATION),
-        new FinetuneCli(Task.DETECTION), new EvaluateCli(), new AnalyseCli(BatchAnalysis.Job.SEGMENT),
-        new AnalyseCli(BatchAnalysis.Job.CLASSIFY), new AnalyseCli(BatchAnalysis.Job.DETECT), new AnalyseCli(BatchAnalysis.Job.EMBED), new AnalyseCli(BatchAnalysis.Job.ZERO_SHOT), new IndexCli(), new RetrieveCli(), new ExperimentCli(), new StudyCli(), new EmbedReportsCli(), new InstallLanguageModelCli(), new ImportWeightsCli(), new ExportCli(), new BenchCli(), new SampleDataCli(), new AboutCli()}) {
+        new FinetuneCli(Task.DETECTION), new EvaluateCli(), new AnalyseCli(Job.SEGMENT),
+        new AnalyseCli(Job.CLASSIFY), new AnalyseCli(Job.DETECT), new AnalyseCli(Job.EMBED), new AnalyseCli(Job.ZERO_SHOT), new IndexCli(), new RetrieveCli(), new ExperimentCli(), new StudyCli(), new EmbedReportsCli(), new InstallLanguageModelCli(), new ImportWeightsCli(), new ExportCli(), new BenchCli(), new SampleDataCli(), new AboutCli()}) {
       COMMANDS.put(c.name(), c);
     }
   }
@@ -176,7 +178,7 @@ public final class Main {
     Map<String, List<Key>> finetune = new LinkedHashMap<>();
     for (Task task : Task.values()) finetune.put(task.modelName(), FinetuneConfig.keys(task));
     t.put("finetune-segmenter, finetune-classifier, finetune-detector", KeyTable.markdown(finetune));
-    t.put("evaluate", KeyTable.markdown(Evaluate.KEYS));
+    t.put("evaluate", KeyTable.markdown(EvaluateConfig.KEYS));
     t.put("export", KeyTable.markdown(org.mflag.model.PackageZip.KEYS));
     t.put("install-language-model", KeyTable.markdown(org.mflag.text.LanguageModelInstall.KEYS));
     t.put("import-weights", KeyTable.markdown(org.mflag.nn.ImageNetImport.KEYS));
@@ -193,7 +195,7 @@ public final class Main {
     t.put("M-FLAG Segment, Detect, Classify (Fiji, on the open image)", KeyTable.markdown(inference));
     Map<String, List<Key>> analysis = new LinkedHashMap<>();
     Map<String, List<Key>> spark = new LinkedHashMap<>();
-    for (BatchAnalysis.Job job : BatchAnalysis.Job.values()) {
+    for (Job job : Job.values()) {
       analysis.put(job.key(), ManifestAnalysis.keys(job));
       spark.put("spark-" + job.key(), ManifestAnalysis.sparkKeys(job));
     }

@@ -1,10 +1,7 @@
 package org.mflag.data;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
 
 /**
@@ -25,22 +22,21 @@ public final class TaskData {
   }
 
   /** @param fixedClasses the model's classes (evaluation), or null to take them from the keys and data */
-  public static TaskData of(Task task, KeyValues kv, Manifest m, int size, List<String> fixedClasses) throws DatasetException {
-    TaskDataset.Options o = TaskDataset.Options.size(size).optImageColumn(kv.string(DataKeys.IMAGE_COLUMN));
+  public static TaskData of(Task task, DataConfig data, Manifest m, int size, List<String> fixedClasses) throws DatasetException {
+    TaskDataset.Options o = TaskDataset.Options.size(size).optImageColumn(data.imageColumn());
     switch (task) {
       case SEGMENTATION: {
-        java.util.OptionalInt ignore = kv.optionalInteger(DataKeys.IGNORE_VALUE);
-        o.optMasks(kv.string(DataKeys.MASK_COLUMN), ignore.isPresent() ? ignore.getAsInt() : null);
+        o.optMasks(data.maskColumn(), data.ignoreValue().isPresent() ? data.ignoreValue().getAsInt() : null);
         return new TaskData(List.of("foreground"), false, o);
       }
       case CLASSIFICATION: {
-        List<String> given = fixedClasses != null ? fixedClasses : list(kv.string(DataKeys.CLASSES));
-        Labels labels = Labels.of(m, kv.string(DataKeys.LABEL_COLUMN), list(kv.string(DataKeys.LABEL_COLUMNS)), given);
+        List<String> given = fixedClasses != null ? fixedClasses : data.classes();
+        Labels labels = Labels.of(m, data.labelColumn(), data.labelColumns(), given);
         o.optLabels(labels);
         return new TaskData(labels.classes(), labels.multiLabel(), o);
       }
       case DETECTION: {
-        Path file = kv.path(DataKeys.BOXES);
+        Path file = data.boxes();
         if (file == null) throw new IllegalArgumentException("boxes: required for a detection task (COCO JSON file)");
         CocoBoxes boxes = CocoBoxes.read(file);
         if (fixedClasses != null && !fixedClasses.equals(boxes.categories())) {
@@ -52,11 +48,5 @@ public final class TaskData {
       default:
         throw new IllegalArgumentException(task.toString());
     }
-  }
-
-  static List<String> list(String commaSeparated) {
-    List<String> out = new ArrayList<>();
-    for (String s : Arrays.asList(commaSeparated.split(","))) if (!s.trim().isEmpty()) out.add(s.trim());
-    return out;
   }
 }

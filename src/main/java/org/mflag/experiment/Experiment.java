@@ -22,6 +22,7 @@ import org.mflag.data.DatasetException;
 import org.mflag.data.ImageDecoder;
 import org.mflag.eval.MetricsReport;
 import org.mflag.infer.Evaluate;
+import org.mflag.infer.EvaluateConfig;
 import org.mflag.io.Archives;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
@@ -135,11 +136,11 @@ public final class Experiment {
   private static MetricsReport evaluate(KeyValues kv, Path model, ImageDecoder decoder, Logger log)
       throws ModelPackageException, DatasetException, IOException {
     List<String> args = new ArrayList<>(List.of("model=" + model, "split=test", "output=" + model.resolve("evaluation-test")));
-    for (Key k : Evaluate.KEYS) {
+    for (Key k : EvaluateConfig.KEYS) {
       String n = k.name();
       if (kv.has(k) && kv.given(k) && !n.equals("output") && !n.equals("batch_size")) args.add(n + "=" + kv.string(k));
     }
-    return Evaluate.run(KeyValues.parse("evaluate", Evaluate.KEYS, args), decoder, log);
+    return Evaluate.run(EvaluateConfig.of(KeyValues.parse("evaluate", EvaluateConfig.KEYS, args)), decoder, log);
   }
 
   @SuppressWarnings("unchecked")

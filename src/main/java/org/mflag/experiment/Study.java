@@ -20,6 +20,7 @@ import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
 import org.mflag.data.Box;
+import org.mflag.data.DataConfig;
 import org.mflag.data.DataKeys;
 import org.mflag.data.DatasetException;
 import org.mflag.data.ImageDecoder;
@@ -49,6 +50,7 @@ import org.mflag.train.FrozenFeatures;
 import org.mflag.train.HeadOnFeatures;
 import org.mflag.train.TrainingException;
 import org.mflag.train.TrainingKeys;
+import org.mflag.train.TrainingListener;
 import org.scijava.log.Logger;
 
 /**
@@ -193,8 +195,10 @@ public final class Study {
               List<Sample> train = Splits.subset(d.train, f, 2, s);
               log.info(String.format(Locale.ROOT, "study: %s, encoder %s, fraction %s, seed %d: %d training images", task.key(), enc.name,
                   Experiment.fractionName(f), s, train.size()));
-              HeadOnFeatures.Outcome o = HeadOnFeatures.run(task, enc.arch, size, d.data, features, train, d.val, d.test, maxBoxes, st, log,
-                  canceled);
+              HeadOnFeatures.Problem problem = new HeadOnFeatures.Problem(task, enc.arch, size, d.data, features, train, d.val, d.test,
+                  maxBoxes);
+              HeadOnFeatures.Outcome o = HeadOnFeatures.run(problem, st, new TrainingListener() {}, log, canceled)
+                  .orElseThrow(() -> new TrainingException("study cancelled; run the same command again to continue"));
               r = Run.save(dir, fingerprint, o, task);
             }
             list.add(r);
@@ -252,7 +256,7 @@ public final class Study {
         throws DatasetException, IOException {
       Labelled d = new Labelled();
       d.task = task;
-      d.data = TaskData.of(task, kv, m, size, null);
+      d.data = TaskData.of(task, DataConfig.of(kv), m, size, null);
       TaskDataset ds = TaskDataset.open(m, splits, List.of(Split.TRAIN, Split.VAL, Split.TEST),
           d.data.options.optWorkers(kv.integer(DataKeys.WORKERS)).optOnBadInput(
               org.mflag.data.BadInputPolicy.fromKey(kv.string(DataKeys.ON_BAD_INPUT))), decoder, log);

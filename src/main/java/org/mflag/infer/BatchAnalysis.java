@@ -8,7 +8,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.mflag.config.Choices;
 import org.mflag.config.Task;
 import org.mflag.data.Box;
 import org.mflag.data.DatasetException;
@@ -16,10 +15,8 @@ import org.mflag.io.CsvCells;
 import org.mflag.data.Manifest;
 import org.mflag.data.GrayImage;
 import org.mflag.data.ImageDecoder;
-import org.mflag.data.Preprocessing;
 import org.mflag.imageio.MaskFiles;
 import org.mflag.io.Hashing;
-import org.mflag.model.EncoderPredictor;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
 import org.mflag.runtime.Devices;
@@ -36,37 +33,6 @@ import org.mflag.runtime.Devices;
  * executor shares one instance among its task threads).</p>
  */
 public final class BatchAnalysis implements AutoCloseable {
-
-  /** What is computed per image. */
-  public enum Job {
-    SEGMENT(Task.SEGMENTATION), CLASSIFY(Task.CLASSIFICATION), DETECT(Task.DETECTION), EMBED(null),
-    /** Zero-shot classification with an encoder package and prompts ({@link org.mflag.zeroshot.ZeroShot}). */
-    ZERO_SHOT(null);
-
-    /** The fine-tuned task whose package the job needs; null: an encoder package (any). */
-    public final Task task;
-
-    Job(Task task) {
-      this.task = task;
-    }
-
-    /** segment, classify, detect, embed, zero-shot: the command's name. */
-    public String key() {
-      return Choices.key(this).replace('_', '-');
-    }
-
-    public static Job fromKey(String key) {
-      for (Job j : values()) if (j.key().equals(key.trim().toLowerCase(java.util.Locale.ROOT))) return j;
-      List<String> keys = new ArrayList<>();
-      for (Job j : values()) keys.add(j.key());
-      throw new IllegalArgumentException("job=" + key + ": allowed values are " + keys);
-    }
-
-    /** Whether the job runs a pre-trained encoder package (rather than a fine-tuned task package). */
-    public boolean needsEncoder() {
-      return task == null;
-    }
-  }
 
   /** The type of a result column (Parquet and Spark types follow from it; CSV writes arrays as {@code a;b;c}). */
   public enum Type { STRING, LONG, DOUBLE, FLOAT_ARRAY, DOUBLE_ARRAY, LONG_ARRAY, STRING_ARRAY }
@@ -119,125 +85,33 @@ public final class BatchAnalysis implements AutoCloseable {
     }
   }
 
-  /** What the job does beyond the package's defaults. */
-  public static final class Options implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
-    /** Segmentation threshold, detection confidence and NMS IoU; NaN: the package's value. */
-    double threshold = Double.NaN;
-    double confidence = Double.NaN;
-    double nmsIou = Double.NaN;
-    /** Segmentation scale (network pixels per image pixel; <= 0: the whole image resized) and tile overlap (< 0: auto). */
-    double scale;
-    int overlap = -1;
-    /** Images per network call. */
-    int batch = 8;
-    /** Folder the masks go under ({@code masks/}); null: no masks written. */
-    String output;
-    /** The classes and prompt projections of {@link Job#ZERO_SHOT}. */
-    org.mflag.zeroshot.ZeroShot zeroShot;
-
-    public Options optThreshold(double v) {
-      threshold = v;
-      return this;
-    }
-
-    public Options optConfidence(double v) {
-      confidence = v;
-      return this;
-    }
-
-    public Options optNmsIou(double v) {
-      nmsIou = v;
-      return this;
-    }
-
-    public Options optScale(double v) {
-      scale = v;
-      return this;
-    }
-
-    public Options optOverlap(int v) {
-      overlap = v;
-      return this;
-    }
-
-    public Options optBatch(int v) {
-      if (v < 1) throw new IllegalArgumentException("batch " + v + ": must be at least 1");
-      batch = v;
-      return this;
-    }
-
-    /** Writes masks under {@code folder/masks}. */
-    public Options optMasksUnder(Path folder) {
-      output = folder.toString();
-      return this;
-    }
-
-    public int batch() {
-      return batch;
-    }
-
-    /** The zero-shot classifier, or null. */
-    public org.mflag.zeroshot.ZeroShot zeroShot() {
-      return zeroShot;
-    }
-
-    /** Zero-shot classification with these classes and prompt projections. */
-    public Options optZeroShot(org.mflag.zeroshot.ZeroShot z) {
-      zeroShot = z;
-      return this;
-    }
-
-    /** Every option, so that equal options give equal strings (a cache key). */
-    @Override
-    public String toString() {
-      return "threshold=" + threshold + " confidence=" + confidence + " nms_iou=" + nmsIou + " scale=" + scale + " overlap=" + overlap
-          + " batch=" + batch + " masks=" + output + " zero_shot=" + (zeroShot == null ? "" : zeroShot.fingerprint());
-    }
-  }
-
   public static final String MASKS = "masks";
   public static final String OK = "ok";
   public static final String ERROR = "error";
 
   private final Job job;
-  private final Options options;
-  private final TaskModel task;
-  private final EncoderPredictor encoder;
-  private final int size;
-  private final List<String> classes;
+  private final InferenceOptions options;
+  private final Inference inference;
   private final List<Column> columns;
 
-  private BatchAnalysis(Job job, Options options, TaskModel task, EncoderPredictor encoder, ModelPackage pkg) {
-    this.job = job;
-    this.options = options;
-    this.task = task;
-    this.encoder = encoder;
-    this.size = pkg.imageSize();
-    this.classes = job == Job.ZERO_SHOT ? options.zeroShot.classes() : pkg.classes();
-    this.columns = columns(job, pkg, options);
+  private BatchAnalysis(Inference inference) {
+    this.job = inference.job();
+    this.options = inference.options();
+    this.inference = inference;
+    this.columns = columns(job, inference.modelPackage(), options);
   }
 
-  /** Opens the model package for {@code job}, computing on {@code devices} (DJL's default when null). */
-  public static BatchAnalysis open(Job job, Path model, Options options, Devices.Plan devices) throws ModelPackageException {
-    if (job.needsEncoder()) {
-      ModelPackage pkg = ModelPackage.open(model);
-      if (!pkg.task().equals(new ModelPackage.Description().task)) {
-        throw new ModelPackageException(model + ": a " + pkg.task() + " model; " + job.key() + " needs an encoder package written by pretrain");
-      }
-      if (job == Job.ZERO_SHOT && options.zeroShot == null) throw new IllegalArgumentException("zero-shot: no prompts given (Options.optZeroShot)");
-      return new BatchAnalysis(job, options, null, pkg.predictor(), pkg);
-    }
-    TaskModel m = TaskModel.open(model, job.task, devices);
-    return new BatchAnalysis(job, options, m, null, m.modelPackage());
+  /** Opens the model package for {@code job} ({@link Inference#open}), computing on {@code devices} (the default when null). */
+  public static BatchAnalysis open(Job job, Path model, InferenceOptions options, Devices.Plan devices) throws ModelPackageException {
+    return new BatchAnalysis(Inference.open(model, job, options, devices));
   }
 
   /** The result columns of {@code job} with the package in {@code model} (reads its metadata only). */
-  public static List<Column> columns(Job job, Path model, Options options) throws ModelPackageException {
+  public static List<Column> columns(Job job, Path model, InferenceOptions options) throws ModelPackageException {
     return columns(job, ModelPackage.open(model), options);
   }
 
-  private static List<Column> columns(Job job, ModelPackage pkg, Options options) {
+  private static List<Column> columns(Job job, ModelPackage pkg, InferenceOptions options) {
     List<Column> c = new ArrayList<>(Arrays.asList(new Column("id", Type.STRING), new Column("path", Type.STRING),
         new Column("status", Type.STRING), new Column("error", Type.STRING), new Column("width", Type.LONG), new Column("height", Type.LONG)));
     switch (job) {
@@ -259,7 +133,7 @@ public final class BatchAnalysis implements AutoCloseable {
         break;
       case ZERO_SHOT:
         c.add(new Column("predicted", Type.STRING));
-        for (String k : options.zeroShot.classes()) c.add(new Column("p_" + columnName(k), Type.DOUBLE));
+        for (String k : options.zeroShot().classes()) c.add(new Column("p_" + columnName(k), Type.DOUBLE));
         break;
       default:
         throw new IllegalArgumentException(job.toString());
@@ -301,7 +175,7 @@ public final class BatchAnalysis implements AutoCloseable {
       row.put("height", (long) image.height());
       pending.add(row);
       images.add(image);
-      if (images.size() == options.batch) flush(pending, images);
+      if (images.size() == options.batch()) flush(pending, images);
     }
     flush(pending, images);
     return rows;
@@ -328,38 +202,27 @@ public final class BatchAnalysis implements AutoCloseable {
 
   private void compute(List<Map<String, Object>> rows, List<GrayImage> images) throws IOException {
     switch (job) {
-      case SEGMENT:
-        segment(rows, images);
+      case SEGMENT: {
+        List<Segmentation> seg = inference.segment(images);
+        for (int i = 0; i < rows.size(); i++) segmented(rows.get(i), seg.get(i));
         break;
+      }
       case CLASSIFY:
-        List<float[]> p = task.classProbabilities(images);
-        for (int i = 0; i < rows.size(); i++) classified(rows.get(i), p.get(i));
-        break;
-      case DETECT:
-        double conf = Double.isNaN(options.confidence) ? task.confidence() : options.confidence;
-        double nms = Double.isNaN(options.nmsIou) ? task.nmsIou() : options.nmsIou;
-        List<List<Box>> boxes = task.boxes(images, conf, nms);
-        for (int i = 0; i < rows.size(); i++) detected(rows.get(i), boxes.get(i));
-        break;
-      case EMBED:
-        embed(rows, images);
-        break;
       case ZERO_SHOT: {
-        float[] projections = encoder.predict(Preprocessing.wholeBatch(images, size), images.size())[1];
-        float[] zp = options.zeroShot.probabilities(projections, images.size());
-        int c = classes.size();
+        List<Classification> c = inference.classify(images);
+        for (int i = 0; i < rows.size(); i++) classified(rows.get(i), c.get(i));
+        break;
+      }
+      case DETECT: {
+        List<Detection> d = inference.detect(images);
+        for (int i = 0; i < rows.size(); i++) detected(rows.get(i), d.get(i));
+        break;
+      }
+      case EMBED: {
+        List<Embedding> e = inference.embed(images);
         for (int i = 0; i < rows.size(); i++) {
-          float[] pi = Arrays.copyOfRange(zp, i * c, (i + 1) * c);
-          if (options.zeroShot.multiLabel()) {
-            List<String> present = new ArrayList<>();
-            for (int k = 0; k < c; k++) {
-              rows.get(i).put("p_" + columnName(classes.get(k)), (double) pi[k]);
-              if (pi[k] > 0.5f) present.add(classes.get(k));
-            }
-            rows.get(i).put("predicted", String.join("|", present));
-          } else {
-            classified(rows.get(i), pi);
-          }
+          rows.get(i).put("embedding", e.get(i).embedding());
+          rows.get(i).put("projection", e.get(i).projection());
         }
         break;
       }
@@ -368,53 +231,30 @@ public final class BatchAnalysis implements AutoCloseable {
     }
   }
 
-  private void segment(List<Map<String, Object>> rows, List<GrayImage> images) throws IOException {
-    double threshold = Double.isNaN(options.threshold) ? task.threshold() : options.threshold;
-    List<float[]> p;
-    if (options.scale > 0) {
-      p = new ArrayList<>();
-      for (GrayImage im : images) p.add(task.probability(im, options.scale, options.overlap));
-    } else {
-      p = task.probabilities(images);
-    }
-    for (int i = 0; i < rows.size(); i++) {
-      GrayImage im = images.get(i);
-      boolean[] mask = new boolean[p.get(i).length];
-      long fg = 0;
-      for (int k = 0; k < mask.length; k++) {
-        mask[k] = p.get(i)[k] > threshold;
-        if (mask[k]) fg++;
-      }
-      Regions r = Regions.of(mask, im.width(), im.height());
-      Map<String, Object> row = rows.get(i);
-      row.put("foreground_fraction", (double) fg / mask.length);
-      row.put("regions", (long) r.count);
-      row.put("region_areas", r.area.clone());
-      if (options.output != null) row.put("mask", writeMask(Path.of(options.output), (String) row.get("id"), mask, im.width(), im.height()));
-    }
+  private void segmented(Map<String, Object> row, Segmentation s) throws IOException {
+    row.put("foreground_fraction", s.foregroundFraction());
+    row.put("regions", (long) s.regions().count);
+    row.put("region_areas", s.regions().area.clone());
+    if (options.masks() != null) row.put("mask", writeMask(Path.of(options.masks()), (String) row.get("id"), s.mask(), s.width(), s.height()));
   }
 
-  private void classified(Map<String, Object> row, float[] p) {
-    int best = 0;
-    for (int k = 0; k < p.length; k++) {
-      row.put("p_" + columnName(classes.get(k)), (double) p[k]);
-      if (p[k] > p[best]) best = k;
-    }
-    row.put("predicted", classes.get(best));
+  private static void classified(Map<String, Object> row, Classification c) {
+    for (int k = 0; k < c.classes().size(); k++) row.put("p_" + columnName(c.classes().get(k)), (double) c.probabilities()[k]);
+    row.put("predicted", c.predicted());
   }
 
-  private void detected(Map<String, Object> row, List<Box> boxes) {
-    int n = boxes.size();
+  private static void detected(Map<String, Object> row, Detection d) {
+    int n = d.boxes().size();
     double[] x0 = new double[n], y0 = new double[n], x1 = new double[n], y1 = new double[n], score = new double[n];
     String[] cls = new String[n];
     for (int i = 0; i < n; i++) {
-      Box b = boxes.get(i);
+      Box b = d.boxes().get(i);
       x0[i] = b.x0;
       y0[i] = b.y0;
       x1[i] = b.x1;
       y1[i] = b.y1;
       score[i] = b.score;
-      cls[i] = classes.get(b.category);
+      cls[i] = d.className(b);
     }
     row.put("boxes", (long) n);
     row.put("box_x0", x0);
@@ -423,15 +263,6 @@ public final class BatchAnalysis implements AutoCloseable {
     row.put("box_y1", y1);
     row.put("box_class", cls);
     row.put("box_score", score);
-  }
-
-  private void embed(List<Map<String, Object>> rows, List<GrayImage> images) {
-    float[][] out = encoder.predict(Preprocessing.wholeBatch(images, size), images.size());
-    int d = out[0].length / images.size(), q = out[1].length / images.size();
-    for (int i = 0; i < rows.size(); i++) {
-      rows.get(i).put("embedding", Arrays.copyOfRange(out[0], i * d, (i + 1) * d));
-      rows.get(i).put("projection", Arrays.copyOfRange(out[1], i * q, (i + 1) * q));
-    }
   }
 
   /**
@@ -478,7 +309,6 @@ public final class BatchAnalysis implements AutoCloseable {
 
   @Override
   public void close() {
-    if (task != null) task.close();
-    if (encoder != null) encoder.close();
+    inference.close();
   }
 }

@@ -62,14 +62,14 @@ public final class ManifestAnalysis {
   private ManifestAnalysis() {}
 
   /** The keys of {@code spark-<job>}: those of {@code <job>} and the Spark ones. */
-  public static List<Key> sparkKeys(BatchAnalysis.Job job) {
+  public static List<Key> sparkKeys(Job job) {
     List<Key> k = new ArrayList<>(keys(job));
     k.addAll(Arrays.asList(MASTER, FORMAT, CHUNK_SIZE, PARTITIONS));
     return Collections.unmodifiableList(k);
   }
 
   /** The keys of a job: the model, the manifest and its columns, the output, the job's own decision keys, the device. */
-  public static List<Key> keys(BatchAnalysis.Job job) {
+  public static List<Key> keys(Job job) {
     List<Key> k = new ArrayList<>(Arrays.asList(InferenceKeys.MODEL.describedAs(job.needsEncoder()
         ? "encoder package folder or .zip (from pretrain)" : "model package folder (from finetune-"
         + job.task.modelName() + ")"), DataKeys.MANIFEST.describedAs("CSV file with one row per image, paths relative to its folder or absolute (spark-*: or a .parquet file)"),
@@ -96,17 +96,10 @@ public final class ManifestAnalysis {
    * The options of a job from its keys (the masks go under {@code output}); for zero-shot, the prompts embedded by the
    * language model and projected by the package ({@link org.mflag.infer.ZeroShotKeys#classifier}).
    */
-  public static BatchAnalysis.Options options(BatchAnalysis.Job job, KeyValues kv, Logger log) throws IOException, ModelPackageException {
-    BatchAnalysis.Options o = new BatchAnalysis.Options().optBatch(kv.integer(BATCH_SIZE));
-    if (job == BatchAnalysis.Job.SEGMENT) {
-      o.optThreshold(kv.number(InferenceKeys.THRESHOLD, Double.NaN)).optScale(kv.number(InferenceKeys.SCALE, 0))
-          .optOverlap(kv.auto(InferenceKeys.OVERLAP) ? -1 : kv.integer(InferenceKeys.OVERLAP));
-      if (kv.bool(MASKS)) o.optMasksUnder(kv.path(OUTPUT));
-    }
-    if (job == BatchAnalysis.Job.DETECT) {
-      o.optConfidence(kv.number(InferenceKeys.CONFIDENCE, Double.NaN)).optNmsIou(kv.number(InferenceKeys.NMS_IOU, Double.NaN));
-    }
-    if (job == BatchAnalysis.Job.ZERO_SHOT) o.optZeroShot(org.mflag.infer.ZeroShotKeys.classifier(kv, log));
+  public static InferenceOptions options(Job job, KeyValues kv, Logger log) throws IOException, ModelPackageException {
+    InferenceOptions o = InferenceOptions.of(job, kv);
+    if (job == Job.SEGMENT && kv.bool(MASKS)) o = o.withMasksUnder(kv.path(OUTPUT));
+    if (job == Job.ZERO_SHOT) o = o.withZeroShot(org.mflag.infer.ZeroShotKeys.classifier(kv, log));
     return o;
   }
 
@@ -144,7 +137,7 @@ public final class ManifestAnalysis {
   }
 
   /** Runs the job over the manifest's images that {@code output/results.csv} has no row for. */
-  public static Summary run(BatchAnalysis.Job job, KeyValues kv, ImageDecoder decoder, Logger log, BooleanSupplier cancelled)
+  public static Summary run(Job job, KeyValues kv, ImageDecoder decoder, Logger log, BooleanSupplier cancelled)
       throws ModelPackageException, DatasetException, IOException {
     Devices.Plan devices = Devices.resolve(kv.string(Devices.DEVICE));
     log.info("device: " + devices.describe());
@@ -152,10 +145,10 @@ public final class ManifestAnalysis {
     Files.createDirectories(out);
     Path results = out.resolve(RESULTS);
     List<BatchAnalysis.Item> all = items(kv);
-    BatchAnalysis.Options options = options(job, kv, log);
+    InferenceOptions options = options(job, kv, log);
     try (OutputLock lock = OutputLock.acquire(out, job.key());
         BatchAnalysis analysis = BatchAnalysis.open(job, kv.path(InferenceKeys.MODEL), options, devices)) {
-      if (job == BatchAnalysis.Job.ZERO_SHOT) org.mflag.infer.ZeroShotKeys.recordPrompts(out, options.zeroShot(), Files.exists(results));
+      if (job == Job.ZERO_SHOT) org.mflag.infer.ZeroShotKeys.recordPrompts(out, options.zeroShot(), Files.exists(results));
       Set<String> done = completeIds(results, analysis.columns());
       List<BatchAnalysis.Item> todo = new ArrayList<>();
       for (BatchAnalysis.Item it : all) if (!done.contains(it.id)) todo.add(it);
@@ -185,7 +178,7 @@ public final class ManifestAnalysis {
           }
         }
       }
-      if (job == BatchAnalysis.Job.ZERO_SHOT && !kv.string(org.mflag.infer.ZeroShotKeys.LABEL_COLUMN).isEmpty()) {
+      if (job == Job.ZERO_SHOT && !kv.string(org.mflag.infer.ZeroShotKeys.LABEL_COLUMN).isEmpty()) {
         org.mflag.infer.ZeroShotKeys.score(kv, results, options.zeroShot(), log);
       }
       return new Summary(results, analysed, errors, all.size() - todo.size(), false);

@@ -707,12 +707,6 @@ public final class ModelPackage {
     }
   }
 
-  /** Opens the image encoder through DJL's TensorFlow engine. */
-  public EncoderPredictor predictor() throws ModelPackageException {
-    TensorFlowRuntime.ensureLoaded();
-    return EncoderPredictor.load(savedModelDir(), imageSize());
-  }
-
   /** Opens the text projector of a pre-trained encoder package ({@code text} signature) through DJL's TensorFlow engine. */
   public TextProjector textProjector() throws ModelPackageException {
     if (!"pretrain".equals(task())) throw new ModelPackageException(dir + ": a " + task() + " model; only a pre-trained encoder (pretrain) has a text projector");

@@ -23,13 +23,16 @@ import org.mflag.data.DatasetException;
 import org.mflag.data.GrayImage;
 import org.mflag.data.ImageDecoder;
 import org.mflag.data.Manifest;
-import org.mflag.data.Preprocessing;
 import org.mflag.infer.BatchAnalysis;
+import org.mflag.infer.Embedding;
+import org.mflag.infer.Engine;
+import org.mflag.infer.Inference;
+import org.mflag.infer.InferenceOptions;
+import org.mflag.infer.Job;
 import org.mflag.infer.EmbeddingResults;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.io.Archives;
 import org.mflag.io.CsvCells;
-import org.mflag.model.EncoderPredictor;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
 import org.mflag.model.TextProjector;
@@ -99,11 +102,11 @@ public final class Retrieval {
    */
   public static List<RetrievalIndex.Hit> similar(ModelPackage pkg, RetrievalIndex index, GrayImage image, RetrievalIndex.Side side, int k)
       throws ModelPackageException, IOException {
-    if (!"pretrain".equals(pkg.task())) {
+    if (!Inference.ENCODER_TASK.equals(pkg.task())) {
       throw new ModelPackageException(pkg.dir() + ": a " + pkg.task() + " model; retrieval needs an encoder package written by pretrain");
     }
-    try (EncoderPredictor encoder = pkg.predictor()) {
-      float[] p = encoder.predict(Preprocessing.wholeBatch(List.of(image), pkg.imageSize()), 1)[1];
+    try (Inference encoder = Inference.open(pkg, Job.EMBED, InferenceOptions.DEFAULTS, null, Engine.TENSORFLOW)) {
+      float[] p = encoder.embed(image).projection();
       if (p.length != index.dimension()) {
         throw new IOException("the index has " + index.dimension() + "-d vectors, but " + pkg.dir() + " projects to " + p.length
             + " dimensions (an index of another model)");
@@ -293,7 +296,7 @@ public final class Retrieval {
 
   private static ModelPackage encoderPackage(KeyValues kv) throws ModelPackageException {
     ModelPackage pkg = ModelPackage.open(kv.path(MODEL));
-    if (!"pretrain".equals(pkg.task())) {
+    if (!Inference.ENCODER_TASK.equals(pkg.task())) {
       throw new ModelPackageException(kv.path(MODEL) + ": a " + pkg.task() + " model; retrieval needs an encoder package written by pretrain");
     }
     return pkg;
@@ -310,7 +313,7 @@ public final class Retrieval {
       throws IOException, ModelPackageException {
     Projected out = new Projected();
     List<float[]> vectors = new ArrayList<>();
-    try (EncoderPredictor encoder = pkg.predictor()) {
+    try (Inference encoder = Inference.open(pkg, Job.EMBED, InferenceOptions.DEFAULTS, null, Engine.TENSORFLOW)) {
       List<GrayImage> images = new ArrayList<>();
       List<String> ids = new ArrayList<>();
       for (int i = 0; i <= entries.size(); i++) {
@@ -325,10 +328,10 @@ public final class Retrieval {
           }
         }
         if (!images.isEmpty() && (images.size() == batch || i == entries.size())) {
-          float[] p = encoder.predict(Preprocessing.wholeBatch(images, pkg.imageSize()), images.size())[1];
-          int d = p.length / images.size();
-          out.dim = d;
-          for (int j = 0; j < images.size(); j++) vectors.add(RetrievalIndex.unit(Arrays.copyOfRange(p, j * d, (j + 1) * d)));
+          for (Embedding e : encoder.embed(images)) {
+            out.dim = e.projection().length;
+            vectors.add(RetrievalIndex.unit(e.projection()));
+          }
           out.ids.addAll(ids);
           images.clear();
           ids.clear();
@@ -373,7 +376,7 @@ public final class Retrieval {
           + " row) and are left out; first: id " + missing.get(0));
     }
     int checked = 0;
-    try (EncoderPredictor encoder = pkg.predictor()) {
+    try (Inference encoder = Inference.open(pkg, Job.EMBED, InferenceOptions.DEFAULTS, null, Engine.TENSORFLOW)) {
       for (Entry e : entries) {
         if (checked == CHECKED_PROJECTIONS) break;
         if (!projections.containsKey(e.image.id)) continue;
@@ -384,7 +387,7 @@ public final class Retrieval {
           continue; // an image that cannot be read now proves nothing either way: check the next one
         }
         checked++;
-        float[] p = RetrievalIndex.unit(encoder.predict(Preprocessing.wholeBatch(List.of(image), pkg.imageSize()), 1)[1]);
+        float[] p = RetrievalIndex.unit(encoder.embed(image).projection());
         float[] v = RetrievalIndex.unit(projections.get(e.image.id));
         double cos = 0;
         for (int j = 0; j < Math.min(p.length, v.length); j++) cos += (double) p[j] * v[j];

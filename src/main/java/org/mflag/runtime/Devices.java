@@ -127,44 +127,44 @@ public final class Devices {
     }
   }
 
+  /** {@link #resolve(DeviceRequest)} of a {@code device} value. */
+  public static Plan resolve(String value) {
+    return resolve(DeviceRequest.parse(value));
+  }
+
   /**
-   * Resolves a {@code device} value (checked by {@link #DEVICE}); TensorFlow must be loadable.
+   * The devices TensorFlow can give a request (parsed, and so checked, when the command's config was built); TensorFlow
+   * must be loadable.
    *
    * @throws IllegalArgumentException for {@code gpu} or {@code gpu:N} when that GPU cannot be used, naming the reason
    */
-  public static Plan resolve(String value) {
-    String v = DEVICE.check(value);
-    if (v.equals("cpu")) return Plan.cpu("device=cpu");
-    if (v.startsWith("cpu:")) {
-      int n = Integer.parseInt(v.substring(4));
-      if (n < 1 || n > 64) throw new IllegalArgumentException("device=" + value + ": 1 to 64 logical CPU devices");
-      return n == 1 ? Plan.cpu("device=" + v) : Plan.logicalCpus(n);
+  public static Plan resolve(DeviceRequest request) {
+    String v = request.toString();
+    if (request.kind() == DeviceRequest.Kind.CPU) {
+      return request.replicas() == 1 ? Plan.cpu("device=" + v) : Plan.logicalCpus(request.replicas());
     }
     List<Integer> gpus = usableGpus();
-    if (v.equals("auto")) {
+    if (request.kind() == DeviceRequest.Kind.AUTO) {
       if (gpus.isEmpty()) return Plan.cpu("device=auto: no usable GPU: " + whyNoGpu());
       return new Plan(0, "device=auto: " + count(gpus) + " usable" + (gpus.size() > 1 ? ", one device per run" : ""));
     }
     if (gpus.isEmpty()) {
-      throw new IllegalArgumentException("device=" + value + ": no usable GPU: " + whyNoGpu() + ". Leave device out (auto: a GPU"
+      throw new IllegalArgumentException("device=" + v + ": no usable GPU: " + whyNoGpu() + ". Leave device out (auto: a GPU"
           + " when there is one, else the CPU) or give device=cpu; see docs/gpu.md");
     }
-    if (v.equals("gpu")) return new Plan(0, "device=gpu: " + count(gpus) + " usable" + (gpus.size() > 1 ? ", one device per run" : ""));
-    String[] ids = v.substring(4).split(",");
-    if (ids.length > 1) {
-      for (int i = 0; i < ids.length; i++) {
-        if (Integer.parseInt(ids[i]) != i) {
-          throw new IllegalArgumentException("device=" + value + ": several GPUs are used as gpu:0,1,...; make these cards the "
-              + "first ones with CUDA_VISIBLE_DEVICES=" + v.substring(4) + " (./mflag does this)");
-        }
-        if (!gpus.contains(i)) throw new IllegalArgumentException("device=" + value + ": TensorFlow cannot use GPU " + i + "; usable: " + gpus);
-      }
-      return Plan.gpus(ids.length, "device=" + v + ": one data-parallel replica per GPU");
+    if (request.kind() == DeviceRequest.Kind.GPU) {
+      return new Plan(0, "device=gpu: " + count(gpus) + " usable" + (gpus.size() > 1 ? ", one device per run" : ""));
     }
-    int id = Integer.parseInt(ids[0]);
-    if (!gpus.contains(id)) throw new IllegalArgumentException("device=" + value + ": TensorFlow cannot use GPU " + id + "; usable: " + gpus);
+    if (request.replicas() > 1) {
+      for (int i = 0; i < request.replicas(); i++) {
+        if (!gpus.contains(i)) throw new IllegalArgumentException("device=" + v + ": TensorFlow cannot use GPU " + i + "; usable: " + gpus);
+      }
+      return Plan.gpus(request.replicas(), "device=" + v + ": one data-parallel replica per GPU");
+    }
+    int id = request.singleGpu();
+    if (!gpus.contains(id)) throw new IllegalArgumentException("device=" + v + ": TensorFlow cannot use GPU " + id + "; usable: " + gpus);
     if (id != 0) {
-      throw new IllegalArgumentException("device=" + value + ": a run computes on GPU 0; make card " + id + " GPU 0 with "
+      throw new IllegalArgumentException("device=" + v + ": a run computes on GPU 0; make card " + id + " GPU 0 with "
           + "CUDA_VISIBLE_DEVICES=" + id + " before starting (./mflag does this for device=gpu:" + id + ")");
     }
     return new Plan(0, "device=" + v);

@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.mflag.infer.BatchAnalysis;
+import org.mflag.infer.InferenceOptions;
+import org.mflag.infer.Job;
 import org.mflag.model.ModelPackageException;
 import org.mflag.runtime.Devices;
 
@@ -17,12 +19,12 @@ final class ExecutorModels {
   /** What a task needs to open its model: the job, the package, the options and the device key. */
   static final class Spec implements Serializable {
     private static final long serialVersionUID = 1L;
-    final BatchAnalysis.Job job;
+    final Job job;
     final String model;
-    final BatchAnalysis.Options options;
+    final InferenceOptions options;
     final String device;
 
-    Spec(BatchAnalysis.Job job, String model, BatchAnalysis.Options options, String device) {
+    Spec(Job job, String model, InferenceOptions options, String device) {
       this.job = job;
       this.model = model;
       this.options = options;

@@ -27,6 +27,8 @@ import org.mflag.config.KeyValues;
 import org.mflag.data.DataKeys;
 import org.mflag.data.DatasetException;
 import org.mflag.infer.BatchAnalysis;
+import org.mflag.infer.InferenceOptions;
+import org.mflag.infer.Job;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.infer.ManifestAnalysis;
 import org.mflag.io.Archives;
@@ -63,7 +65,7 @@ public final class SparkAnalysis {
   private SparkAnalysis() {}
 
   /** The keys of {@code spark-<job>}: those of {@code <job>} and the Spark ones. */
-  public static List<Key> keys(BatchAnalysis.Job job) {
+  public static List<Key> keys(Job job) {
     return ManifestAnalysis.sparkKeys(job);
   }
 
@@ -84,9 +86,9 @@ public final class SparkAnalysis {
     if (argv[0].equals(SparkIndex.COMMAND)) {
       return run(argv[0], SparkIndex.KEYS, rest, (kv, log) -> SparkIndex.run(kv, log).size() + " entries indexed");
     }
-    BatchAnalysis.Job job;
+    Job job;
     try {
-      job = BatchAnalysis.Job.fromKey(argv[0].substring(PREFIX.length()));
+      job = Job.fromKey(argv[0].substring(PREFIX.length()));
     } catch (IllegalArgumentException e) {
       System.err.println("mflag: unknown command '" + argv[0] + "'; " + usage);
       return 2;
@@ -121,11 +123,11 @@ public final class SparkAnalysis {
   }
 
   /** Runs the job on Spark; returns what it did. */
-  public static ManifestAnalysis.Summary run(BatchAnalysis.Job job, KeyValues kv, Logger log) throws Exception {
+  public static ManifestAnalysis.Summary run(Job job, KeyValues kv, Logger log) throws Exception {
     Path out = kv.path(ManifestAnalysis.OUTPUT).toAbsolutePath();
     Files.createDirectories(out);
     Path model = kv.path(InferenceKeys.MODEL).toAbsolutePath();
-    BatchAnalysis.Options options = ManifestAnalysis.options(job, kv, log);
+    InferenceOptions options = ManifestAnalysis.options(job, kv, log);
     List<BatchAnalysis.Column> columns = BatchAnalysis.columns(job, model, options);
     boolean csv = kv.string(ManifestAnalysis.FORMAT).equals("csv");
     Path results = out.resolve(csv ? CSV : PARQUET);
@@ -150,9 +152,9 @@ public final class SparkAnalysis {
         for (BatchAnalysis.Item it : all) if (!done.contains(it.id)) todo.add(it);
         log.info(String.format("%s%s on %s: %d images, %d already in %s, %d to analyse", PREFIX, job.key(), jsc.master(), all.size(),
             all.size() - todo.size(), results, todo.size()));
-        if (job == BatchAnalysis.Job.ZERO_SHOT) org.mflag.infer.ZeroShotKeys.recordPrompts(out, options.zeroShot(), !done.isEmpty());
-        if (job == BatchAnalysis.Job.SEGMENT && kv.bool(ManifestAnalysis.MASKS)) options.optMasksUnder(out);
-        ExecutorModels.Spec spec = new ExecutorModels.Spec(job, model.toString(), options, kv.string(Devices.DEVICE));
+        if (job == Job.ZERO_SHOT) org.mflag.infer.ZeroShotKeys.recordPrompts(out, options.zeroShot(), !done.isEmpty());
+        InferenceOptions executors = job == Job.SEGMENT && kv.bool(ManifestAnalysis.MASKS) ? options.withMasksUnder(out) : options;
+        ExecutorModels.Spec spec = new ExecutorModels.Spec(job, model.toString(), executors, kv.string(Devices.DEVICE));
         StructType schema = schema(columns);
         int partitions = kv.auto(ManifestAnalysis.PARTITIONS) ? jsc.defaultParallelism() : kv.integer(ManifestAnalysis.PARTITIONS);
         int chunk = kv.integer(ManifestAnalysis.CHUNK_SIZE);

@@ -9,11 +9,13 @@ import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
 import org.mflag.data.BadInputPolicy;
+import org.mflag.data.DataConfig;
 import org.mflag.data.DataKeys;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.infer.Scorer;
 import org.mflag.nn.Architecture;
 import org.mflag.nn.Precision;
+import org.mflag.runtime.DeviceRequest;
 import org.mflag.runtime.Devices;
 
 /**
@@ -87,7 +89,17 @@ public final class FinetuneConfig {
   }
 
   private final Task task;
-  private final KeyValues kv;
+  /** Every key with its checked value, in {@link #keys(Task)} order. */
+  private final Map<String, String> resolved;
+  private final DataConfig data;
+  private final DeviceRequest device;
+  private final String encoderModelKey;
+  private final boolean balancedClassWeights;
+  private final boolean resume;
+  private final Precision precision;
+  private final int logEvery;
+  private final long maxSteps;
+  private final boolean encoderGiven;
   private final Path manifest;
   private final Path output;
   private final Path encoderModel;
@@ -109,7 +121,16 @@ public final class FinetuneConfig {
 
   private FinetuneConfig(Task task, KeyValues kv) {
     this.task = task;
-    this.kv = kv;
+    resolved = kv.resolved();
+    data = DataConfig.of(kv);
+    device = DeviceRequest.parse(kv.string(Devices.DEVICE));
+    encoderModelKey = kv.string(ENCODER_MODEL);
+    balancedClassWeights = task == Task.CLASSIFICATION && "balanced".equals(kv.string(CLASS_WEIGHTS));
+    resume = kv.bool(TrainingKeys.RESUME);
+    precision = Precision.fromKey(kv.string(TrainingKeys.PRECISION));
+    logEvery = kv.integer(TrainingKeys.LOG_EVERY);
+    maxSteps = kv.longValue(TrainingKeys.MAX_STEPS);
+    encoderGiven = kv.given(ENCODER);
     manifest = kv.path(DataKeys.MANIFEST);
     output = kv.path(OUTPUT);
     String source = kv.string(ENCODER_MODEL);
@@ -154,13 +175,14 @@ public final class FinetuneConfig {
     return task;
   }
 
-  /** The checked arguments (the data keys are read from them by {@link org.mflag.data.TaskData}). */
+  /** author, affiliation, orcid, github_user: who the package names. */
   public Map<String, String> people() {
     return people;
   }
 
-  public KeyValues keyValues() {
-    return kv;
+  /** The data keys (manifest, columns, split, targets, loading). */
+  public DataConfig data() {
+    return data;
   }
 
   public Path manifest() {
@@ -195,7 +217,7 @@ public final class FinetuneConfig {
 
   /** Whether {@code encoder} was given (it must then match a pre-trained package's). */
   public boolean encoderGiven() {
-    return kv.given(ENCODER);
+    return encoderGiven;
   }
 
   public int imageSize() {
@@ -237,35 +259,11 @@ public final class FinetuneConfig {
   }
 
   public boolean balancedClassWeights() {
-    return task == Task.CLASSIFICATION && "balanced".equals(kv.string(CLASS_WEIGHTS));
-  }
-
-  public String splitColumn() {
-    return kv.string(DataKeys.SPLIT_COLUMN);
-  }
-
-  public String groupColumn() {
-    return kv.string(DataKeys.GROUP_COLUMN);
-  }
-
-  public double valFraction() {
-    return kv.number(DataKeys.VAL_FRACTION);
-  }
-
-  public double testFraction() {
-    return kv.number(DataKeys.TEST_FRACTION);
-  }
-
-  public String imageColumn() {
-    return kv.string(DataKeys.IMAGE_COLUMN);
-  }
-
-  public String idColumn() {
-    return kv.string(DataKeys.ID_COLUMN);
+    return balancedClassWeights;
   }
 
   public String encoderModelKey() {
-    return kv.string(ENCODER_MODEL);
+    return encoderModelKey;
   }
 
   public long seed() {
@@ -273,37 +271,29 @@ public final class FinetuneConfig {
   }
 
   public boolean resume() {
-    return kv.bool(TrainingKeys.RESUME);
+    return resume;
   }
 
   public Precision precision() {
-    return Precision.fromKey(kv.string(TrainingKeys.PRECISION));
+    return precision;
   }
 
-  /** The {@code device} key's value (resolved by {@link Devices#resolve} when the run starts). */
-  public String device() {
-    return kv.string(Devices.DEVICE);
-  }
-
-  public int workers() {
-    return kv.integer(DataKeys.WORKERS);
-  }
-
-  public BadInputPolicy onBadInput() {
-    return BadInputPolicy.fromKey(kv.string(DataKeys.ON_BAD_INPUT));
+  /** The {@code device} value, parsed when the config was built (resolved by {@link Devices#resolve} when the run starts). */
+  public DeviceRequest device() {
+    return device;
   }
 
   public int logEvery() {
-    return kv.integer(TrainingKeys.LOG_EVERY);
+    return logEvery;
   }
 
   public long maxSteps() {
-    return kv.longValue(TrainingKeys.MAX_STEPS);
+    return maxSteps;
   }
 
   /** Every key with its checked value, in {@link #keys(Task)} order (logs and the package's metadata). */
   public Map<String, String> toKeyValues() {
-    return kv.resolved();
+    return resolved;
   }
 
   /** The keys that determine the run's result; a resume must match them. */

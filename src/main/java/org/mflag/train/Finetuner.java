@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
 import org.mflag.config.Task;
+import org.mflag.data.DataConfig;
 import org.mflag.data.DatasetException;
 import org.mflag.data.ImageDecoder;
 import org.mflag.data.Labels;
@@ -59,7 +60,7 @@ public final class Finetuner {
       throws DatasetException, IOException, TrainingException, ModelPackageException {
     try (TrainingLoop loop = new TrainingLoop(TrainingLoop.Options.in(cfg.output(), cfg.fingerprint())
         .optDeclarations(FinetuneConfig.keys(cfg.task())).optResume(cfg.resume())
-        .optLogEvery(cfg.logEvery()).optMaxSteps(cfg.maxSteps()).optWorkers(cfg.workers()), log)) {
+        .optLogEvery(cfg.logEvery()).optMaxSteps(cfg.maxSteps()).optWorkers(cfg.data().workers()), log)) {
       return train(loop, listener, canceled);
     }
   }
@@ -106,23 +107,24 @@ public final class Finetuner {
 
   private Labelled read() throws DatasetException, IOException {
     Labelled d = new Labelled();
-    d.manifest = Manifest.read(cfg.manifest(), cfg.idColumn(), cfg.imageColumn());
-    Map<String, Split> splits = Splits.assign(d.manifest, cfg.splitColumn(), cfg.groupColumn(), cfg.valFraction(), cfg.testFraction(),
+    DataConfig data = cfg.data();
+    d.manifest = data.readManifest();
+    Map<String, Split> splits = Splits.assign(d.manifest, data.splitColumn(), data.groupColumn(), data.valFraction(), data.testFraction(),
         cfg.seed());
     Splits.write(cfg.output().resolve(Splits.FILE), splits);
     d.splitsSha256 = org.mflag.io.Hashing.sha256(cfg.output().resolve(Splits.FILE));
-    d.task = TaskData.of(cfg.task(), cfg.keyValues(), d.manifest, cfg.imageSize(), null);
-    TaskDataset data = TaskDataset.open(d.manifest, splits, List.of(Split.TRAIN, Split.VAL),
-        d.task.options.optWorkers(cfg.workers()).optOnBadInput(cfg.onBadInput()), decoder, log);
-    if (!data.skipped().isEmpty()) {
-      Path list = SkippedPair.write(cfg.output().resolve("skipped.csv"), data.skipped());
-      log.warn("skipped " + data.skipped().size() + " rows (list: " + list + ")");
+    d.task = TaskData.of(cfg.task(), data, d.manifest, cfg.imageSize(), null);
+    TaskDataset dataset = TaskDataset.open(d.manifest, splits, List.of(Split.TRAIN, Split.VAL),
+        d.task.options.optWorkers(data.workers()).optOnBadInput(data.onBadInput()), decoder, log);
+    if (!dataset.skipped().isEmpty()) {
+      Path list = SkippedPair.write(cfg.output().resolve("skipped.csv"), dataset.skipped());
+      log.warn("skipped " + dataset.skipped().size() + " rows (list: " + list + ")");
     }
-    d.all = data.samples();
-    List<Sample> trainAll = data.of(Split.TRAIN);
+    d.all = dataset.samples();
+    List<Sample> trainAll = dataset.of(Split.TRAIN);
     d.trainSplit = trainAll.size();
     d.train = Splits.subset(trainAll, cfg.fraction(), 2, cfg.seed());
-    d.val = data.of(Split.VAL);
+    d.val = dataset.of(Split.VAL);
     if (d.val.isEmpty()) {
       throw new DatasetException("manifest " + d.manifest.file() + ": no usable validation rows (split 'val'); "
           + "early stopping and the best model need them");

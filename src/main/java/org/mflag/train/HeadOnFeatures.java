@@ -1,16 +1,21 @@
 package org.mflag.train;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.mflag.config.Task;
 import org.mflag.data.BatchLoader;
+import org.mflag.data.Batches;
 import org.mflag.data.Labels;
 import org.mflag.data.TaskData;
 import org.mflag.data.TaskDataset.Sample;
 import org.mflag.infer.Scorer;
+import org.mflag.model.ModelPackageException;
 import org.mflag.nn.Architecture;
 import org.mflag.nn.Layers;
 import org.mflag.nn.Mode;
@@ -36,15 +41,17 @@ import org.tensorflow.types.TFloat32;
  * AdamW and validation-based model selection ({@link EarlyStopping}) as fine-tuning with
  * {@code freeze_encoder=true}, without running the encoder at every step. One graph holds the head
  * twice over the same variables: in training mode on a batch, and in inference mode (running batch-norm
- * statistics) on any number of images, for validation and the test predictions.
+ * statistics) on any number of images, for validation and the test predictions. It is a {@link Trainable}
+ * of the one {@link TrainingLoop}, so it reports progress to a listener and the log and ends as cancelled like
+ * every other training; it writes nothing (seconds to minutes: repeated rather than resumed).
  *
  * <p>A run lasts {@code epochs} passes over the training images, and at least {@code minSteps} steps (a
  * 1% label fraction has a few images, one step per pass); the head is scored on the validation images
- * every pass, but at most every 10 steps, and training stops after {@code patience} scores without
- * improvement. The order of the images of a pass is drawn from (seed, pass), so a run is a function of
- * its seed. Short enough (seconds to minutes) to be repeated rather than resumed.</p>
+ * every pass, but at most every 10 steps (the loop's "epoch"), and training stops after {@code patience}
+ * scores without improvement. The order of the images of a pass is drawn from (seed, pass), so a run is a
+ * function of its seed.</p>
  */
-public final class HeadOnFeatures {
+public final class HeadOnFeatures extends SessionTrainable<HeadOnFeatures.Batch> {
 
   /** How the head trains. */
   public static final class Settings {
@@ -56,6 +63,33 @@ public final class HeadOnFeatures {
     public double weightDecay = 1e-6;
     public long seed = 42;
     public Scorer.Decision decision = Scorer.Decision.defaults();
+  }
+
+  /** What the head learns from: the task, the encoder's features of every image, and the three splits. */
+  public static final class Problem {
+    final Task task;
+    final Architecture arch;
+    final int size;
+    final TaskData data;
+    final FrozenFeatures features;
+    final List<Sample> train;
+    final List<Sample> val;
+    final List<Sample> test;
+    final int maxBoxes;
+
+    /** {@code features} holds all three splits; {@code maxBoxes} is the most boxes of an image (detection). */
+    public Problem(Task task, Architecture arch, int size, TaskData data, FrozenFeatures features, List<Sample> train, List<Sample> val,
+        List<Sample> test, int maxBoxes) {
+      this.task = task;
+      this.arch = arch;
+      this.size = size;
+      this.data = data;
+      this.features = features;
+      this.train = train;
+      this.val = val;
+      this.test = test;
+      this.maxBoxes = maxBoxes;
+    }
   }
 
   /** What a run gives: the best head's predictions for the test images and its validation metrics. */
@@ -82,72 +116,175 @@ public final class HeadOnFeatures {
     }
   }
 
+  /** A training step's images and their targets, built ahead by the loop's loader threads. */
+  static final class Batch {
+    final List<Sample> picked;
+    final List<float[]> targets;
+
+    Batch(List<Sample> picked, List<float[]> targets) {
+      this.picked = picked;
+      this.targets = targets;
+    }
+  }
+
   private static final int PREDICT_BATCH = 16;
   private static final int MIN_STEPS_BETWEEN_SCORES = 10;
 
-  private HeadOnFeatures() {}
+  private final Problem p;
+  private final Settings s;
+  private final Head h;
+  private final Scorer scorer;
+  private final int steps;
+  private final int scoreEvery;
+  private final EarlyStopping selection;
+  private Map<String, float[]> best;
+  private int step;
+
+  private HeadOnFeatures(Problem p, Settings s, Head h, Batches<Batch> batches, int steps, int scoreEvery) {
+    super(h.params, h.session, batches);
+    this.p = p;
+    this.s = s;
+    this.h = h;
+    this.scorer = new Scorer(p.task, p.data, p.size, PREDICT_BATCH);
+    this.steps = steps;
+    this.scoreEvery = scoreEvery;
+    this.selection = new EarlyStopping(p.task.primaryMetric(), s.patience);
+  }
 
   /**
-   * Trains {@code task}'s head on the features of {@code train}, selects it on {@code val} and predicts
-   * {@code test}; {@code features} holds all three, {@code maxBoxes} is the most boxes of an image (detection).
+   * Trains {@code p.task}'s head on the features of the training images, selects it on the validation images and
+   * predicts the test images, in the {@link TrainingLoop}; empty when {@code canceled} stopped it first.
    */
-  public static Outcome run(Task task, Architecture arch, int size, TaskData data, FrozenFeatures features, List<Sample> train,
-      List<Sample> val, List<Sample> test, int maxBoxes, Settings s, Logger log, BooleanSupplier canceled) throws TrainingException {
+  public static Optional<Outcome> run(Problem p, Settings s, TrainingListener listener, Logger log, BooleanSupplier canceled)
+      throws TrainingException, IOException, ModelPackageException {
     TensorFlowRuntime.ensureLoaded();
     long start = System.nanoTime();
-    int batch = Math.min(s.batch, train.size());
-    int classes = data.classes.size();
-    FinetuneSpec.Builder b = FinetuneSpec.builder(task, arch, size, batch).optClasses(classes, data.multiLabel).optMaxBoxes(maxBoxes)
-        .optFreezeEncoder(true).optWeightDecay(s.weightDecay);
-    if (task == Task.CLASSIFICATION) {
+    int batch = Math.min(s.batch, p.train.size());
+    int classes = p.data.classes.size();
+    FinetuneSpec.Builder b = FinetuneSpec.builder(p.task, p.arch, p.size, batch).optClasses(classes, p.data.multiLabel)
+        .optMaxBoxes(p.maxBoxes).optFreezeEncoder(true).optWeightDecay(s.weightDecay);
+    if (p.task == Task.CLASSIFICATION) {
       List<float[]> labels = new ArrayList<>();
-      for (Sample x : train) labels.add(x.label);
+      for (Sample x : p.train) labels.add(x.label);
       b.optClassWeights(Labels.weights(labels, classes, false));
     }
     FinetuneSpec spec = b.build();
-    Scorer scorer = new Scorer(task, data, size, PREDICT_BATCH);
-    try (Head h = new Head(spec, features.inputs(), data.multiLabel)) {
-      h.params.assign(h.session, h.params.initialValues(s.seed), "initialisation");
-      int perPass = train.size() / batch;
-      int steps = Math.max(s.epochs * perPass, s.minSteps);
-      int scoreEvery = Math.max(perPass, MIN_STEPS_BETWEEN_SCORES);
-      EarlyStopping selection = new EarlyStopping(task.primaryMetric(), s.patience);
-      selection.before(scorer.score(val, h.predict(features, val), s.decision).metrics);
-      Map<String, float[]> best = h.params.read(h.session, Parameters.Kind.TRAINABLE, Parameters.Kind.BUFFER);
-      BatchLoader.EpochOrders orders = new BatchLoader.EpochOrders(train.size(), s.seed);
-      YoloLayout layout = task == Task.DETECTION ? new YoloLayout(size) : null;
-      double lossSum = 0;
-      int lossCount = 0, step = 0;
-      while (step < steps) {
-        if (canceled.getAsBoolean()) throw new TrainingException("cancelled at step " + step + " of " + steps);
-        int[] order = orders.of(step / perPass);
-        int first = (step % perPass) * batch;
+    int perPass = p.train.size() / batch;
+    int steps = Math.max(s.epochs * perPass, s.minSteps);
+    int scoreEvery = Math.max(perPass, MIN_STEPS_BETWEEN_SCORES);
+    try (Head h = new Head(spec, p.features.inputs(), p.data.multiLabel)) {
+      HeadOnFeatures t = new HeadOnFeatures(p, s, h, batches(p, s, spec, batch, perPass, scoreEvery), steps, scoreEvery);
+      TrainingResult r;
+      try (TrainingLoop loop = new TrainingLoop(TrainingLoop.Options.inMemory().optLogEvery(Integer.MAX_VALUE), log)) {
+        r = loop.run(t, null, listener, canceled);
+      }
+      if (r.outcome != TrainingResult.Outcome.COMPLETED) return Optional.empty();
+      return Optional.of(t.outcome(start, log));
+    }
+  }
+
+  /** Pass {@code step / perPass} of the training images in its seeded order, cut into whole batches. */
+  private static Batches<Batch> batches(Problem p, Settings s, FinetuneSpec spec, int batch, int perPass, int scoreEvery) {
+    BatchLoader.EpochOrders orders = new BatchLoader.EpochOrders(p.train.size(), s.seed);
+    YoloLayout layout = p.task == Task.DETECTION ? new YoloLayout(p.size) : null;
+    return new Batches<Batch>() {
+      @Override
+      public Batch batch(long step) {
+        int[] order = orders.of((int) (step / perPass));
+        int first = (int) (step % perPass) * batch;
         List<Sample> picked = new ArrayList<>(batch);
         List<byte[]> masks = new ArrayList<>(batch);
         for (int i = 0; i < batch; i++) {
-          Sample x = train.get(order[first + i]);
+          Sample x = p.train.get(order[first + i]);
           picked.add(x);
           masks.add(x.mask);
         }
-        lossSum += h.step(features, picked, TaskBatches.targets(spec, layout, picked, masks), (float) s.lr);
-        lossCount++;
-        step++;
-        if (step % scoreEvery == 0 || step == steps) {
-          Map<String, Double> m = scorer.score(val, h.predict(features, val), s.decision).metrics;
-          if (selection.after(step, lossSum / lossCount, m)) best = h.params.read(h.session, Parameters.Kind.TRAINABLE, Parameters.Kind.BUFFER);
-          lossSum = 0;
-          lossCount = 0;
-          if (selection.stopReason() != null) break;
-        }
+        return new Batch(picked, TaskBatches.targets(spec, layout, picked, masks));
       }
-      h.params.assign(h.session, best, "best head");
-      float[] predictions = h.predict(features, test);
-      Map<String, Double> valMetrics = scorer.score(val, h.predict(features, val), s.decision).metrics;
-      double seconds = (System.nanoTime() - start) / 1e9;
-      log.info(String.format(Locale.ROOT, "%s head on cached features: %d training images, %d steps (best at %d), validation %s %.4f, %.1f s",
-          task.key(), train.size(), step, selection.bestEpoch, task.primaryMetric(), valMetrics.get(task.primaryMetric()), seconds));
-      return new Outcome(predictions, valMetrics, selection.bestEpoch, step, train.size(), seconds, best);
-    }
+
+      @Override
+      public int batchSize() {
+        return batch;
+      }
+
+      @Override
+      public int stepsPerEpoch() {
+        return scoreEvery;
+      }
+    };
+  }
+
+  /** One scoring period of the loop is an "epoch": the last one may be shorter (see {@link #totalSteps()}). */
+  @Override
+  public int epochs() {
+    return (steps + scoreEvery - 1) / scoreEvery;
+  }
+
+  @Override
+  public long totalSteps() {
+    return steps;
+  }
+
+  @Override
+  public List<String> lossParts() {
+    return List.of();
+  }
+
+  @Override
+  public double lr(long step) {
+    return s.lr;
+  }
+
+  @Override
+  public void initialise() {
+    h.params.assign(h.session, h.params.initialValues(s.seed), "initialisation");
+    selection.before(validation());
+    best = h.params.read(h.session, Parameters.Kind.TRAINABLE, Parameters.Kind.BUFFER);
+  }
+
+  @Override
+  public float[] step(Batch batch, double lr) {
+    step++;
+    return new float[] {h.step(p.features, batch.picked, batch.targets, (float) lr)};
+  }
+
+  @Override
+  public String endEpoch(int epoch, double meanLoss) {
+    Map<String, Double> m = validation();
+    boolean improved = selection.after(step, meanLoss, m);
+    if (improved) best = h.params.read(h.session, Parameters.Kind.TRAINABLE, Parameters.Kind.BUFFER);
+    return selection.describe(m.get(p.task.primaryMetric()), improved);
+  }
+
+  @Override
+  public String stopReason() {
+    return selection.stopReason();
+  }
+
+  @Override
+  public String divergenceHint(double lr) {
+    return "Give a lower lr than " + lr + ".";
+  }
+
+  /** Nothing to write: {@link #run} reads the outcome from the trained head. */
+  @Override
+  public Path export(long steps, float[] lastLoss, List<Double> epochLosses) {
+    return null;
+  }
+
+  private Map<String, Double> validation() {
+    return scorer.score(p.val, h.predict(p.features, p.val), s.decision).metrics;
+  }
+
+  /** The best head's test predictions and validation metrics. */
+  private Outcome outcome(long startNanos, Logger log) {
+    h.params.assign(h.session, best, "best head");
+    float[] predictions = h.predict(p.features, p.test);
+    Map<String, Double> valMetrics = validation();
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    log.info(String.format(Locale.ROOT, "%s head on cached features: %d training images, %d steps (best at %d), validation %s %.4f, %.1f s",
+        p.task.key(), p.train.size(), step, selection.bestEpoch, p.task.primaryMetric(), valMetrics.get(p.task.primaryMetric()), seconds));
+    return new Outcome(predictions, valMetrics, selection.bestEpoch, step, p.train.size(), seconds, best);
   }
 
   /** The head's graph: training on a batch of cached features, inference on any number. */

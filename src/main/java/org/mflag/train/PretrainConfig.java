@@ -14,6 +14,7 @@ import org.mflag.loss.MFlagLoss;
 import org.mflag.nn.Architecture;
 import org.mflag.nn.Precision;
 import org.mflag.runtime.Cluster;
+import org.mflag.runtime.DeviceRequest;
 import org.mflag.runtime.Devices;
 import org.mflag.text.TextModels;
 
@@ -89,7 +90,7 @@ public final class PretrainConfig {
   private final Map<String, String> people;
   private final Path initWeights;
   private final Precision precision;
-  private final String device;
+  private final DeviceRequest device;
   private final String cluster;
   private final String rank;
   private final int clusterPort;
@@ -126,7 +127,7 @@ public final class PretrainConfig {
     textModel = b.textModel;
     people = b.people;
     initWeights = b.initWeights;
-    device = b.device;
+    device = DeviceRequest.parse(b.device);
     cluster = b.cluster;
     rank = b.rank;
     clusterPort = b.clusterPort;
@@ -218,7 +219,7 @@ public final class PretrainConfig {
     m.put("text_model", textModel);
     m.put("init_weights", initWeights == null ? "" : initWeights.toString());
     m.put("precision", precision.key());
-    m.put("device", device);
+    m.put("device", device.toString());
     m.put("cluster", cluster);
     m.put("rank", rank);
     m.put("cluster_port", Integer.toString(clusterPort));
@@ -279,7 +280,8 @@ public final class PretrainConfig {
 
   public Map<String, String> people() { return people; }
   public Path initWeights() { return initWeights; }
-  public String device() { return device; }
+  /** The {@code device} value, parsed (and checked against batch_size) when the config was built. */
+  public DeviceRequest device() { return device; }
   /** The cluster this process is a task of (SLURM's variables for {@code auto}), or null when it trains alone. */
   public Cluster cluster() { return Cluster.resolve(cluster, rank, clusterPort, System.getenv()); }
   /** Seconds a task waits for the others within a step. */
@@ -401,7 +403,9 @@ public final class PretrainConfig {
       DataKeys.IMAGE_COLUMN.checkValue(imageColumn);
       DataKeys.TEXT_COLUMN.checkValue(textColumn);
       DataKeys.ID_COLUMN.checkValue(idColumn);
-      Devices.DEVICE.checkValue(device);
+      // the devices must share each batch evenly: known from the value and the cluster, checked before TensorFlow loads
+      Cluster c = Cluster.resolve(cluster, rank, clusterPort, System.getenv());
+      DeviceRequest.parse(device).requireDivides(batchSize, c == null ? 1 : c.size());
       Cluster.RANK.checkValue(rank);
       Cluster.PORT.checkValue(clusterPort);
       Cluster.TIMEOUT.checkValue(clusterTimeout);

@@ -71,11 +71,7 @@ public final class Pretrainer {
     Devices.Plan devices = Devices.resolve(cfg.device());
     log.info("device: " + devices.describe());
     int tasks = cluster == null ? 1 : cluster.size();
-    int replicas = devices.replicas().size();
-    if (cfg.batchSize() % (replicas * tasks) != 0) {
-      throw new IllegalArgumentException("batch_size=" + cfg.batchSize() + ": must be a multiple of the " + replicas * tasks + " devices ("
-          + replicas + " per task, device=" + cfg.device() + ", x " + tasks + " cluster tasks)");
-    }
+    cfg.device().requireDivides(cfg.batchSize(), tasks); // checked when the config was built; the cluster resolved here is the same
     if (cluster != null) {
       log.info("cluster: " + cluster.describe() + ", " + cfg.batchSize() / tasks + " of each batch's " + cfg.batchSize() + " images here; "
           + (writes ? "this task writes the checkpoints and the package" : "task 0 writes the checkpoints and the package"));

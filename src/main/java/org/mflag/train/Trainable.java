@@ -26,6 +26,14 @@ public interface Trainable<B> extends BatchLoader.Source<B> {
 
   int epochs();
 
+  /**
+   * Steps of the whole run: {@code stepsPerEpoch() * epochs()}, or fewer when the last epoch is shorter (a head trained
+   * for a number of steps, scored every {@code stepsPerEpoch()}); the last step also ends an epoch.
+   */
+  default long totalSteps() {
+    return (long) stepsPerEpoch() * epochs();
+  }
+
   /** Names of the loss parts that {@link #step} returns after the total (pre-training: align, orth); may be empty. */
   List<String> lossParts();
 

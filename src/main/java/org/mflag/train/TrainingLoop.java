@@ -52,6 +52,16 @@ public final class TrainingLoop implements AutoCloseable {
       return o;
     }
 
+    /**
+     * A run that writes nothing (no folder, checkpoints or package): one short enough to be repeated rather than
+     * resumed, whose caller reads the result from its {@link Trainable} ({@link HeadOnFeatures}).
+     */
+    public static Options inMemory() {
+      Options o = new Options();
+      o.writes = false;
+      return o;
+    }
+
     /** The run's key declarations: a checkpoint that lacks a newer key matches when the run gives it its default. */
     public Options optDeclarations(List<org.mflag.config.Key> keys) {
       declared = keys;
@@ -113,8 +123,8 @@ public final class TrainingLoop implements AutoCloseable {
     // the process that writes holds the folder until run() ends (or close()), so that a second run into it stops here, named
     this.lock = options.writes ? OutputLock.acquire(options.output, "training run") : null;
     try {
-      this.checkpoints = new Checkpoints(checkpointDir(options.output), 2);
-      this.resumeFrom = checkpoints.forStart(options.resume, options.output, log);
+      this.checkpoints = options.output == null ? null : new Checkpoints(checkpointDir(options.output), 2);
+      this.resumeFrom = checkpoints == null ? null : checkpoints.forStart(options.resume, options.output, log);
       if (resumeFrom == null && options.writes) refuseExistingPackage(options.output);
     } catch (IOException | TrainingException | RuntimeException e) {
       close();
@@ -210,7 +220,7 @@ public final class TrainingLoop implements AutoCloseable {
       this.t = t;
       this.manifest = manifest;
       spe = t.stepsPerEpoch();
-      total = (long) spe * t.epochs();
+      total = t.totalSteps();
       stats = new EpochStats(1 + t.lossParts().size());
       last = new float[1 + t.lossParts().size()];
       Arrays.fill(last, Float.NaN);
@@ -273,7 +283,7 @@ public final class TrainingLoop implements AutoCloseable {
       TrainingEvent ev = speed(event(loss[0], tail(loss)).lr(lr)).build();
       listener.onBatch(ev);
       if (step % options.logEvery == 0 || step == end) log.info(ev.describe());
-      boolean epochEnd = step % spe == 0;
+      boolean epochEnd = step % spe == 0 || step == total;
       if (epochEnd) endEpoch(lr, listener);
       if (options.writes && (epochEnd || (options.checkpointEvery > 0 && step % options.checkpointEvery == 0) || step == end)) {
         lastCheckpoint = checkpoints.save(step, t.snapshot(), meta());
@@ -284,7 +294,7 @@ public final class TrainingLoop implements AutoCloseable {
     }
 
     void endEpoch(double lr, TrainingListener listener) throws IOException {
-      int done = (int) (step / spe);
+      int done = (int) ((step + spe - 1) / spe);
       double[] means = stats.means();
       String note = t.endEpoch(done, means[0]);
       TrainingEvent ev = speed(event(means[0], Arrays.copyOfRange(means, 1, means.length)).lr(lr)).build();
@@ -298,8 +308,8 @@ public final class TrainingLoop implements AutoCloseable {
       if (options.writes && (lastCheckpoint == null || Checkpoints.stepOf(lastCheckpoint) != step)) {
         lastCheckpoint = checkpoints.save(step, t.snapshot(), meta());
       }
-      log.info("stopped at step " + step + " of " + total + "; checkpoint " + lastCheckpoint
-          + " (run again with resume=true to continue)");
+      log.info("stopped at step " + step + " of " + total + (options.output == null ? "" : "; checkpoint " + lastCheckpoint
+          + " (run again with resume=true to continue)"));
       return new TrainingResult(TrainingResult.Outcome.STOPPED, step, lastCheckpoint, null, stats.epochs, last[0]);
     }
 

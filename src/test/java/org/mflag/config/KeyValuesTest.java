@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.mflag.infer.Evaluate;
+import org.mflag.infer.EvaluateConfig;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.train.PretrainConfig;
 
@@ -51,10 +52,10 @@ class KeyValuesTest {
   void evaluateRefusesThresholdsThatAreNoProbabilities() {
     for (String v : new String[] {"NaN", "Infinity", "5", "-0.5"}) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> KeyValues.parse("evaluate", Evaluate.KEYS, Arrays.asList("model=m", "manifest=x.csv", "threshold=" + v)));
+          () -> KeyValues.parse("evaluate", EvaluateConfig.KEYS, Arrays.asList("model=m", "manifest=x.csv", "threshold=" + v)));
       assertTrue(e.getMessage().startsWith("threshold=" + v + ": must be"), e.getMessage());
     }
-    KeyValues kv = KeyValues.parse("evaluate", Evaluate.KEYS, Arrays.asList("model=m", "manifest=x.csv", "threshold=0.25"));
+    KeyValues kv = KeyValues.parse("evaluate", EvaluateConfig.KEYS, Arrays.asList("model=m", "manifest=x.csv", "threshold=0.25"));
     assertEquals(0.25, kv.number(InferenceKeys.THRESHOLD, 0.5));
   }
 }

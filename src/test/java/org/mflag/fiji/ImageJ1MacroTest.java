@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mflag.TestData;
 import org.mflag.config.Task;
 import org.mflag.fiji.convert.ImageJResults;
-import org.mflag.infer.TaskModel;
+import org.mflag.infer.Inference;
+import org.mflag.infer.Job;
 
 /**
  * A real, headless ImageJ 1 with the plugin installed as the README says (a jar holding
@@ -246,8 +247,8 @@ class ImageJ1MacroTest {
     Path xray = TestData.manifest().resolveSibling("images").resolve("16660_3_1.png");
     ImagePlus imp = IJ.openImage(xray.toString());
     int expected;
-    try (TaskModel net = TaskModel.open(detector, Task.DETECTION)) {
-      expected = net.boxes(ImageJResults.slice(imp, 1), net.confidence(), net.nmsIou()).size();
+    try (Inference net = Inference.open(detector, Job.DETECT)) {
+      expected = net.detect(ImageJResults.slice(imp, 1)).boxes().size();
     }
     Interpreter.batchMode = true;
     String low = "run(\"M-FLAG Detect\", \"model=[" + detector + "] add_to=none confidence=0.001\"); return \"\" + nResults;";

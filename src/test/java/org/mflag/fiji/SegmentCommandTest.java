@@ -12,6 +12,8 @@ import ij.measure.Calibration;
 import ij.measure.ResultsTable;
 import ij.process.ImageProcessor;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +21,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mflag.TestData;
 import org.mflag.config.Task;
 import org.mflag.fiji.command.SegmentCommand;
+import org.mflag.imageio.ImageFileDecoder;
+import org.mflag.infer.BatchAnalysis;
+import org.mflag.infer.Inference;
+import org.mflag.infer.InferenceOptions;
+import org.mflag.infer.Job;
+import org.mflag.infer.Segmentation;
 import org.scijava.Context;
 import org.scijava.command.CommandModule;
 import org.scijava.command.CommandService;
@@ -130,6 +138,41 @@ class SegmentCommandTest {
       assertEquals(436, mask.getHeight());
       ImagePlus p = (ImagePlus) m.getOutput("probability");
       for (float v : (float[]) p.getProcessor().getPixels()) assertTrue(v >= 0 && v <= 1, "a probability: " + v);
+    }
+  }
+
+  /**
+   * One inference API under every adapter: the Fiji command, the launcher's batch job (the Spark executors run the
+   * same {@link BatchAnalysis}) and {@link Inference} itself give the same mask and regions, tiled or not.
+   */
+  @Test
+  void theCommandTheBatchJobAndTheApiGiveTheSameMask(@TempDir Path out) throws Exception {
+    Path file = TestData.manifest().resolveSibling("images").resolve("16660_3_1.png");
+    for (double scale : new double[] {0, 0.25}) {
+      InferenceOptions options = InferenceOptions.DEFAULTS.withScale(scale);
+      Segmentation api;
+      try (Inference net = Inference.open(model, Job.SEGMENT, options, null)) {
+        api = net.segment(new ImageFileDecoder().read(file));
+      }
+      Map<String, Object> row;
+      Path masks = out.resolve("scale" + scale);
+      try (BatchAnalysis batch = BatchAnalysis.open(Job.SEGMENT, model, options.withMasksUnder(masks), null)) {
+        row = batch.analyse(List.of(new BatchAnalysis.Item("x", file.toString(), file)), new ImageFileDecoder()).get(0);
+      }
+      CommandModule m;
+      try (Context ctx = new Context(CommandService.class)) {
+        m = segment(ctx, xray(), "scale", scale == 0 ? "auto" : String.valueOf(scale));
+      }
+      assertTrue(api.regions().count > 0, "the fixture segments something at scale " + scale);
+      assertEquals((long) api.regions().count, row.get("regions"));
+      assertEquals(api.regions().count, (Integer) m.getOutput("regions"));
+      byte[] fiji = (byte[]) ((ImagePlus) m.getOutput("mask")).getProcessor().getPixels();
+      byte[] written = (byte[]) IJ.openImage(masks.resolve((String) row.get("mask")).toString()).getProcessor().getPixels();
+      for (int i = 0; i < fiji.length; i++) {
+        int want = api.mask()[i] ? 255 : 0;
+        assertEquals(want, fiji[i] & 0xff, "Fiji's mask, pixel " + i + " at scale " + scale);
+        assertEquals(want, written[i] & 0xff, "the batch job's mask, pixel " + i + " at scale " + scale);
+      }
     }
   }
 }

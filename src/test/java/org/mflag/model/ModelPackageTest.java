@@ -18,6 +18,7 @@ import org.mflag.TestData;
 import org.mflag.data.Augmentation;
 import org.mflag.data.Preprocessing;
 import org.mflag.imageio.ImageFileDecoder;
+import org.mflag.infer.Network;
 import org.mflag.io.NdArray;
 import org.mflag.train.Checkpoints;
 import org.mflag.train.Pretrainer;
@@ -63,12 +64,17 @@ class ModelPackageTest {
     try (EncoderGraph g = new EncoderGraph(p.architecture(), 64, 768, weights)) {
       want = g.images(x, 3);
     }
-    try (EncoderPredictor djl = p.predictor()) {
-      float[][] got = djl.predict(x, 3);
+    try (SavedModelPredictor djl = p.savedModelPredictor()) {
+      float[][] got = encoderOutputs(djl.predict(x, 3));
       assertEquals(3 * p.embeddingSize(), got[0].length);
       assertArrayEquals(want[0], got[0], 1e-4f);
       assertArrayEquals(want[1], got[1], 1e-4f);
     }
+  }
+
+  /** {embedding, projection} of the SavedModel's outputs. */
+  private static float[][] encoderOutputs(Map<String, float[]> out) {
+    return new float[][] {Network.output(out, EncoderGraph.OUTPUT_EMBEDDING), Network.output(out, EncoderGraph.OUTPUT_PROJECTION)};
   }
 
   @Test
@@ -79,8 +85,8 @@ class ModelPackageTest {
     float max = 0;
     for (float v : in.data()) max = Math.max(max, v);
     assertTrue(max > 100 && max <= 255, "the test input is raw: grey values 0..255, not normalised");
-    try (EncoderPredictor djl = p.predictor()) {
-      float[][] out = djl.predict(p.preprocessed(in).data(), 1);
+    try (SavedModelPredictor djl = p.savedModelPredictor()) {
+      float[][] out = encoderOutputs(djl.predict(p.preprocessed(in).data(), 1));
       assertArrayEquals(p.testOutput("embedding").data(), out[0], 1e-4f);
       assertArrayEquals(p.testOutput("projection").data(), out[1], 1e-4f);
     }

@@ -18,6 +18,7 @@ import org.mflag.config.KeyValues;
 import org.mflag.data.DatasetException;
 import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.infer.BatchAnalysis;
+import org.mflag.infer.Job;
 import org.mflag.infer.ManifestAnalysis;
 
 /** Retrieval: the metrics by hand, the index's search and file, and index + retrieve on the samples. */
@@ -137,7 +138,7 @@ public class RetrievalTest {
     Path direct = tmp.resolve("direct.npz");
     RetrievalIndex a = Retrieval.index(indexKeys(pre, direct), new ImageFileDecoder(), TestData.log(), () -> false);
     Path embed = tmp.resolve("embed");
-    ManifestAnalysis.run(BatchAnalysis.Job.EMBED, KeyValues.parse("embed", ManifestAnalysis.keys(BatchAnalysis.Job.EMBED), List.of("model=" + pre,
+    ManifestAnalysis.run(Job.EMBED, KeyValues.parse("embed", ManifestAnalysis.keys(Job.EMBED), List.of("model=" + pre,
         "manifest=" + TestData.manifest(), "output=" + embed)), new ImageFileDecoder(), TestData.log(), () -> false);
     RetrievalIndex b = Retrieval.index(indexKeys(pre, tmp.resolve("fed.npz"), "embeddings=" + embed), new ImageFileDecoder(), TestData.log(),
         () -> false);

@@ -29,7 +29,8 @@ import org.mflag.TestData;
 import org.mflag.config.Task;
 import org.mflag.data.GrayImage;
 import org.mflag.imageio.ImageFileDecoder;
-import org.mflag.infer.TaskModel;
+import org.mflag.infer.Inference;
+import org.mflag.infer.Job;
 
 /**
  * TensorFlow's natives on every platform: the jars the build lays out as Fiji.app holds them hold what TensorFlow
@@ -192,8 +193,8 @@ class TensorFlowNativesTest {
     Path out = Path.of(args[0]);
     TestData.smallFinetune(Task.SEGMENTATION, out, "epochs", "1");
     GrayImage image = new ImageFileDecoder().read(TestData.manifest().getParent().resolve("images").resolve(args[1]));
-    try (TaskModel m = TaskModel.open(out, Task.SEGMENTATION)) {
-      float[] p = m.probability(image);
+    try (Inference m = Inference.open(out, Job.SEGMENT)) {
+      float[] p = m.segment(image).probability();
       double mean = 0;
       for (float v : p) mean += v;
       System.out.println("SEGMENTED " + image.width() + "x" + image.height() + " mean probability " + mean / p.length);

@@ -32,6 +32,7 @@ import org.mflag.config.Task;
 import org.mflag.data.Manifest;
 import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.infer.BatchAnalysis;
+import org.mflag.infer.Job;
 import org.mflag.infer.ManifestAnalysis;
 import org.mflag.retrieval.Retrieval;
 import org.mflag.retrieval.RetrievalIndex;
@@ -78,7 +79,7 @@ class SparkAnalysisTest {
     Files.writeString(manifest, csv);
   }
 
-  private static KeyValues keys(BatchAnalysis.Job job, boolean spark, Path model, Path out, String... extra) {
+  private static KeyValues keys(Job job, boolean spark, Path model, Path out, String... extra) {
     Map<String, String> v = new LinkedHashMap<>();
     v.put("model", model.toString());
     v.put("manifest", manifest.toString());
@@ -89,7 +90,7 @@ class SparkAnalysisTest {
   }
 
   /** The single-JVM results.csv, by id. */
-  private static Map<String, CSVRecord> oneJvm(BatchAnalysis.Job job, Path model, Path out) throws Exception {
+  private static Map<String, CSVRecord> oneJvm(Job job, Path model, Path out) throws Exception {
     ManifestAnalysis.run(job, keys(job, false, model, out), new ImageFileDecoder(), TestData.log(), () -> false);
     return csvById(List.of(out.resolve(ManifestAnalysis.RESULTS)));
   }
@@ -126,11 +127,11 @@ class SparkAnalysisTest {
 
   @Test
   void segmentOnSparkGivesTheSingleJvmRowsAndMasks() throws Exception {
-    Map<String, CSVRecord> one = oneJvm(BatchAnalysis.Job.SEGMENT, segmenter, tmp.resolve("segment-one"));
+    Map<String, CSVRecord> one = oneJvm(Job.SEGMENT, segmenter, tmp.resolve("segment-one"));
     int before = ExecutorModels.opened();
     Path out = tmp.resolve("segment-spark");
-    ManifestAnalysis.Summary s = SparkAnalysis.run(BatchAnalysis.Job.SEGMENT,
-        keys(BatchAnalysis.Job.SEGMENT, true, segmenter, out, "master", "local[2]", "chunk_size", "6"), TestData.log());
+    ManifestAnalysis.Summary s = SparkAnalysis.run(Job.SEGMENT,
+        keys(Job.SEGMENT, true, segmenter, out, "master", "local[2]", "chunk_size", "6"), TestData.log());
     assertEquals(IMAGES + BAD.size(), s.analysed);
     assertEquals(BAD.size(), s.errors);
     assertEquals(1, ExecutorModels.opened() - before, "the executor JVM opened the model once for 3 chunks of 2 partitions");
@@ -172,7 +173,7 @@ class SparkAnalysisTest {
 
   @Test
   void aClassifyJobKilledHalfwayIsCompletedByARerunWithoutDuplicates() throws Exception {
-    Map<String, CSVRecord> one = oneJvm(BatchAnalysis.Job.CLASSIFY, classifier, tmp.resolve("classify-one"));
+    Map<String, CSVRecord> one = oneJvm(Job.CLASSIFY, classifier, tmp.resolve("classify-one"));
     Path out = tmp.resolve("classify-spark");
     Path results = out.resolve(SparkAnalysis.CSV);
     List<String> jvm = new ArrayList<>(List.of("-Xmx2g"));
@@ -201,7 +202,7 @@ class SparkAnalysisTest {
     Files.writeString(task.resolve("part-00000-killed-c000.csv"), String.join(",", one.get(pending).getParser().getHeaderNames()) + "\n"
         + String.join(",", one.get(pending).toList()) + "\n");
 
-    ManifestAnalysis.Summary s = SparkAnalysis.run(BatchAnalysis.Job.CLASSIFY, keys(BatchAnalysis.Job.CLASSIFY, true, classifier, out,
+    ManifestAnalysis.Summary s = SparkAnalysis.run(Job.CLASSIFY, keys(Job.CLASSIFY, true, classifier, out,
         "master", "local[2]", "chunk_size", "2", "batch_size", "1", "format", "csv"), TestData.log());
     assertEquals(committed, s.alreadyDone, "the re-run skips what the killed run committed");
     Map<String, CSVRecord> spark = csvById(partFiles(results, ".csv"));
@@ -221,7 +222,7 @@ class SparkAnalysisTest {
 
   @Test
   void aParquetManifestGivesTheRowsOfTheCsvOne() throws Exception {
-    Map<String, CSVRecord> one = oneJvm(BatchAnalysis.Job.CLASSIFY, classifier, tmp.resolve("parquet-one"));
+    Map<String, CSVRecord> one = oneJvm(Job.CLASSIFY, classifier, tmp.resolve("parquet-one"));
     Path parquet = tmp.resolve("manifest.parquet");
     SparkSession spark = SparkSession.builder().master("local[1]").appName("write").getOrCreate();
     try {
@@ -230,7 +231,7 @@ class SparkAnalysisTest {
       spark.stop();
     }
     Path out = tmp.resolve("parquet-spark");
-    SparkAnalysis.run(BatchAnalysis.Job.CLASSIFY, keys(BatchAnalysis.Job.CLASSIFY, true, classifier, out, "manifest", parquet.toString(),
+    SparkAnalysis.run(Job.CLASSIFY, keys(Job.CLASSIFY, true, classifier, out, "manifest", parquet.toString(),
         "master", "local[2]", "format", "csv"), TestData.log());
     Map<String, CSVRecord> rows = csvById(partFiles(out.resolve(SparkAnalysis.CSV), ".csv"));
     assertEquals(one.keySet(), rows.keySet());
@@ -249,7 +250,7 @@ class SparkAnalysisTest {
     v.put("manifest", TestData.manifest().toString());
     v.put("output", embed.toString());
     v.put("master", "local[2]");
-    SparkAnalysis.run(BatchAnalysis.Job.EMBED, KeyValues.of("spark-embed", SparkAnalysis.keys(BatchAnalysis.Job.EMBED), v), TestData.log());
+    SparkAnalysis.run(Job.EMBED, KeyValues.of("spark-embed", SparkAnalysis.keys(Job.EMBED), v), TestData.log());
     assertTrue(Files.isDirectory(embed.resolve(SparkAnalysis.PARQUET)));
     List<String> common = List.of("model=" + pre, "manifest=" + TestData.manifest(), "label_column=view", "cache_dir=" + TestData.cacheDir());
     List<String> direct = new ArrayList<>(common);

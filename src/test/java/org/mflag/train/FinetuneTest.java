@@ -28,6 +28,7 @@ import org.mflag.data.TaskDataset;
 import org.mflag.eval.MetricsReport;
 import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.infer.Evaluate;
+import org.mflag.infer.EvaluateConfig;
 import org.mflag.infer.Scorer;
 import org.mflag.io.NdArray;
 import org.mflag.model.ModelPackage;
@@ -76,7 +77,7 @@ class FinetuneTest {
     ModelPackage trained = ModelPackage.open(output);
     Manifest m = Manifest.read(cfg.manifest(), "id", "image");
     Map<String, Split> splits = Splits.read(output.resolve(Splits.FILE));
-    TaskData td = TaskData.of(task, cfg.keyValues(), m, 64, trained.classes());
+    TaskData td = TaskData.of(task, cfg.data(), m, 64, trained.classes());
     TaskDataset test = TaskDataset.open(m, splits, List.of(Split.TEST), td.options, new ImageFileDecoder(), TestData.log());
     try (TaskGraph g = new TaskGraph(task, trained.architecture(), 64, td.classes.size(), td.multiLabel)) {
       Map<String, float[]> init = g.parameters().initialValues(cfg.seed());
@@ -90,7 +91,7 @@ class FinetuneTest {
   private static MetricsReport evaluate(Path model, String... keys) throws Exception {
     List<String> args = new ArrayList<>(List.of("model=" + model, "output=" + model.resolve("eval")));
     args.addAll(List.of(keys));
-    return Evaluate.run(KeyValues.parse("evaluate", Evaluate.KEYS, args), new ImageFileDecoder(), TestData.log());
+    return Evaluate.run(EvaluateConfig.of(KeyValues.parse("evaluate", EvaluateConfig.KEYS, args)), new ImageFileDecoder(), TestData.log());
   }
 
   @Test
@@ -138,8 +139,8 @@ class FinetuneTest {
     ModelPackage fromZip = ModelPackage.open(zip);
     assertEquals(zip, fromZip.source());
     org.mflag.model.BioimageioRules.check(fromZip.dir());
-    MetricsReport zipped = Evaluate.run(KeyValues.parse("evaluate", Evaluate.KEYS, List.of("model=" + zip, "manifest=" + TestData.manifest(),
-        "ignore_value=127")), new ImageFileDecoder(), TestData.log());
+    MetricsReport zipped = Evaluate.run(EvaluateConfig.of(KeyValues.parse("evaluate", EvaluateConfig.KEYS, List.of("model=" + zip, "manifest=" + TestData.manifest(),
+        "ignore_value=127"))), new ImageFileDecoder(), TestData.log());
     assertTrue(Files.isRegularFile(tmp.resolve("segmenter-evaluation-test").resolve("metrics.json")), "results beside the zip");
     assertEquals(end.metrics.get("dice"), zipped.metrics.get("dice"), 1e-9);
 

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mflag.TestData;
 import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
+import org.mflag.data.DataConfig;
 import org.mflag.data.Manifest;
 import org.mflag.data.Split;
 import org.mflag.data.Splits;
@@ -43,7 +44,7 @@ class HeadOnFeaturesTest {
     KeyValues kv = KeyValues.parse("finetune-detector", FinetuneConfig.keys(Task.DETECTION),
         List.of("manifest=" + TestData.manifest(), "boxes=" + boxes, "encoder_model=random", "output=" + tmp.resolve("unused")));
     Manifest m = Manifest.read(TestData.manifest(), "id", "image");
-    TaskData data = TaskData.of(Task.DETECTION, kv, m, 64, null);
+    TaskData data = TaskData.of(Task.DETECTION, DataConfig.of(kv), m, 64, null);
     TaskDataset ds = TaskDataset.open(m, Splits.assign(m, "split", "", 0.15, 0.15, 3), List.of(Split.TRAIN, Split.VAL, Split.TEST),
         data.options, new ImageFileDecoder(), TestData.log());
     List<Sample> all = new ArrayList<>(ds.samples());
@@ -59,8 +60,31 @@ class HeadOnFeaturesTest {
     s.seed = 3;
     s.lr = FinetuneConfig.defaultLr(Task.DETECTION, 1.0);
     s.weightDecay = FinetuneConfig.defaultWeightDecay(Task.DETECTION);
-    HeadOnFeatures.Outcome o = HeadOnFeatures.run(Task.DETECTION, Architecture.RESNET18, 64, data, f, ds.of(Split.TRAIN), ds.of(Split.VAL),
-        ds.of(Split.TEST), maxBoxes, s, TestData.log(), () -> false);
+    HeadOnFeatures.Problem problem = new HeadOnFeatures.Problem(Task.DETECTION, Architecture.RESNET18, 64, data, f, ds.of(Split.TRAIN),
+        ds.of(Split.VAL), ds.of(Split.TEST), maxBoxes);
+    List<TrainingEvent> batches = new ArrayList<>();
+    List<TrainingEvent> epochs = new ArrayList<>();
+    List<TrainingResult> ends = new ArrayList<>();
+    TrainingListener listener = new TrainingListener() {
+      @Override
+      public void onBatch(TrainingEvent e) {
+        batches.add(e);
+      }
+
+      @Override
+      public void onEpoch(TrainingEvent e) {
+        epochs.add(e);
+      }
+
+      @Override
+      public void onEnd(TrainingResult r) {
+        ends.add(r);
+      }
+    };
+    HeadOnFeatures.Outcome o = HeadOnFeatures.run(problem, s, listener, TestData.log(), () -> false).orElseThrow();
+    assertEquals(o.steps, batches.size(), "the listener sees every step, as in every other training");
+    assertEquals(1, epochs.size(), "and the scoring at the last step");
+    assertEquals(TrainingResult.Outcome.COMPLETED, ends.get(0).outcome);
     assertEquals(ds.of(Split.TRAIN).size() / 8, o.steps, "one pass of whole batches");
     assertEquals(ds.of(Split.TEST).size() * (long) new org.mflag.nn.YoloLayout(64).count * 7, o.test.length);
 
@@ -71,8 +95,7 @@ class HeadOnFeaturesTest {
     // within one step, and each tensor as a whole: its difference under 5% of how far training moved it.
     double stepTolerance = s.lr * o.steps;
     s.lr = 1e-12; // the same run without learning: the initial head
-    HeadOnFeatures.Outcome untrained = HeadOnFeatures.run(Task.DETECTION, Architecture.RESNET18, 64, data, f, ds.of(Split.TRAIN),
-        ds.of(Split.VAL), ds.of(Split.TEST), maxBoxes, s, TestData.log(), () -> false);
+    HeadOnFeatures.Outcome untrained = HeadOnFeatures.run(problem, s, new TrainingListener() {}, TestData.log(), () -> false).orElseThrow();
     int compared = 0;
     double moved = 0;
     for (Map.Entry<String, float[]> e : o.head.entrySet()) {
@@ -93,5 +116,15 @@ class HeadOnFeaturesTest {
     }
     assertTrue(moved > 1e-4, "training moved the head by " + moved);
     assertTrue(compared > 20, compared + " head tensors compared");
+
+    // cancelled after two steps: the loop ends the run as stopped (no exception), and nothing is returned
+    int[] polls = {0};
+    s.minSteps = 30;
+    ends.clear();
+    batches.clear();
+    java.util.Optional<HeadOnFeatures.Outcome> cancelled = HeadOnFeatures.run(problem, s, listener, TestData.log(), () -> polls[0]++ >= 2);
+    assertTrue(cancelled.isEmpty());
+    assertEquals(2, batches.size());
+    assertEquals(TrainingResult.Outcome.STOPPED, ends.get(0).outcome);
   }
 }

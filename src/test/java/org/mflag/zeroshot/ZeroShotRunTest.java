@@ -19,6 +19,7 @@ import org.mflag.TestData;
 import org.mflag.config.KeyValues;
 import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.infer.BatchAnalysis;
+import org.mflag.infer.Job;
 import org.mflag.infer.ManifestAnalysis;
 import org.mflag.infer.ZeroShotKeys;
 
@@ -39,8 +40,8 @@ class ZeroShotRunTest {
     List<String> args = new ArrayList<>(List.of("model=" + pretrained, "manifest=" + TestData.manifest(), "output=" + out,
         "prompts=" + prompts, "cache_dir=" + TestData.cacheDir()));
     args.addAll(List.of(extra));
-    KeyValues kv = KeyValues.parse("zero-shot", ManifestAnalysis.keys(BatchAnalysis.Job.ZERO_SHOT), args);
-    return ManifestAnalysis.run(BatchAnalysis.Job.ZERO_SHOT, kv, new ImageFileDecoder(), TestData.log(), () -> false);
+    KeyValues kv = KeyValues.parse("zero-shot", ManifestAnalysis.keys(Job.ZERO_SHOT), args);
+    return ManifestAnalysis.run(Job.ZERO_SHOT, kv, new ImageFileDecoder(), TestData.log(), () -> false);
   }
 
   @Test
@@ -80,10 +81,10 @@ class ZeroShotRunTest {
     assertEquals(49, lines.size());
     assertTrue(lines.get(0).endsWith(",predicted,p_ards"), lines.get(0));
     Path segmenter = TestData.smallFinetune(org.mflag.config.Task.SEGMENTATION, tmp.resolve("segmenter"), "epochs", "1", "ignore_value", "127");
-    KeyValues kv = KeyValues.parse("zero-shot", ManifestAnalysis.keys(BatchAnalysis.Job.ZERO_SHOT), List.of("model=" + segmenter,
+    KeyValues kv = KeyValues.parse("zero-shot", ManifestAnalysis.keys(Job.ZERO_SHOT), List.of("model=" + segmenter,
         "manifest=" + TestData.manifest(), "output=" + tmp.resolve("x"), "prompts=a: b vs c", "cache_dir=" + TestData.cacheDir()));
     Exception e = assertThrows(Exception.class,
-        () -> ManifestAnalysis.run(BatchAnalysis.Job.ZERO_SHOT, kv, new ImageFileDecoder(), TestData.log(), () -> false));
+        () -> ManifestAnalysis.run(Job.ZERO_SHOT, kv, new ImageFileDecoder(), TestData.log(), () -> false));
     assertTrue(e.getMessage().contains("segmentation model") && e.getMessage().contains("text projector"), e.getMessage());
   }
 }

@@ -5,12 +5,11 @@ import ij.measure.ResultsTable;
 import java.io.File;
 import java.util.List;
 import org.mflag.config.Key;
-import org.mflag.config.KeyValues;
-import org.mflag.config.Task;
 import org.mflag.fiji.convert.ImageJResults;
 import org.mflag.infer.InferenceKeys;
-import org.mflag.infer.TaskModel;
-import org.mflag.runtime.Devices;
+import org.mflag.infer.Inference;
+import org.mflag.infer.InferenceOptions;
+import org.mflag.infer.Job;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
@@ -46,21 +45,12 @@ public class ClassifyCommand extends KeyCommand {
   @Override
   public void run() {
     try {
-      KeyValues kv = keyValues();
-      if (image == null) throw new IllegalArgumentException("no image: open one first");
-      try (TaskModel net = TaskModel.open(kv.path(InferenceKeys.MODEL).toAbsolutePath(), Task.CLASSIFICATION,
-          Devices.resolve(kv.string(Devices.DEVICE)))) {
-        List<String> classes = net.classes();
-        boolean multi = net.modelPackage().multiLabel();
+      try (Inference net = openInference(image, Job.CLASSIFY, InferenceOptions.DEFAULTS)) {
         ResultsTable rt = ImageJResults.results();
-        int n = image.getStackSize();
-        for (int s = 1; s <= n; s++) {
-          if (isCanceled()) return;
-          showProgress(title() + ": slice " + s + "/" + n, s - 1, n);
-          String l = ImageJResults.addClassRow(rt, image, s, classes, net.classProbabilities(ImageJResults.slice(image, s)), multi);
+        forEachSlice(image, (s, grey) -> {
+          String l = ImageJResults.addClassRow(rt, image, s, net.classify(grey));
           if (s == 1) label = l;
-        }
-        clearProgress();
+        });
       }
     } catch (Exception e) {
       throw failure(e);

@@ -9,6 +9,7 @@ import org.mflag.eval.MetricsReport;
 import org.mflag.fiji.convert.ImageJResults;
 import org.mflag.imageio.ImageFileDecoder;
 import org.mflag.infer.Evaluate;
+import org.mflag.infer.EvaluateConfig;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
@@ -62,7 +63,7 @@ public class EvaluateCommand extends KeyCommand {
 
   @Override
   public List<Key> keys() {
-    return Evaluate.KEYS;
+    return EvaluateConfig.KEYS;
   }
 
   @Override
@@ -73,7 +74,7 @@ public class EvaluateCommand extends KeyCommand {
   @Override
   public void run() {
     try {
-      MetricsReport e = Evaluate.run(keyValues(), new ImageFileDecoder(), logger());
+      MetricsReport e = Evaluate.run(EvaluateConfig.of(keyValues()), new ImageFileDecoder(), logger());
       metrics = e.describe();
       ResultsTable rt = ImageJResults.results();
       rt.incrementCounter();

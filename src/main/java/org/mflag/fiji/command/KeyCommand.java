@@ -1,11 +1,20 @@
 package org.mflag.fiji.command;
 
+import ij.ImagePlus;
 import java.io.File;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
+import org.mflag.data.GrayImage;
+import org.mflag.fiji.convert.ImageJResults;
+import org.mflag.infer.Inference;
+import org.mflag.infer.InferenceKeys;
+import org.mflag.infer.InferenceOptions;
+import org.mflag.infer.Job;
+import org.mflag.model.ModelPackageException;
+import org.mflag.runtime.Devices;
 import org.mflag.train.TrainingEvent;
 import org.mflag.train.TrainingListener;
 import org.scijava.app.StatusService;
@@ -175,6 +184,39 @@ public abstract class KeyCommand extends ContextCommand {
         plot.add(e.epoch, e.loss);
       }
     };
+  }
+
+  /** What a command does with one slice of its image: the slice number (1-based) and its grey pixels. */
+  @FunctionalInterface
+  protected interface SliceAction {
+    void accept(int slice, GrayImage grey) throws Exception;
+  }
+
+  /**
+   * The model package of this command's {@code model} key opened for {@code job} on its {@code device} key (if it has
+   * one), for the
+   * open {@code image} (an error when there is none): the prologue every inference command shares.
+   */
+  protected Inference openInference(ImagePlus image, Job job, InferenceOptions options) throws ModelPackageException {
+    if (image == null) throw new IllegalArgumentException("no image: open one first");
+    KeyValues kv = keyValues();
+    Devices.Plan devices = kv.has(Devices.DEVICE) ? Devices.resolve(kv.string(Devices.DEVICE)) : null; // null: the engine's default
+    return Inference.open(kv.path(InferenceKeys.MODEL).toAbsolutePath(), job, options, devices);
+  }
+
+  /**
+   * Runs {@code action} on every slice of {@code image} in order, showing progress; false when the command was
+   * cancelled before the last slice (what was done stays done).
+   */
+  protected boolean forEachSlice(ImagePlus image, SliceAction action) throws Exception {
+    int n = image.getStackSize();
+    for (int s = 1; s <= n; s++) {
+      if (isCanceled()) return false;
+      showProgress(title() + ": slice " + s + "/" + n, s - 1, n);
+      action.accept(s, ImageJResults.slice(image, s));
+    }
+    clearProgress();
+    return true;
   }
 
   /** Reports a failure the way SciJava and macros both see it: logged, then thrown with the message. */

@@ -3,7 +3,6 @@ package org.mflag.fiji.command;
 import ij.ImagePlus;
 import ij.ImageStack;
 import ij.gui.Roi;
-import ij.measure.Calibration;
 import ij.measure.ResultsTable;
 import java.io.File;
 import java.util.ArrayList;
@@ -11,13 +10,13 @@ import java.util.List;
 import java.util.Locale;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
-import org.mflag.config.Task;
-import org.mflag.data.GrayImage;
 import org.mflag.fiji.convert.ImageJResults;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.infer.Regions;
-import org.mflag.infer.TaskModel;
-import org.mflag.runtime.Devices;
+import org.mflag.infer.Inference;
+import org.mflag.infer.InferenceOptions;
+import org.mflag.infer.Job;
+import org.mflag.infer.Segmentation;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
@@ -73,49 +72,30 @@ public class SegmentCommand extends KeyCommand {
   public void run() {
     try {
       KeyValues kv = keyValues();
-      if (image == null) throw new IllegalArgumentException("no image: open one first");
-      try (TaskModel net = TaskModel.open(kv.path(InferenceKeys.MODEL).toAbsolutePath(), Task.SEGMENTATION,
-          Devices.resolve(kv.string(Devices.DEVICE)))) {
-        double t = kv.number(InferenceKeys.THRESHOLD, net.threshold());
-        boolean labels = "labels".equals(kv.string(InferenceKeys.OUTPUT));
-        double sc = kv.number(InferenceKeys.SCALE, 0);
-        int ov = kv.auto(InferenceKeys.OVERLAP) ? -1 : kv.integer(InferenceKeys.OVERLAP);
+      boolean labels = "labels".equals(kv.string(InferenceKeys.OUTPUT));
+      try (Inference net = openInference(image, Job.SEGMENT, InferenceOptions.of(Job.SEGMENT, kv))) {
         int w = image.getWidth(), h = image.getHeight(), n = image.getStackSize();
         ImageStack masks = new ImageStack(w, h);
         ImageStack probs = new ImageStack(w, h);
         List<Roi> rois = new ArrayList<>();
         ResultsTable rt = ImageJResults.results();
-        Calibration cal = image.getCalibration();
         regions = 0;
-        for (int s = 1; s <= n; s++) {
-          if (isCanceled()) return;
-          showProgress(title() + ": slice " + s + "/" + n, s - 1, n);
-          GrayImage g = ImageJResults.slice(image, s);
-          float[] p = net.probability(g, sc, ov);
-          boolean[] fg = new boolean[p.length];
-          for (int i = 0; i < p.length; i++) fg[i] = p[i] > t;
-          Regions r = Regions.of(fg, w, h);
-          masks.addSlice(labels ? ImageJResults.labels(r, w, h) : ImageJResults.mask(fg, w, h));
-          if (probability_map) probs.addSlice(ImageJResults.probability(p, w, h));
+        boolean done = forEachSlice(image, (s, grey) -> {
+          Segmentation seg = net.segment(grey);
+          Regions r = seg.regions();
+          masks.addSlice(labels ? ImageJResults.labels(r, w, h) : ImageJResults.mask(seg.mask(), w, h));
+          if (probability_map) probs.addSlice(ImageJResults.probability(seg.probability(), w, h));
           for (Roi roi : ImageJResults.rois(r, w, h, n > 1 ? s : 0, (n > 1 ? "slice" + s + "-" : "") + "region")) rois.add(roi);
-          for (int k = 0; k < r.count; k++) {
-            rt.incrementCounter();
-            rt.addValue("image", image.getTitle());
-            rt.addValue("slice", s);
-            rt.addValue("region", k + 1);
-            rt.addValue("area", r.area[k] * cal.pixelWidth * cal.pixelHeight);
-            rt.addValue("x", cal.getX(r.centroidX[k]));
-            rt.addValue("y", cal.getY(r.centroidY[k], h));
-          }
+          ImageJResults.addRegionRows(rt, image, s, r);
           regions += r.count;
-        }
+        });
+        if (!done) return;
         mask = ImageJResults.image(image.getShortTitle() + (labels ? "-labels" : "-mask"), image, masks);
         if (labels) mask.getProcessor().setMinAndMax(0, Math.max(1, regions));
         probability = probability_map ? ImageJResults.image(image.getShortTitle() + "-probability", image, probs) : null;
         String note = ImageJResults.add(rois, image, ImageJResults.Target.valueOf(kv.string(InferenceKeys.ADD_TO).toUpperCase(Locale.ROOT)));
         if (note != null) logger().info(note);
-        logger().info(String.format("%s: %d region(s) in %d slice(s) at threshold %.2f (%s)", image.getTitle(), regions, n, t, model));
-        clearProgress();
+        logger().info(String.format("%s: %d region(s) in %d slice(s) at threshold %.2f (%s)", image.getTitle(), regions, n, net.threshold(), model));
       }
     } catch (Exception e) {
       throw failure(e);

@@ -5,14 +5,11 @@ import ij.measure.ResultsTable;
 import java.io.File;
 import java.util.List;
 import org.mflag.config.Key;
-import org.mflag.config.KeyValues;
-import org.mflag.data.GrayImage;
-import org.mflag.data.Preprocessing;
 import org.mflag.fiji.convert.ImageJResults;
-import org.mflag.infer.InferenceKeys;
+import org.mflag.infer.Inference;
+import org.mflag.infer.InferenceOptions;
+import org.mflag.infer.Job;
 import org.mflag.infer.ZeroShotKeys;
-import org.mflag.model.EncoderPredictor;
-import org.mflag.model.ModelPackage;
 import org.mflag.zeroshot.ZeroShot;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
@@ -58,24 +55,15 @@ public class ZeroShotCommand extends KeyCommand {
   @Override
   public void run() {
     try {
-      KeyValues kv = keyValues();
       if (image == null) throw new IllegalArgumentException("no image: open one first");
       showProgress(title() + ": embedding the prompts", 0, 1);
-      ZeroShot z = ZeroShotKeys.classifier(kv, logger());
-      ModelPackage pkg = ModelPackage.open(kv.path(InferenceKeys.MODEL).toAbsolutePath());
-      List<String> classes = z.classes();
-      try (EncoderPredictor encoder = pkg.predictor()) {
+      ZeroShot z = ZeroShotKeys.classifier(keyValues(), logger());
+      try (Inference net = openInference(image, Job.ZERO_SHOT, InferenceOptions.DEFAULTS.withZeroShot(z))) {
         ResultsTable rt = ImageJResults.results();
-        int n = image.getStackSize();
-        for (int s = 1; s <= n; s++) {
-          if (isCanceled()) return;
-          showProgress(title() + ": slice " + s + "/" + n, s - 1, n);
-          GrayImage slice = ImageJResults.slice(image, s);
-          float[] projection = encoder.predict(Preprocessing.wholeBatch(List.of(slice), pkg.imageSize()), 1)[1];
-          String l = ImageJResults.addClassRow(rt, image, s, classes, z.probabilities(projection, 1), z.multiLabel());
+        forEachSlice(image, (s, grey) -> {
+          String l = ImageJResults.addClassRow(rt, image, s, net.classify(grey));
           if (s == 1) label = l;
-        }
-        clearProgress();
+        });
       }
     } catch (Exception e) {
       throw failure(e);

@@ -17,6 +17,7 @@ import java.util.List;
 import org.mflag.data.Box;
 import org.mflag.data.GrayImage;
 import org.mflag.imageio.ImageFileDecoder;
+import org.mflag.infer.Classification;
 import org.mflag.infer.Regions;
 
 /**
@@ -115,24 +116,43 @@ public final class ImageJResults {
     return note;
   }
 
-  /**
-   * Adds a row for one slice's class probabilities: image, slice, label (the most probable class, or for
-   * {@code multiLabel} every class above 0.5 joined by |) and {@code p_<class>}; returns the label.
-   */
-  public static String addClassRow(ResultsTable rt, ImagePlus image, int slice, List<String> classes, float[] p, boolean multiLabel) {
-    StringBuilder names = new StringBuilder();
-    int best = 0;
-    for (int c = 0; c < p.length; c++) {
-      if (p[c] > p[best]) best = c;
-      if (multiLabel && p[c] > 0.5) names.append(names.length() == 0 ? "" : "|").append(classes.get(c));
-    }
-    String label = multiLabel ? names.toString() : classes.get(best);
+  /** Adds a Results row for a classified slice (image, slice, label, {@code p_<class>}); returns the label. */
+  public static String addClassRow(ResultsTable rt, ImagePlus image, int slice, Classification c) {
+    String label = c.predicted();
     rt.incrementCounter();
     rt.addValue("image", image.getTitle());
     rt.addValue("slice", slice);
     rt.addValue("label", label);
-    for (int c = 0; c < p.length; c++) rt.addValue("p_" + classes.get(c), p[c]);
+    for (int k = 0; k < c.classes().size(); k++) rt.addValue("p_" + c.classes().get(k), c.probabilities()[k]);
     return label;
+  }
+
+  /** Adds a Results row per region of a segmented slice: image, slice, region, area (calibrated), centroid x, y. */
+  public static void addRegionRows(ResultsTable rt, ImagePlus image, int slice, Regions r) {
+    Calibration cal = image.getCalibration();
+    for (int k = 0; k < r.count; k++) {
+      rt.incrementCounter();
+      rt.addValue("image", image.getTitle());
+      rt.addValue("slice", slice);
+      rt.addValue("region", k + 1);
+      rt.addValue("area", r.area[k] * cal.pixelWidth * cal.pixelHeight);
+      rt.addValue("x", cal.getX(r.centroidX[k]));
+      rt.addValue("y", cal.getY(r.centroidY[k], image.getHeight()));
+    }
+  }
+
+  /** Adds a Results row for a detected box: image, slice, x, y, w, h (calibrated), class, score. */
+  public static void addBoxRow(ResultsTable rt, ImagePlus image, int slice, Box b, String className) {
+    Calibration cal = image.getCalibration();
+    rt.incrementCounter();
+    rt.addValue("image", image.getTitle());
+    rt.addValue("slice", slice);
+    rt.addValue("x", cal.getX(b.x0));
+    rt.addValue("y", cal.getY(b.y0, image.getHeight()));
+    rt.addValue("w", (b.x1 - b.x0) * cal.pixelWidth);
+    rt.addValue("h", (b.y1 - b.y0) * cal.pixelHeight);
+    rt.addValue("class", className);
+    rt.addValue("score", b.score);
   }
 
   /** The "Results" table, created if needed (the one macros read with getResult and save with saveAs). */
