@@ -4,6 +4,7 @@ import java.util.List;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.imageio.ImageFileDecoder;
+import org.mflag.infer.AnalysisConfig;
 import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.Job;
 import org.mflag.infer.ManifestAnalysis;
@@ -37,12 +38,12 @@ final class AnalyseCli implements CliCommand {
 
   @Override
   public List<Key> keys() {
-    return ManifestAnalysis.keys(job);
+    return AnalysisConfig.keys(job);
   }
 
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
-    ManifestAnalysis.Summary s = ManifestAnalysis.run(job, args, new ImageFileDecoder(), log, cancel);
+    ManifestAnalysis.Summary s = ManifestAnalysis.run(AnalysisConfig.of(job, args), new ImageFileDecoder(), log, cancel);
     log.info(job.key() + ": " + s);
     return 0;
   }

@@ -9,6 +9,7 @@ import org.mflag.config.KeyTable;
 import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
 import org.mflag.data.DatasetException;
+import org.mflag.infer.AnalysisConfig;
 import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.Job;
 import org.mflag.infer.Evaluate;
@@ -196,8 +197,8 @@ public final class Main {
     Map<String, List<Key>> analysis = new LinkedHashMap<>();
     Map<String, List<Key>> spark = new LinkedHashMap<>();
     for (Job job : Job.values()) {
-      analysis.put(job.key(), ManifestAnalysis.keys(job));
-      spark.put("spark-" + job.key(), ManifestAnalysis.sparkKeys(job));
+      analysis.put(job.key(), AnalysisConfig.keys(job));
+      spark.put("spark-" + job.key(), AnalysisConfig.sparkKeys(job));
     }
     t.put("segment, classify, detect, embed, zero-shot", KeyTable.markdown(analysis));
     t.put("spark-segment, spark-classify, spark-detect, spark-embed, spark-zero-shot", KeyTable.markdown(spark));

@@ -90,7 +90,7 @@ public final class InferenceOptions implements Serializable {
    */
   public static InferenceOptions of(Job job, KeyValues kv) {
     InferenceOptions o = DEFAULTS;
-    if (kv.has(ManifestAnalysis.BATCH_SIZE)) o = o.withBatch(kv.integer(ManifestAnalysis.BATCH_SIZE));
+    if (kv.has(AnalysisConfig.BATCH_SIZE)) o = o.withBatch(kv.integer(AnalysisConfig.BATCH_SIZE));
     if (job == Job.SEGMENT) {
       o = o.withThreshold(kv.number(InferenceKeys.THRESHOLD, Double.NaN)).withScale(kv.number(InferenceKeys.SCALE, 0))
           .withOverlap(kv.auto(InferenceKeys.OVERLAP) ? -1 : kv.integer(InferenceKeys.OVERLAP));

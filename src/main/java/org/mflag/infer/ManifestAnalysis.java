@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +17,7 @@ import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVPrinter;
 import org.apache.commons.csv.CSVRecord;
-import org.mflag.config.Key;
-import org.mflag.config.KeyValues;
-import org.mflag.data.DataKeys;
+import org.mflag.data.DataConfig;
 import org.mflag.data.DatasetException;
 import org.mflag.data.ImageDecoder;
 import org.mflag.data.Manifest;
@@ -44,72 +41,25 @@ public final class ManifestAnalysis {
   public static final String SPARK_PARQUET = "results.parquet";
   public static final String SPARK_CSV = "results-csv";
 
-  public static final Key OUTPUT = Key.path("output", null, "folder for the results (and masks/); a re-run into it "
-      + "analyses only the images without a row").directory();
-  public static final Key BATCH_SIZE = Key.integer("batch_size", "8", "images per network call").atLeast(1);
-  public static final Key MASKS = Key.bool("masks", "true", "segment: write each mask as masks/<id>.png (8-bit 0/255)");
-
-  /** The keys the Spark jobs ({@code org.mflag.spark.SparkAnalysis}) add; declared here so that every table lists them. */
-  public static final Key MASTER = Key.text("master", "local[*]", "Spark master; local[*]: every core of this machine, "
-      + "no cluster; under spark-submit its --master is used instead");
-  public static final Key FORMAT = Key.choice("format", "parquet", "results as Parquet (results.parquet/) or CSV "
-      + "(results-csv/: part files with a header, arrays as a;b;c)", "parquet", "csv");
-  public static final Key CHUNK_SIZE = Key.integer("chunk_size", "10000", "images per Spark job; each job's rows are "
-      + "committed together, so a stopped run loses at most one chunk").atLeast(1);
-  public static final Key PARTITIONS = Key.integer("partitions", "auto", "partitions per chunk; auto = Spark's default "
-      + "parallelism (the cores)").atLeast(1).orAuto();
-
   private ManifestAnalysis() {}
 
-  /** The keys of {@code spark-<job>}: those of {@code <job>} and the Spark ones. */
-  public static List<Key> sparkKeys(Job job) {
-    List<Key> k = new ArrayList<>(keys(job));
-    k.addAll(Arrays.asList(MASTER, FORMAT, CHUNK_SIZE, PARTITIONS));
-    return Collections.unmodifiableList(k);
-  }
-
-  /** The keys of a job: the model, the manifest and its columns, the output, the job's own decision keys, the device. */
-  public static List<Key> keys(Job job) {
-    List<Key> k = new ArrayList<>(Arrays.asList(InferenceKeys.MODEL.describedAs(job.needsEncoder()
-        ? "encoder package folder or .zip (from pretrain)" : "model package folder (from finetune-"
-        + job.task.modelName() + ")"), DataKeys.MANIFEST.describedAs("CSV file with one row per image, paths relative to its folder or absolute (spark-*: or a .parquet file)"),
-        OUTPUT, DataKeys.IMAGE_COLUMN, DataKeys.ID_COLUMN.describedAs("manifest column with a unique id per image; "
-        + "without it the image path is the id")));
-    switch (job) {
-      case SEGMENT:
-        k.addAll(Arrays.asList(InferenceKeys.modelsValue(InferenceKeys.THRESHOLD), InferenceKeys.SCALE, InferenceKeys.OVERLAP, MASKS));
-        break;
-      case DETECT:
-        k.addAll(Arrays.asList(InferenceKeys.modelsValue(InferenceKeys.CONFIDENCE), InferenceKeys.modelsValue(InferenceKeys.NMS_IOU)));
-        break;
-      case ZERO_SHOT:
-        k.addAll(org.mflag.infer.ZeroShotKeys.KEYS);
-        break;
-      default:
-        break;
-    }
-    k.addAll(Arrays.asList(BATCH_SIZE, Devices.DEVICE));
-    return Collections.unmodifiableList(k);
-  }
-
   /**
-   * The options of a job from its keys (the masks go under {@code output}); for zero-shot, the prompts embedded by the
-   * language model and projected by the package ({@link org.mflag.infer.ZeroShotKeys#classifier}).
+   * The inference options of an analysis: its keys' (the masks go under {@code output}) and, for zero-shot, the prompts
+   * embedded by the language model and projected by the package ({@link ZeroShotAnalysis#classifier}).
    */
-  public static InferenceOptions options(Job job, KeyValues kv, Logger log) throws IOException, ModelPackageException {
-    InferenceOptions o = InferenceOptions.of(job, kv);
-    if (job == Job.SEGMENT && kv.bool(MASKS)) o = o.withMasksUnder(kv.path(OUTPUT));
-    if (job == Job.ZERO_SHOT) o = o.withZeroShot(org.mflag.infer.ZeroShotKeys.classifier(kv, log));
+  public static InferenceOptions options(AnalysisConfig cfg, Logger log) throws IOException, ModelPackageException {
+    InferenceOptions o = cfg.inference();
+    if (cfg.job() == Job.SEGMENT && cfg.masks()) o = o.withMasksUnder(cfg.output());
+    if (cfg.job() == Job.ZERO_SHOT) o = o.withZeroShot(ZeroShotAnalysis.classifier(cfg.zeroShot(), cfg.model(), log));
     return o;
   }
 
   /** The images of a manifest as analysis items (ids from {@code id_column}, else the image path). */
-  public static List<BatchAnalysis.Item> items(KeyValues kv) throws DatasetException {
-    String imageColumn = kv.string(DataKeys.IMAGE_COLUMN);
-    Manifest m = Manifest.read(kv.path(DataKeys.MANIFEST), kv.string(DataKeys.ID_COLUMN), imageColumn);
-    m.requireColumns("image_column", imageColumn);
+  public static List<BatchAnalysis.Item> items(DataConfig data) throws DatasetException {
+    Manifest m = data.readManifest();
+    m.requireColumns("image_column", data.imageColumn());
     List<BatchAnalysis.Item> items = new ArrayList<>();
-    for (Manifest.Row r : m.rows()) items.add(BatchAnalysis.Item.of(m.folder(), r.id(), r.get(imageColumn)));
+    for (Manifest.Row r : m.rows()) items.add(BatchAnalysis.Item.of(m.folder(), r.id(), r.get(data.imageColumn())));
     return items;
   }
 
@@ -136,25 +86,26 @@ public final class ManifestAnalysis {
     }
   }
 
-  /** Runs the job over the manifest's images that {@code output/results.csv} has no row for. */
-  public static Summary run(Job job, KeyValues kv, ImageDecoder decoder, Logger log, BooleanSupplier cancelled)
+  /** Runs the analysis over the manifest's images that {@code output/results.csv} has no row for. */
+  public static Summary run(AnalysisConfig cfg, ImageDecoder decoder, Logger log, BooleanSupplier cancelled)
       throws ModelPackageException, DatasetException, IOException {
-    Devices.Plan devices = Devices.resolve(kv.string(Devices.DEVICE));
+    Job job = cfg.job();
+    Devices.Plan devices = Devices.resolve(cfg.device());
     log.info("device: " + devices.describe());
-    Path out = kv.path(OUTPUT);
+    Path out = cfg.output();
     Files.createDirectories(out);
     Path results = out.resolve(RESULTS);
-    List<BatchAnalysis.Item> all = items(kv);
-    InferenceOptions options = options(job, kv, log);
+    List<BatchAnalysis.Item> all = items(cfg.data());
+    InferenceOptions options = options(cfg, log);
     try (OutputLock lock = OutputLock.acquire(out, job.key());
-        BatchAnalysis analysis = BatchAnalysis.open(job, kv.path(InferenceKeys.MODEL), options, devices)) {
-      if (job == Job.ZERO_SHOT) org.mflag.infer.ZeroShotKeys.recordPrompts(out, options.zeroShot(), Files.exists(results));
+        BatchAnalysis analysis = BatchAnalysis.open(job, cfg.model(), options, devices)) {
+      if (job == Job.ZERO_SHOT) ZeroShotAnalysis.recordPrompts(out, options.zeroShot(), Files.exists(results));
       Set<String> done = completeIds(results, analysis.columns());
       List<BatchAnalysis.Item> todo = new ArrayList<>();
       for (BatchAnalysis.Item it : all) if (!done.contains(it.id)) todo.add(it);
-      log.info(String.format("%s: %d images in %s, %d already in %s, %d to analyse", job.key(), all.size(), kv.path(DataKeys.MANIFEST),
+      log.info(String.format("%s: %d images in %s, %d already in %s, %d to analyse", job.key(), all.size(), cfg.data().manifest(),
           all.size() - todo.size(), results, todo.size()));
-      int batch = kv.integer(BATCH_SIZE);
+      int batch = options.batch();
       int analysed = 0;
       int errors = 0;
       long start = System.nanoTime();
@@ -178,8 +129,8 @@ public final class ManifestAnalysis {
           }
         }
       }
-      if (job == Job.ZERO_SHOT && !kv.string(org.mflag.infer.ZeroShotKeys.LABEL_COLUMN).isEmpty()) {
-        org.mflag.infer.ZeroShotKeys.score(kv, results, options.zeroShot(), log);
+      if (job == Job.ZERO_SHOT && !cfg.zeroShot().labelColumn().isEmpty()) {
+        ZeroShotAnalysis.score(cfg, results, options.zeroShot(), log);
       }
       return new Summary(results, analysed, errors, all.size() - todo.size(), false);
     }

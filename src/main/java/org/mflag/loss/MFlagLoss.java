@@ -79,11 +79,10 @@ public final class MFlagLoss {
   private final float lambdaContrastive;
   private final float temperature;
 
-  public MFlagLoss(float lambda, OrthVariant variant) {
-    this(lambda, variant, 0f, 0.1f);
-  }
-
-  /** With the optional contrastive term of weight {@code lambdaContrastive} at {@code temperature} (see the class comment). */
+  /**
+   * The loss with orthogonality weight {@code lambda} and the optional contrastive term of weight {@code lambdaContrastive}
+   * at {@code temperature} (see the class comment); the keys of pre-training declare the defaults.
+   */
   public MFlagLoss(float lambda, OrthVariant variant, float lambdaContrastive, float temperature) {
     if (!(lambda >= 0) || Float.isInfinite(lambda)) throw new IllegalArgumentException("lambda_orth must be finite and >= 0, got " + lambda);
     if (!(lambdaContrastive >= 0) || Float.isInfinite(lambdaContrastive)) {

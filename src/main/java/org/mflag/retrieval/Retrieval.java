@@ -23,6 +23,7 @@ import org.mflag.data.DatasetException;
 import org.mflag.data.GrayImage;
 import org.mflag.data.ImageDecoder;
 import org.mflag.data.Manifest;
+import org.mflag.infer.AnalysisConfig;
 import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.Embedding;
 import org.mflag.infer.Engine;
@@ -79,7 +80,7 @@ public final class Retrieval {
       }
       k.add(key);
     }
-    k.add(org.mflag.infer.ManifestAnalysis.MASTER);
+    k.add(org.mflag.infer.AnalysisConfig.MASTER);
     SPARK_INDEX_KEYS = Collections.unmodifiableList(k);
   }
 

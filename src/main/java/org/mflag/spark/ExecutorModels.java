@@ -8,6 +8,7 @@ import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.InferenceOptions;
 import org.mflag.infer.Job;
 import org.mflag.model.ModelPackageException;
+import org.mflag.runtime.DeviceRequest;
 import org.mflag.runtime.Devices;
 
 /**
@@ -22,9 +23,9 @@ final class ExecutorModels {
     final Job job;
     final String model;
     final InferenceOptions options;
-    final String device;
+    final DeviceRequest device;
 
-    Spec(Job job, String model, InferenceOptions options, String device) {
+    Spec(Job job, String model, InferenceOptions options, DeviceRequest device) {
       this.job = job;
       this.model = model;
       this.options = options;

@@ -24,11 +24,14 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
+import org.mflag.data.DataConfig;
 import org.mflag.data.DataKeys;
 import org.mflag.data.DatasetException;
+import org.mflag.infer.AnalysisConfig;
 import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.InferenceOptions;
 import org.mflag.infer.Job;
+import org.mflag.infer.ZeroShotAnalysis;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.infer.ManifestAnalysis;
 import org.mflag.io.Archives;
@@ -66,7 +69,7 @@ public final class SparkAnalysis {
 
   /** The keys of {@code spark-<job>}: those of {@code <job>} and the Spark ones. */
   public static List<Key> keys(Job job) {
-    return ManifestAnalysis.sparkKeys(job);
+    return AnalysisConfig.sparkKeys(job);
   }
 
   /** {@code spark-segment key=value ...} (the launcher and spark-submit); exits with 0, 1 (failed) or 2 (bad usage). */
@@ -124,22 +127,23 @@ public final class SparkAnalysis {
 
   /** Runs the job on Spark; returns what it did. */
   public static ManifestAnalysis.Summary run(Job job, KeyValues kv, Logger log) throws Exception {
-    Path out = kv.path(ManifestAnalysis.OUTPUT).toAbsolutePath();
+    AnalysisConfig cfg = AnalysisConfig.of(job, kv);
+    Path out = cfg.output().toAbsolutePath();
     Files.createDirectories(out);
-    Path model = kv.path(InferenceKeys.MODEL).toAbsolutePath();
-    InferenceOptions options = ManifestAnalysis.options(job, kv, log);
+    Path model = cfg.model().toAbsolutePath();
+    InferenceOptions options = ManifestAnalysis.options(cfg, log);
     List<BatchAnalysis.Column> columns = BatchAnalysis.columns(job, model, options);
-    boolean csv = kv.string(ManifestAnalysis.FORMAT).equals("csv");
+    boolean csv = kv.string(AnalysisConfig.FORMAT).equals("csv");
     Path results = out.resolve(csv ? CSV : PARQUET);
     SparkConf conf = new SparkConf().setAppName("mflag " + PREFIX + job.key());
-    if (!conf.contains("spark.master")) conf.setMaster(kv.string(ManifestAnalysis.MASTER));
+    if (!conf.contains("spark.master")) conf.setMaster(kv.string(AnalysisConfig.MASTER));
     // one driver per output: a second one would delete this one's uncommitted rows (below) and mix chunks
     try (OutputLock lock = OutputLock.acquire(out, PREFIX + job.key())) {
       SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
       spark.sparkContext().setLogLevel("WARN");
       try {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        List<BatchAnalysis.Item> all = items(spark, kv);
+        List<BatchAnalysis.Item> all = items(spark, cfg.data());
         // A run killed before its job committed leaves its tasks' files in _temporary; the next job's commit would move
         // them into the results beside the rows this run computes again: drop them first (the lock keeps other drivers out).
         Path uncommitted = results.resolve("_temporary");
@@ -152,12 +156,12 @@ public final class SparkAnalysis {
         for (BatchAnalysis.Item it : all) if (!done.contains(it.id)) todo.add(it);
         log.info(String.format("%s%s on %s: %d images, %d already in %s, %d to analyse", PREFIX, job.key(), jsc.master(), all.size(),
             all.size() - todo.size(), results, todo.size()));
-        if (job == Job.ZERO_SHOT) org.mflag.infer.ZeroShotKeys.recordPrompts(out, options.zeroShot(), !done.isEmpty());
-        InferenceOptions executors = job == Job.SEGMENT && kv.bool(ManifestAnalysis.MASKS) ? options.withMasksUnder(out) : options;
-        ExecutorModels.Spec spec = new ExecutorModels.Spec(job, model.toString(), executors, kv.string(Devices.DEVICE));
+        if (job == Job.ZERO_SHOT) ZeroShotAnalysis.recordPrompts(out, options.zeroShot(), !done.isEmpty());
+        InferenceOptions executors = cfg.masks() ? options.withMasksUnder(out) : options;
+        ExecutorModels.Spec spec = new ExecutorModels.Spec(job, model.toString(), executors, cfg.device());
         StructType schema = schema(columns);
-        int partitions = kv.auto(ManifestAnalysis.PARTITIONS) ? jsc.defaultParallelism() : kv.integer(ManifestAnalysis.PARTITIONS);
-        int chunk = kv.integer(ManifestAnalysis.CHUNK_SIZE);
+        int partitions = kv.auto(AnalysisConfig.PARTITIONS) ? jsc.defaultParallelism() : kv.integer(AnalysisConfig.PARTITIONS);
+        int chunk = kv.integer(AnalysisConfig.CHUNK_SIZE);
         int analysed = 0;
         int errors = 0;
         long start = System.nanoTime();
@@ -179,11 +183,11 @@ public final class SparkAnalysis {
   }
 
   /** The manifest's images: a CSV manifest through the single-JVM reader (same ids and paths); Parquet through Spark. */
-  static List<BatchAnalysis.Item> items(SparkSession spark, KeyValues kv) throws DatasetException {
-    Path manifest = kv.path(DataKeys.MANIFEST).toAbsolutePath();
-    if (!manifest.getFileName().toString().endsWith(".parquet")) return ManifestAnalysis.items(kv);
+  static List<BatchAnalysis.Item> items(SparkSession spark, DataConfig data) throws DatasetException {
+    Path manifest = data.manifest().toAbsolutePath();
+    if (!manifest.getFileName().toString().endsWith(".parquet")) return ManifestAnalysis.items(data);
     List<BatchAnalysis.Item> items = new ArrayList<>();
-    for (String[] r : parquetRows(spark, manifest, kv.string(DataKeys.ID_COLUMN), kv.string(DataKeys.IMAGE_COLUMN))) {
+    for (String[] r : parquetRows(spark, manifest, data.idColumn(), data.imageColumn())) {
       items.add(BatchAnalysis.Item.of(manifest.getParent(), r[0], r[1]));
     }
     return items;

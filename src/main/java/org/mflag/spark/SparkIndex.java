@@ -17,6 +17,7 @@ import org.mflag.config.KeyValues;
 import org.mflag.data.DataKeys;
 import org.mflag.data.DatasetException;
 import org.mflag.imageio.ImageFileDecoder;
+import org.mflag.infer.AnalysisConfig;
 import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.EmbeddingResults;
 import org.mflag.infer.ManifestAnalysis;
@@ -46,7 +47,7 @@ public final class SparkIndex {
   /** Builds and writes the index. */
   public static RetrievalIndex run(KeyValues kv, Logger log) throws Exception {
     SparkConf conf = new SparkConf().setAppName("mflag " + COMMAND);
-    if (!conf.contains("spark.master")) conf.setMaster(kv.string(ManifestAnalysis.MASTER));
+    if (!conf.contains("spark.master")) conf.setMaster(kv.string(AnalysisConfig.MASTER));
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     try {

@@ -269,6 +269,12 @@ public final class PretrainConfig {
   public float lambdaContrastive() { return lambdaContrastive; }
   public float contrastiveTemperature() { return contrastiveTemperature; }
 
+  /** The loss of the keys' defaults: M-FLAG as published. */
+  static MFlagLoss defaultLoss() {
+    return new MFlagLoss((float) LAMBDA_ORTH.defaultNumber(), MFlagLoss.OrthVariant.fromKey(ORTH_VARIANT.defaultValue()),
+        (float) LAMBDA_CONTRASTIVE.defaultNumber(), (float) CONTRASTIVE_TEMPERATURE.defaultNumber());
+  }
+
   /** The loss this run trains with. */
   public MFlagLoss loss() {
     return new MFlagLoss(lambdaOrth, orthVariant, lambdaContrastive, contrastiveTemperature);

@@ -61,8 +61,8 @@ public final class PretrainGraph implements AutoCloseable {
     final int batch;
     final int size;
     final int textDim;
-    MFlagLoss loss = new MFlagLoss(1f, MFlagLoss.OrthVariant.OFFICIAL);
-    double weightDecay = 0.05;
+    MFlagLoss loss = PretrainConfig.defaultLoss();
+    double weightDecay = TrainingKeys.WEIGHT_DECAY.defaultNumber();
     Devices.Plan devices;
     Precision precision = Precision.FP32;
     LossScale lossScale = new LossScale();

@@ -24,7 +24,7 @@ class MFlagLossTest {
       Operand<TFloat32> xs = tf.constant(Shape.of(b, p), DataBuffers.of(x));
       Operand<TFloat32> ys = tf.constant(Shape.of(b, p), DataBuffers.of(y));
       Operand<TFloat32> es = tf.constant(Shape.of(b, d), DataBuffers.of(e));
-      MFlagLoss.Terms t = new MFlagLoss(lambda, v).build(tf, xs, ys, es);
+      MFlagLoss.Terms t = new MFlagLoss(lambda, v, 0f, 1f).build(tf, xs, ys, es);
       try (Result r = s.runner().fetch(t.total).fetch(t.align).fetch(t.orth).run()) {
         return new float[] {Tensors.scalar(r.get(0)), Tensors.scalar(r.get(1)), Tensors.scalar(r.get(2))};
       }
@@ -46,7 +46,7 @@ class MFlagLossTest {
       Operand<TFloat32> ys = tf.constant(Shape.of(2, 2), DataBuffers.of(y));
       Operand<TFloat32> es = tf.constant(Shape.of(2, 2), DataBuffers.of(e));
       MFlagLoss.Terms with = new MFlagLoss(0f, MFlagLoss.OrthVariant.OFFICIAL, 3f, 0.5f).build(tf, xs, ys, es);
-      MFlagLoss.Terms without = new MFlagLoss(0f, MFlagLoss.OrthVariant.OFFICIAL).build(tf, xs, ys, es);
+      MFlagLoss.Terms without = new MFlagLoss(0f, MFlagLoss.OrthVariant.OFFICIAL, 0f, 1f).build(tf, xs, ys, es);
       try (Result r = s.runner().fetch(with.contrastive).fetch(with.total).fetch(with.align).fetch(without.total).run()) {
         assertEquals(want, Tensors.scalar(r.get(0)), 1e-5);
         assertEquals(Tensors.scalar(r.get(2)) + 3 * want, Tensors.scalar(r.get(1)), 1e-4, "total = align + lambda_contrastive * term");

@@ -65,7 +65,7 @@ class NetworkTest {
       Placeholder<TFloat32> txt = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(b, textDim)));
       MFlagNetwork.ImageOutputs io = MFlagNetwork.image(l, Architecture.RESNET18, img);
       Operand<TFloat32> tp = MFlagNetwork.text(l, txt, textDim);
-      MFlagLoss.Terms loss = new MFlagLoss(1f, MFlagLoss.OrthVariant.OFFICIAL).build(tf, io.projection, tp, io.embedding);
+      MFlagLoss.Terms loss = new MFlagLoss(1f, MFlagLoss.OrthVariant.OFFICIAL, 0f, 1f).build(tf, io.projection, tp, io.embedding);
       List<Parameters.Entry> params = p.ofKind(Parameters.Kind.TRAINABLE);
       List<Operand<?>> xs = new ArrayList<>();
       for (Parameters.Entry e : params) xs.add(e.variable);

@@ -17,6 +17,7 @@ import org.mflag.TestData;
 import org.mflag.config.KeyValues;
 import org.mflag.data.DatasetException;
 import org.mflag.imageio.ImageFileDecoder;
+import org.mflag.infer.AnalysisConfig;
 import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.Job;
 import org.mflag.infer.ManifestAnalysis;
@@ -138,8 +139,8 @@ public class RetrievalTest {
     Path direct = tmp.resolve("direct.npz");
     RetrievalIndex a = Retrieval.index(indexKeys(pre, direct), new ImageFileDecoder(), TestData.log(), () -> false);
     Path embed = tmp.resolve("embed");
-    ManifestAnalysis.run(Job.EMBED, KeyValues.parse("embed", ManifestAnalysis.keys(Job.EMBED), List.of("model=" + pre,
-        "manifest=" + TestData.manifest(), "output=" + embed)), new ImageFileDecoder(), TestData.log(), () -> false);
+    ManifestAnalysis.run(AnalysisConfig.of(Job.EMBED, KeyValues.parse("embed", AnalysisConfig.keys(Job.EMBED), List.of("model=" + pre,
+        "manifest=" + TestData.manifest(), "output=" + embed))), new ImageFileDecoder(), TestData.log(), () -> false);
     RetrievalIndex b = Retrieval.index(indexKeys(pre, tmp.resolve("fed.npz"), "embeddings=" + embed), new ImageFileDecoder(), TestData.log(),
         () -> false);
     assertSameIndex(a, b);

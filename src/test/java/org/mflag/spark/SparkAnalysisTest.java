@@ -31,6 +31,7 @@ import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
 import org.mflag.data.Manifest;
 import org.mflag.imageio.ImageFileDecoder;
+import org.mflag.infer.AnalysisConfig;
 import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.Job;
 import org.mflag.infer.ManifestAnalysis;
@@ -86,12 +87,12 @@ class SparkAnalysisTest {
     v.put("output", out.toString());
     v.put("batch_size", "3");
     for (int i = 0; i < extra.length; i += 2) v.put(extra[i], extra[i + 1]);
-    return KeyValues.of((spark ? SparkAnalysis.PREFIX : "") + job.key(), spark ? SparkAnalysis.keys(job) : ManifestAnalysis.keys(job), v);
+    return KeyValues.of((spark ? SparkAnalysis.PREFIX : "") + job.key(), spark ? SparkAnalysis.keys(job) : AnalysisConfig.keys(job), v);
   }
 
   /** The single-JVM results.csv, by id. */
   private static Map<String, CSVRecord> oneJvm(Job job, Path model, Path out) throws Exception {
-    ManifestAnalysis.run(job, keys(job, false, model, out), new ImageFileDecoder(), TestData.log(), () -> false);
+    ManifestAnalysis.run(AnalysisConfig.of(job, keys(job, false, model, out)), new ImageFileDecoder(), TestData.log(), () -> false);
     return csvById(List.of(out.resolve(ManifestAnalysis.RESULTS)));
   }
 

@@ -18,10 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mflag.TestData;
 import org.mflag.config.KeyValues;
 import org.mflag.imageio.ImageFileDecoder;
+import org.mflag.infer.AnalysisConfig;
 import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.Job;
 import org.mflag.infer.ManifestAnalysis;
-import org.mflag.infer.ZeroShotKeys;
+import org.mflag.infer.ZeroShotAnalysis;
 
 /** {@code ./mflag zero-shot} on the samples with a small pre-trained package: results, scores, and re-runs. */
 class ZeroShotRunTest {
@@ -40,8 +41,8 @@ class ZeroShotRunTest {
     List<String> args = new ArrayList<>(List.of("model=" + pretrained, "manifest=" + TestData.manifest(), "output=" + out,
         "prompts=" + prompts, "cache_dir=" + TestData.cacheDir()));
     args.addAll(List.of(extra));
-    KeyValues kv = KeyValues.parse("zero-shot", ManifestAnalysis.keys(Job.ZERO_SHOT), args);
-    return ManifestAnalysis.run(Job.ZERO_SHOT, kv, new ImageFileDecoder(), TestData.log(), () -> false);
+    KeyValues kv = KeyValues.parse("zero-shot", AnalysisConfig.keys(Job.ZERO_SHOT), args);
+    return ManifestAnalysis.run(AnalysisConfig.of(Job.ZERO_SHOT, kv), new ImageFileDecoder(), TestData.log(), () -> false);
   }
 
   @Test
@@ -68,7 +69,7 @@ class ZeroShotRunTest {
 
     // the same output with other prompts would mix two classifiers in one file
     IOException e = assertThrows(IOException.class, () -> zeroShot(out, "COVID-19: viral pneumonia; COVID-19, ARDS: ards"));
-    assertTrue(e.getMessage().contains("other prompts") && e.getMessage().contains(ZeroShotKeys.PROMPTS_FILE), e.getMessage());
+    assertTrue(e.getMessage().contains("other prompts") && e.getMessage().contains(ZeroShotAnalysis.PROMPTS_FILE), e.getMessage());
     // the same prompts continue (nothing left to do)
     assertEquals(48, zeroShot(out, prompts, "label_column=finding", "pooling=max").alreadyDone);
   }
@@ -81,10 +82,10 @@ class ZeroShotRunTest {
     assertEquals(49, lines.size());
     assertTrue(lines.get(0).endsWith(",predicted,p_ards"), lines.get(0));
     Path segmenter = TestData.smallFinetune(org.mflag.config.Task.SEGMENTATION, tmp.resolve("segmenter"), "epochs", "1", "ignore_value", "127");
-    KeyValues kv = KeyValues.parse("zero-shot", ManifestAnalysis.keys(Job.ZERO_SHOT), List.of("model=" + segmenter,
+    KeyValues kv = KeyValues.parse("zero-shot", AnalysisConfig.keys(Job.ZERO_SHOT), List.of("model=" + segmenter,
         "manifest=" + TestData.manifest(), "output=" + tmp.resolve("x"), "prompts=a: b vs c", "cache_dir=" + TestData.cacheDir()));
     Exception e = assertThrows(Exception.class,
-        () -> ManifestAnalysis.run(Job.ZERO_SHOT, kv, new ImageFileDecoder(), TestData.log(), () -> false));
+        () -> ManifestAnalysis.run(AnalysisConfig.of(Job.ZERO_SHOT, kv), new ImageFileDecoder(), TestData.log(), () -> false));
     assertTrue(e.getMessage().contains("segmentation model") && e.getMessage().contains("text projector"), e.getMessage());
   }
 }

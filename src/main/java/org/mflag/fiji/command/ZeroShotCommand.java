@@ -6,10 +6,13 @@ import java.io.File;
 import java.util.List;
 import org.mflag.config.Key;
 import org.mflag.fiji.convert.ImageJResults;
+import org.mflag.config.KeyValues;
 import org.mflag.infer.Inference;
+import org.mflag.infer.InferenceKeys;
 import org.mflag.infer.InferenceOptions;
 import org.mflag.infer.Job;
-import org.mflag.infer.ZeroShotKeys;
+import org.mflag.infer.ZeroShotAnalysis;
+import org.mflag.infer.ZeroShotConfig;
 import org.mflag.zeroshot.ZeroShot;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
@@ -44,7 +47,7 @@ public class ZeroShotCommand extends KeyCommand {
 
   @Override
   public List<Key> keys() {
-    return ZeroShotKeys.IMAGE;
+    return ZeroShotConfig.IMAGE;
   }
 
   @Override
@@ -57,7 +60,8 @@ public class ZeroShotCommand extends KeyCommand {
     try {
       if (image == null) throw new IllegalArgumentException("no image: open one first");
       showProgress(title() + ": embedding the prompts", 0, 1);
-      ZeroShot z = ZeroShotKeys.classifier(keyValues(), logger());
+      KeyValues kv = keyValues();
+      ZeroShot z = ZeroShotAnalysis.classifier(ZeroShotConfig.of(kv), kv.path(InferenceKeys.MODEL).toAbsolutePath(), logger());
       try (Inference net = openInference(image, Job.ZERO_SHOT, InferenceOptions.DEFAULTS.withZeroShot(z))) {
         ResultsTable rt = ImageJResults.results();
         forEachSlice(image, (s, grey) -> {

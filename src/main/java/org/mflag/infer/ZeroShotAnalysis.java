@@ -6,8 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,9 +13,6 @@ import java.util.Map;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
-import org.mflag.config.Key;
-import org.mflag.config.KeyValues;
-import org.mflag.data.DataKeys;
 import org.mflag.data.DatasetException;
 import org.mflag.data.Labels;
 import org.mflag.data.Manifest;
@@ -33,48 +28,26 @@ import org.mflag.zeroshot.ZeroShot;
 import org.scijava.log.Logger;
 
 /**
- * The keys of zero-shot classification ({@code ./mflag zero-shot}, {@code spark-zero-shot}) and what the
- * launcher does with them beyond the manifest analysis: the classifier from the prompts, the record of the
- * prompts a results file was made with, and the scores against a label column.
+ * What zero-shot classification ({@code ./mflag zero-shot}, {@code spark-zero-shot}, M-FLAG Zero-shot Classify) does
+ * beyond the manifest analysis: the classifier from the prompts, the record of the prompts a results file was made with,
+ * and the scores against a label column. Its keys are {@link ZeroShotConfig}'s.
  */
-public final class ZeroShotKeys {
-
-  public static final Key PROMPTS = Key.text("prompts", null, "classes as prompts: 'name: prompt | prompt vs negative | negative; ...'"
-      + " (pairs: each class on its own, CheXzero) or 'name: prompt | prompt; ...' (two or more classes in one softmax); or @file,"
-      + " one class per line");
-  public static final Key POOLING = Key.choice("pooling", "mean", "how a class's several prompts are pooled: mean or max of the"
-      + " similarities", "mean", "max");
-  public static final Key TEMPERATURE = Key.number("temperature", "1", "similarities are divided by it before the softmax (1 as"
-      + " CheXzero); changes how sure the probabilities look, not their order (nor AUROC)").above(0);
-  public static final Key LABEL_COLUMN = DataKeys.LABEL_COLUMN.withDefault("").describedAs("manifest column with the true class"
-      + " (names as in prompts; several separated by | for pairs): writes metrics.json/.csv with AUROC per class and macro;"
-      + " empty = no scoring");
-
-  public static final Key TEXT_MODEL = TextModels.TEXT_MODEL.describedAs("the frozen language model that embeds the prompts: the"
-      + " package's (default BERT) or a SavedModel folder");
-
-  public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(PROMPTS, POOLING, TEMPERATURE, LABEL_COLUMN,
-      TEXT_MODEL, DataKeys.CACHE_DIR));
+public final class ZeroShotAnalysis {
 
   /** Bootstrap draws of the test images for the interval of the macro AUROC. */
   static final int BOOTSTRAP_DRAWS = 2000;
 
-  /** The keys of the Fiji command, which classifies the open image: the package, the prompts and how they are scored. */
-  public static final List<Key> IMAGE = Collections.unmodifiableList(Arrays.asList(
-      InferenceKeys.MODEL.describedAs("encoder package folder or .zip (from pretrain)"), PROMPTS, POOLING, TEMPERATURE, TEXT_MODEL,
-      DataKeys.CACHE_DIR));
-
   /** The file in the output folder that records the prompts its results were made with. */
   public static final String PROMPTS_FILE = "zero-shot.txt";
 
-  private ZeroShotKeys() {}
+  private ZeroShotAnalysis() {}
 
-  /** The classifier of {@code kv}: its prompts embedded by the language model and projected by the package. */
-  public static ZeroShot classifier(KeyValues kv, Logger log) throws IOException, ModelPackageException {
-    Prompts prompts = Prompts.parse(kv.string(PROMPTS), null);
-    ModelPackage pkg = ModelPackage.open(kv.path(InferenceKeys.MODEL));
-    try (ReportEmbedder lm = TextModels.open(kv.string(TextModels.TEXT_MODEL), kv.path(DataKeys.CACHE_DIR), log)) {
-      ZeroShot z = ZeroShot.open(pkg, lm, prompts, ZeroShot.Pooling.fromKey(kv.string(POOLING)), kv.number(TEMPERATURE));
+  /** The classifier of {@code cfg} with the package in {@code model}: its prompts embedded by the language model and projected by the package. */
+  public static ZeroShot classifier(ZeroShotConfig cfg, Path model, Logger log) throws IOException, ModelPackageException {
+    Prompts prompts = cfg.prompts();
+    ModelPackage pkg = ModelPackage.open(model);
+    try (ReportEmbedder lm = TextModels.open(cfg.textModel(), cfg.cacheDir(), log)) {
+      ZeroShot z = ZeroShot.open(pkg, lm, prompts, cfg.pooling(), cfg.temperature());
       log.info("zero-shot: " + prompts.classes().size() + " classes from " + prompts.texts().size() + " prompts ("
           + (prompts.pairs() ? "pairs, each class on its own" : "prompt sets, one class per image") + ")");
       return z;
@@ -103,10 +76,11 @@ public final class ZeroShotKeys {
    * over the rows analysed without error whose label names the classes, with a 95% bootstrap interval of the macro AUROC
    * over those images. Writes metrics.json/.csv beside the results.
    */
-  public static MetricsReport score(KeyValues kv, Path results, ZeroShot z, Logger log) throws IOException, DatasetException {
-    Manifest m = Manifest.read(kv.path(DataKeys.MANIFEST), kv.string(DataKeys.ID_COLUMN), kv.string(DataKeys.IMAGE_COLUMN));
-    Labels labels = new Labels(z.classes(), z.multiLabel(), kv.string(LABEL_COLUMN), List.of());
-    m.requireColumns("label_column", kv.string(LABEL_COLUMN));
+  public static MetricsReport score(AnalysisConfig cfg, Path results, ZeroShot z, Logger log) throws IOException, DatasetException {
+    Manifest m = cfg.data().readManifest();
+    String labelColumn = cfg.zeroShot().labelColumn();
+    Labels labels = new Labels(z.classes(), z.multiLabel(), labelColumn, List.of());
+    m.requireColumns("label_column", labelColumn);
     Map<String, float[]> truth = new HashMap<>();
     String[] why = new String[1];
     int unlabelled = 0;
@@ -150,14 +124,14 @@ public final class ZeroShotKeys {
       report = report.with(interval);
     }
     Map<String, String> about = new LinkedHashMap<>();
-    about.put("model", kv.string(InferenceKeys.MODEL));
-    about.put("manifest", kv.string(DataKeys.MANIFEST));
-    about.put("label_column", kv.string(LABEL_COLUMN));
+    about.put("model", cfg.model().toString());
+    about.put("manifest", cfg.data().manifest().toString());
+    about.put("label_column", labelColumn);
     about.put("prompts", z.fingerprint());
     report.write(results.getParent(), about);
     log.info(String.format("zero-shot scored on %d labelled images (%d rows without a usable label left out; classes %s):%n%s", ids.size(),
         unlabelled, z.classes(), report.describe().trim()));
-    if (ids.isEmpty()) log.warn("no analysed row has a label naming the classes " + z.classes() + " in column " + kv.string(LABEL_COLUMN));
+    if (ids.isEmpty()) log.warn("no analysed row has a label naming the classes " + z.classes() + " in column " + labelColumn);
     return report;
   }
 }
