@@ -22,7 +22,7 @@ if [ ! -f "$cu/.complete" ]; then
   touch "$cu/.complete"
 fi
 cu="$(cd "$cu" && pwd)"
-cp="target/classes:$(cat target/classpath.txt)"
+cp="target/classes:target/tools-classes:$(cat target/classpath.txt)"   # bench's parts are developer tools (src/tools)
 work="target/compare-natives/work"; mkdir -p "$work"
 if [ ! -f "$work/seg/rdf.yaml" ]; then
   ./mflag finetune-segmenter manifest=samples/cxr/manifest.csv encoder_model=random encoder=resnet50 output="$work/seg" \

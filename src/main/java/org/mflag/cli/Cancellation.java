@@ -9,10 +9,13 @@ import java.util.function.BooleanSupplier;
  * Ctrl-C (SIGINT/SIGTERM) for the launcher: the shutdown hook sets the flag that training polls
  * before each batch, then waits until the command has written its checkpoint and returned.
  */
-final class Cancellation implements BooleanSupplier {
+public final class Cancellation implements BooleanSupplier {
 
   private final AtomicBoolean requested = new AtomicBoolean();
   private final CountDownLatch finished = new CountDownLatch(1);
+
+  /** The launcher's own: one per command it runs. */
+  Cancellation() {}
 
   void install() {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

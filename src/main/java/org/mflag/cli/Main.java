@@ -4,23 +4,23 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import org.mflag.config.Key;
 import org.mflag.config.KeyTable;
 import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
 import org.mflag.data.DatasetException;
 import org.mflag.infer.AnalysisConfig;
-import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.Job;
 import org.mflag.infer.Evaluate;
 import org.mflag.infer.EvaluateConfig;
 import org.mflag.infer.InferenceKeys;
-import org.mflag.infer.ManifestAnalysis;
 import org.mflag.model.ModelPackageException;
 import org.mflag.train.FinetuneConfig;
 import org.mflag.train.PretrainConfig;
 import org.mflag.train.TrainingException;
 import org.scijava.log.LogLevel;
+import org.scijava.log.Logger;
 import org.scijava.log.StderrLogService;
 
 /**
@@ -29,13 +29,63 @@ import org.scijava.log.StderrLogService;
  */
 public final class Main {
 
-  private static final Map<String, CliCommand> COMMANDS = new LinkedHashMap<>();
+  private static final Map<String, CliCommand> COMMANDS = commands(ServiceLoader.load(CliCommand.class, Main.class.getClassLoader()));
 
-  static {
+  /**
+   * Every command by name, in the order {@code mflag help} lists them: the plugin's own, and the developer tools of
+   * {@code src/tools} ({@code found}: what {@link ServiceLoader} finds of them) at their places. A tool that is not
+   * found (the plugin jar alone) is a stand-in that says where the tool runs; one found but not placed comes last.
+   */
+  static Map<String, CliCommand> commands(Iterable<CliCommand> found) {
+    Map<String, CliCommand> tools = new LinkedHashMap<>();
+    for (CliCommand c : found) tools.putIfAbsent(c.name(), c);
+    Map<String, CliCommand> out = new LinkedHashMap<>();
     for (CliCommand c : new CliCommand[] {new PretrainCli(), new FinetuneCli(Task.SEGMENTATION), new FinetuneCli(Task.CLASSIFICATION),
         new FinetuneCli(Task.DETECTION), new EvaluateCli(), new AnalyseCli(Job.SEGMENT),
-        new AnalyseCli(Job.CLASSIFY), new AnalyseCli(Job.DETECT), new AnalyseCli(Job.EMBED), new AnalyseCli(Job.ZERO_SHOT), new IndexCli(), new RetrieveCli(), new ExperimentCli(), new StudyCli(), new EmbedReportsCli(), new InstallLanguageModelCli(), new ImportWeightsCli(), new ExportCli(), new BenchCli(), new SampleDataCli(), new AboutCli()}) {
-      COMMANDS.put(c.name(), c);
+        new AnalyseCli(Job.CLASSIFY), new AnalyseCli(Job.DETECT), new AnalyseCli(Job.EMBED), new AnalyseCli(Job.ZERO_SHOT), new IndexCli(), new RetrieveCli(), tool(tools, "experiment"), tool(tools, "study"), new EmbedReportsCli(), new InstallLanguageModelCli(), new ImportWeightsCli(), new ExportCli(), tool(tools, "bench"), new SampleDataCli(), new AboutCli()}) {
+      out.put(c.name(), c);
+    }
+    for (CliCommand c : tools.values()) out.putIfAbsent(c.name(), c);
+    return out;
+  }
+
+  private static CliCommand tool(Map<String, CliCommand> found, String name) {
+    CliCommand c = found.remove(name);
+    return c != null ? c : new AbsentTool(name);
+  }
+
+  /** A developer tool whose classes are not on the class path: the plugin jar carries only the product. */
+  static final class AbsentTool implements CliCommand {
+    private final String name;
+
+    AbsentTool(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public String summary() {
+      return "(developer tool) run it from a clone of the repository with ./mflag " + name;
+    }
+
+    @Override
+    public List<Key> keys() {
+      return List.of();
+    }
+
+    @Override
+    public int run(KeyValues args, Logger log, Cancellation cancel) {
+      return refuse();
+    }
+
+    /** Says in one line where the tool runs; the exit code of a command that cannot run here. */
+    int refuse() {
+      System.err.println("mflag " + name + ": a developer tool, not part of the plugin: run it from a clone of the repository with ./mflag " + name);
+      return 2;
     }
   }
 
@@ -47,19 +97,25 @@ public final class Main {
 
   /** Runs a command line and returns the exit code (0 ok, 1 failed, 2 bad usage). */
   public static int run(String[] argv) {
+    return run(argv, COMMANDS);
+  }
+
+  /** {@link #run(String[])} with these commands ({@link #commands}). */
+  static int run(String[] argv, Map<String, CliCommand> commands) {
     if (argv.length == 2 && isHelp(argv[0]) && argv[1].equals("markdown")) {
       System.out.print(keysPage());
       return 0;
     }
     if (argv.length == 0 || isHelp(argv[0])) {
-      System.out.println(usage());
+      System.out.println(usage(commands));
       return argv.length == 0 ? 2 : 0;
     }
-    CliCommand cmd = COMMANDS.get(argv[0]);
+    CliCommand cmd = commands.get(argv[0]);
     if (cmd == null) {
-      System.err.println("mflag: unknown command '" + argv[0] + "'; commands: " + COMMANDS.keySet() + " (mflag help)");
+      System.err.println("mflag: unknown command '" + argv[0] + "'; commands: " + commands.keySet() + " (mflag help)");
       return 2;
     }
+    if (cmd instanceof AbsentTool) return ((AbsentTool) cmd).refuse();
     List<String> rest = Arrays.asList(argv).subList(1, argv.length);
     if (rest.size() == 1 && isHelp(rest.get(0))) {
       System.out.println(help(cmd));
@@ -97,9 +153,9 @@ public final class Main {
     return s.equals("help") || s.equals("--help") || s.equals("-h");
   }
 
-  static String usage() {
+  static String usage(Map<String, CliCommand> commands) {
     StringBuilder sb = new StringBuilder("usage: mflag COMMAND key=value ...\n\ncommands:\n");
-    for (CliCommand c : COMMANDS.values()) sb.append(String.format("  %-20s %s%n", c.name(), c.summary()));
+    for (CliCommand c : commands.values()) sb.append(String.format("  %-20s %s%n", c.name(), c.summary()));
     sb.append(String.format("  %-20s %s%n", "spark-segment ...", "(the ./mflag script) segment, classify, detect, embed or zero-shot on Apache "
         + "Spark: the same keys, plus master (local[*]: all cores), format, chunk_size, partitions; spark-index: index from "
         + "spark-embed's results"));
@@ -166,7 +222,9 @@ public final class Main {
     Map<String, String> t = new LinkedHashMap<>(readmeTables());
     java.util.Set<String> covered = new java.util.HashSet<>();
     for (String title : t.keySet()) covered.addAll(Arrays.asList(title.split(", ")));
-    for (CliCommand c : COMMANDS.values()) if (!covered.contains(c.name())) t.put(c.name(), KeyTable.markdown(c.keys()));
+    for (CliCommand c : COMMANDS.values()) {
+      if (!covered.contains(c.name()) && !(c instanceof AbsentTool)) t.put(c.name(), KeyTable.markdown(c.keys()));
+    }
     return t;
   }
 
@@ -183,7 +241,8 @@ public final class Main {
     t.put("export", KeyTable.markdown(org.mflag.model.PackageZip.KEYS));
     t.put("install-language-model", KeyTable.markdown(org.mflag.text.LanguageModelInstall.KEYS));
     t.put("import-weights", KeyTable.markdown(org.mflag.nn.ImageNetImport.KEYS));
-    t.put("study", KeyTable.markdown(org.mflag.experiment.Study.KEYS));
+    CliCommand study = COMMANDS.get("study");
+    if (!(study instanceof AbsentTool)) t.put("study", KeyTable.markdown(study.keys()));
     Map<String, List<Key>> retrieval = new LinkedHashMap<>();
     retrieval.put("index", org.mflag.retrieval.Retrieval.INDEX_KEYS);
     retrieval.put("spark-index", org.mflag.retrieval.Retrieval.SPARK_INDEX_KEYS);

@@ -4,9 +4,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.mflag.updatesite.SiteIndex.Dependency;
 import org.mflag.updatesite.SiteIndex.FileRecord;
 import org.mflag.updatesite.SiteIndex.Version;
@@ -16,12 +20,20 @@ import org.mflag.updatesite.SiteIndex.Version;
  * record names a path inside Fiji.app, and every current version's file is on the site under its timestamped name
  * with the recorded size and the checksum the updater computes ({@link UpdaterChecksum}). Earlier versions' files
  * are checked too where the site still has them; dependencies must name current files at their current timestamps.
- * Each problem names the file and what is wrong.
+ * The plugin's jars ({@code plugins/*.jar}) must hold nothing of {@link #NOT_IN_PLUGIN}: the update site carries only
+ * the product. Each problem names the file and what is wrong.
  *
  * <p>{@code java -cp target/classes:... org.mflag.updatesite.SiteCheck update-site} (the build runs it on the site it
  * wrote); exit 1 lists the problems.</p>
  */
 public final class SiteCheck {
+
+  /**
+   * What the plugin jar never holds: the developer tools of {@code src/tools} ({@code ./mflag bench}, {@code experiment},
+   * {@code study}; compiled into {@code target/tools-classes}) and this build-time update-site writer (excluded by the
+   * jar plugin).
+   */
+  static final List<String> NOT_IN_PLUGIN = List.of("org/mflag/bench/", "org/mflag/experiment/", "org/mflag/updatesite/");
 
   private SiteCheck() {}
 
@@ -88,9 +100,30 @@ public final class SiteCheck {
       }
       String sum = UpdaterChecksum.of(v.filename, f);
       if (!sum.equals(v.checksum)) out.add(f + ": checksum " + sum + what + ", db.xml.gz records " + v.checksum);
+      else if (current && v.filename.startsWith("plugins/") && v.filename.endsWith(".jar")) {
+        String extra = notThePlugin(v.filename, f);
+        if (extra != null) out.add(f + ": " + extra);
+      }
     } catch (IOException e) {
       out.add(f + ": " + e.getMessage() + what);
     }
+  }
+
+  /**
+   * What the plugin jar {@code jar} (recorded as {@code filename}) holds that is no part of the plugin
+   * ({@link #NOT_IN_PLUGIN}), as one line, or null when it holds only the plugin.
+   */
+  static String notThePlugin(String filename, Path jar) throws IOException {
+    List<String> extra;
+    try (ZipFile zip = new ZipFile(jar.toFile())) {
+      // files before folders, so that the line names one
+      extra = zip.stream().map(ZipEntry::getName).filter(n -> NOT_IN_PLUGIN.stream().anyMatch(n::startsWith))
+          .sorted(Comparator.comparing((String n) -> n.endsWith("/")).thenComparing(Comparator.naturalOrder())).collect(Collectors.toList());
+    }
+    if (extra.isEmpty()) return null;
+    return "the plugin " + filename + " holds " + extra.get(0) + (extra.size() > 1 ? " and " + (extra.size() - 1) + " more" : "")
+        + ", no part of it (the developer tools of src/tools, the update-site build; after building an older checkout,"
+        + " mvn clean package)";
   }
 
   /** Checks the site in {@code args[0]}; prints each problem and exits 1 if there is one. */

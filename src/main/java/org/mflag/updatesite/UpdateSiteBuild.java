@@ -90,6 +90,11 @@ public final class UpdateSiteBuild {
    * file), with {@code timestamp} for every new version.
    */
   public static Summary build(Path site, Map<String, Path> files, About about, long timestamp) throws IOException {
+    // the update site carries only the product: refused before anything is written
+    for (Map.Entry<String, Path> f : files.entrySet()) {
+      String notPlugin = isPlugin(f.getKey(), about) ? SiteCheck.notThePlugin(f.getKey(), f.getValue()) : null;
+      if (notPlugin != null) throw new IllegalArgumentException("update site: " + f.getValue() + ": " + notPlugin);
+    }
     Map<String, FileRecord> old = new LinkedHashMap<>();
     for (FileRecord r : SiteIndex.read(site)) old.put(key(r.filename), r);
     Map<String, Version> versions = new TreeMap<>();

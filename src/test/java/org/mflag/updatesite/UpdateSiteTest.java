@@ -1,6 +1,7 @@
 package org.mflag.updatesite;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -221,6 +222,35 @@ class UpdateSiteTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> UpdateSiteBuild.build(dir.resolve("site"), files, ABOUT, 1L));
     assertTrue(e.getMessage().contains("../evil.jar"), e.getMessage());
   }
+
+  /** A plugin jar holding a developer tool's class (src/tools) is refused by the build and named by the check. */
+  @Test
+  void thePluginJarCarriesOnlyTheProduct(@TempDir Path dir) throws IOException {
+    Path withTools = dir.resolve("with-tools.jar");
+    try (OutputStream out = Files.newOutputStream(withTools); ZipOutputStream zip = new ZipOutputStream(out)) {
+      put(zip, "org/mflag/cli/Main.class", "main");
+      put(zip, "org/mflag/bench/Benchmark.class", "bench");
+    }
+    Map<String, Path> files = staged(dir.resolve("staged"), "0.1.0", "v1");
+    files.put("plugins/mflag_fiji-0.1.0.jar", withTools);
+    Path site = dir.resolve("site");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> UpdateSiteBuild.build(site, files, ABOUT, 1L));
+    assertTrue(e.getMessage().startsWith("update site: " + withTools + ": the plugin plugins/mflag_fiji-0.1.0.jar holds"
+        + " org/mflag/bench/Benchmark.class, no part of it"), e.getMessage());
+    assertFalse(Files.exists(site), "refused before anything is written");
+    // a library may hold anything; a site written by another tool with such a plugin is named by the check
+    assertNull(SiteCheck.notThePlugin("jars/demo-1.0.jar", files.get("jars/demo-1.0.jar")));
+    String name = "plugins/mflag_fiji-0.1.0.jar";
+    SiteIndex.Version v = new SiteIndex.Version(name, UpdaterChecksum.of(name, withTools), 20261207100000L, Files.size(withTools), 0);
+    Files.createDirectories(site.resolve("plugins"));
+    Files.copy(withTools, site.resolve(v.siteName()));
+    SiteIndex.write(List.of(FileRecord.builder(name).setCurrent(v).build()), site);
+    List<String> problems = SiteCheck.problems(site);
+    assertEquals(1, problems.size(), problems.toString());
+    assertTrue(problems.get(0).startsWith(site.resolve(v.siteName()).toString()) && problems.get(0).contains("org/mflag/bench/Benchmark.class")
+        && problems.get(0).contains("mvn clean package"), problems.get(0));
+  }
+
   /**
    * The site built from the natives the build lays out (target/lib/&lt;platform&gt;/, as mvn package takes them) and a
    * real library: each platform's natives are recorded for that platform only, and the file the updater downloads

@@ -1,14 +1,15 @@
-package org.mflag.cli;
+package org.mflag.bench;
 
 import java.util.List;
-import org.mflag.bench.Benchmark;
+import org.mflag.cli.Cancellation;
+import org.mflag.cli.CliCommand;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.imageio.ImageFileDecoder;
 import org.scijava.log.Logger;
 
 /** {@code ./mflag bench ...}: benchmarks that print ratios measured in one run (see {@link Benchmark}). */
-final class BenchCli implements CliCommand {
+public final class BenchCli implements CliCommand {
 
   @Override
   public String name() {

@@ -1,14 +1,15 @@
-package org.mflag.cli;
+package org.mflag.experiment;
 
 import java.util.List;
+import org.mflag.cli.Cancellation;
+import org.mflag.cli.CliCommand;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
-import org.mflag.experiment.Study;
 import org.mflag.imageio.ImageFileDecoder;
 import org.scijava.log.Logger;
 
 /** {@code ./mflag study manifest=... encoder_models=... output=... (task data keys)}. */
-final class StudyCli implements CliCommand {
+public final class StudyCli implements CliCommand {
 
   @Override
   public String name() {

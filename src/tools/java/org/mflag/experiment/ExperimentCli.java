@@ -1,14 +1,15 @@
-package org.mflag.cli;
+package org.mflag.experiment;
 
 import java.util.List;
+import org.mflag.cli.Cancellation;
+import org.mflag.cli.CliCommand;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
-import org.mflag.experiment.Experiment;
 import org.mflag.imageio.ImageFileDecoder;
 import org.scijava.log.Logger;
 
 /** {@code ./mflag experiment task=... encoder_models=... fractions=... output=... (fine-tune keys)}. */
-final class ExperimentCli implements CliCommand {
+public final class ExperimentCli implements CliCommand {
 
   @Override
   public String name() {
