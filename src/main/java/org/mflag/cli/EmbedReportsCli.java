@@ -26,7 +26,7 @@ final class EmbedReportsCli implements CliCommand {
 
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
-    EmbedReports.run(args, log);
+    EmbedReports.run(org.mflag.text.EmbedConfig.of(args), log);
     return 0;
   }
 }

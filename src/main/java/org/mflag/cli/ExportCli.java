@@ -26,7 +26,7 @@ final class ExportCli implements CliCommand {
 
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
-    PackageZip.run(args, log);
+    PackageZip.run(org.mflag.model.ExportConfig.of(args), log);
     return 0;
   }
 }

@@ -27,7 +27,7 @@ final class ImportWeightsCli implements CliCommand {
 
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
-    ImageNetImport.run(args, log);
+    ImageNetImport.run(org.mflag.nn.ImportConfig.of(args), log);
     return 0;
   }
 }

@@ -4,6 +4,7 @@ import java.util.List;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.imageio.ImageFileDecoder;
+import org.mflag.retrieval.IndexConfig;
 import org.mflag.retrieval.Retrieval;
 import org.scijava.log.Logger;
 
@@ -27,7 +28,7 @@ final class IndexCli implements CliCommand {
 
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
-    Retrieval.index(args, new ImageFileDecoder(), log, cancel);
+    Retrieval.index(IndexConfig.of(args), new ImageFileDecoder(), log, cancel);
     return 0;
   }
 }

@@ -26,7 +26,7 @@ final class InstallLanguageModelCli implements CliCommand {
 
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
-    LanguageModelInstall.run(args, log);
+    LanguageModelInstall.run(org.mflag.text.InstallConfig.of(args), log);
     return 0;
   }
 }

@@ -4,6 +4,7 @@ import java.util.List;
 import org.mflag.config.Key;
 import org.mflag.config.KeyValues;
 import org.mflag.imageio.ImageFileDecoder;
+import org.mflag.retrieval.RetrieveConfig;
 import org.mflag.retrieval.Retrieval;
 import org.scijava.log.Logger;
 
@@ -27,7 +28,7 @@ final class RetrieveCli implements CliCommand {
 
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
-    Retrieval.retrieve(args, new ImageFileDecoder(), log, cancel);
+    Retrieval.retrieve(RetrieveConfig.of(args), new ImageFileDecoder(), log, cancel);
     return 0;
   }
 }

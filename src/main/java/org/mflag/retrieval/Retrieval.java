@@ -17,7 +17,6 @@ import java.util.function.BooleanSupplier;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 import org.mflag.config.Key;
-import org.mflag.config.KeyValues;
 import org.mflag.data.DataKeys;
 import org.mflag.data.DatasetException;
 import org.mflag.data.GrayImage;
@@ -129,17 +128,17 @@ public final class Retrieval {
     }
   }
 
-  /** Builds the index of {@code kv}'s manifest and writes it to {@code output}. */
-  public static RetrievalIndex index(KeyValues kv, ImageDecoder decoder, Logger log, BooleanSupplier canceled)
+  /** Builds the index of {@code cfg}'s manifest and writes it to its output. */
+  public static RetrievalIndex index(IndexConfig cfg, ImageDecoder decoder, Logger log, BooleanSupplier canceled)
       throws IOException, DatasetException, ModelPackageException {
-    Path embeddings = kv.path(EMBEDDINGS);
-    return index(kv, entries(kv), embeddings == null ? null : EmbeddingResults.projections(embeddings), decoder, log, canceled);
+    Path embeddings = cfg.embeddings();
+    return index(cfg, entries(cfg), embeddings == null ? null : EmbeddingResults.projections(embeddings), decoder, log, canceled);
   }
 
-  /** The rows of {@code kv}'s (CSV) manifest with its image, label and text columns. */
-  public static List<Entry> entries(KeyValues kv) throws DatasetException {
-    Manifest m = Manifest.read(kv.path(DataKeys.MANIFEST), kv.string(DataKeys.ID_COLUMN), kv.string(DataKeys.IMAGE_COLUMN));
-    String imageColumn = kv.string(DataKeys.IMAGE_COLUMN), textColumn = kv.string(DataKeys.TEXT_COLUMN), labelColumn = kv.string(LABEL_COLUMN);
+  /** The rows of {@code cfg}'s (CSV) manifest with its image, label and text columns. */
+  public static List<Entry> entries(IndexConfig cfg) throws DatasetException {
+    Manifest m = cfg.data().readManifest();
+    String imageColumn = cfg.data().imageColumn(), textColumn = cfg.data().textColumn(), labelColumn = cfg.labelColumn();
     m.requireColumns("image_column", imageColumn, "text_column", textColumn);
     if (!labelColumn.isEmpty()) m.requireColumns("label_column", labelColumn);
     return entries(m, imageColumn, labelColumn, textColumn);
@@ -156,18 +155,18 @@ public final class Retrieval {
   }
 
   /**
-   * Builds the index of {@code entries} with {@code kv}'s package, language model and output, and writes it. The image
+   * Builds the index of {@code entries} with {@code cfg}'s package, language model and output, and writes it. The image
    * side is computed here, or taken from {@code projections} (by id; an {@code embed} run's, see {@link #EMBEDDINGS}),
    * which must come from the same package: the first images are projected again and compared.
    */
-  public static RetrievalIndex index(KeyValues kv, List<Entry> entries, Map<String, float[]> projections, ImageDecoder decoder, Logger log,
+  public static RetrievalIndex index(IndexConfig cfg, List<Entry> entries, Map<String, float[]> projections, ImageDecoder decoder, Logger log,
       BooleanSupplier canceled) throws IOException, DatasetException, ModelPackageException {
-    ModelPackage pkg = encoderPackage(kv);
+    ModelPackage pkg = encoderPackage(cfg.model());
     Projected images;
     if (projections == null) {
-      images = images(pkg, entries, kv.integer(BATCH_SIZE), decoder, log, canceled);
+      images = images(pkg, entries, cfg.batchSize(), decoder, log, canceled);
     } else {
-      images = given(pkg, entries, projections, kv.path(EMBEDDINGS), decoder, log);
+      images = given(pkg, entries, projections, cfg.embeddings(), decoder, log);
     }
     List<String> ids = new ArrayList<>(), labels = new ArrayList<>(), texts = new ArrayList<>();
     Map<String, Entry> byId = new HashMap<>();
@@ -182,7 +181,7 @@ public final class Retrieval {
     List<Report> withText = new ArrayList<>();
     for (int i = 0; i < ids.size(); i++) if (!texts.get(i).isEmpty()) withText.add(new Report(Integer.toString(i), texts.get(i)));
     if (!withText.isEmpty()) {
-      try (ReportEmbedder lm = TextModels.open(kv.string(TextModels.TEXT_MODEL), kv.path(DataKeys.CACHE_DIR), log);
+      try (ReportEmbedder lm = TextModels.open(cfg.textModel(), cfg.cacheDir(), log);
           TextProjector projector = pkg.textProjector()) {
         if (!pkg.textModelId().isEmpty() && !pkg.textModelId().equals(lm.modelId())) {
           throw new ModelPackageException(pkg.dir() + ": trained with the language model " + pkg.textModelId() + ", not "
@@ -200,36 +199,36 @@ public final class Retrieval {
       }
     }
     RetrievalIndex index = new RetrievalIndex(ids, labels, texts, images.unit, reportVectors, dim, pkg.dir().toString());
-    index.save(kv.path(INDEX_OUTPUT));
+    index.save(cfg.output());
     log.info(String.format(Locale.ROOT, "index: %d images (%d with a report), %d-d, written to %s", ids.size(), withText.size(), dim,
-        kv.path(INDEX_OUTPUT)));
+        cfg.output()));
     return index;
   }
 
-  /** Searches the index for every image of {@code kv}'s manifest; writes the hits and the metrics; returns the metrics. */
-  public static Map<String, Double> retrieve(KeyValues kv, ImageDecoder decoder, Logger log, BooleanSupplier canceled)
+  /** Searches the index for every image of {@code cfg}'s manifest; writes the hits and the metrics; returns the metrics. */
+  public static Map<String, Double> retrieve(RetrieveConfig cfg, ImageDecoder decoder, Logger log, BooleanSupplier canceled)
       throws IOException, DatasetException, ModelPackageException {
-    ModelPackage pkg = encoderPackage(kv);
-    RetrievalIndex index = RetrievalIndex.load(kv.path(INDEX));
-    Manifest m = Manifest.read(kv.path(DataKeys.MANIFEST), kv.string(DataKeys.ID_COLUMN), kv.string(DataKeys.IMAGE_COLUMN));
-    m.requireColumns("image_column", kv.string(DataKeys.IMAGE_COLUMN));
-    String labelColumn = kv.string(LABEL_COLUMN);
+    ModelPackage pkg = encoderPackage(cfg.model());
+    RetrievalIndex index = RetrievalIndex.load(cfg.index());
+    Manifest m = cfg.data().readManifest();
+    m.requireColumns("image_column", cfg.data().imageColumn());
+    String labelColumn = cfg.labelColumn();
     if (!labelColumn.isEmpty()) m.requireColumns("label_column", labelColumn);
-    List<Entry> queries = entries(m, kv.string(DataKeys.IMAGE_COLUMN), labelColumn, null);
-    Projected q = images(pkg, queries, kv.integer(BATCH_SIZE), decoder, log, canceled);
+    List<Entry> queries = entries(m, cfg.data().imageColumn(), labelColumn, null);
+    Projected q = images(pkg, queries, cfg.batchSize(), decoder, log, canceled);
     if (q.dim != index.dimension()) {
-      throw new IOException(kv.path(INDEX) + ": " + index.dimension() + "-d vectors, but " + pkg.dir() + " projects to " + q.dim
+      throw new IOException(cfg.index() + ": " + index.dimension() + "-d vectors, but " + pkg.dir() + " projects to " + q.dim
           + " dimensions (an index of another model)");
     }
     Map<String, Integer> position = new HashMap<>();
     for (int i = 0; i < index.size(); i++) position.put(index.ids().get(i), i);
     Map<String, String> labelOf = new HashMap<>();
     for (Entry e : queries) labelOf.put(e.image.id, e.label);
-    int k = kv.integer(K);
+    int k = cfg.k();
     List<int[]> ranks = new ArrayList<>();
     List<String> queryLabels = new ArrayList<>();
     List<List<String>> reportHitLabels = new ArrayList<>(), imageHitLabels = new ArrayList<>();
-    Path out = kv.path(OUTPUT);
+    Path out = cfg.output();
     Files.createDirectories(out);
     StringWriter csv = new StringWriter();
     try (CSVPrinter p = new CSVPrinter(csv, CSVFormat.DEFAULT.builder().setRecordSeparator('\n')
@@ -291,14 +290,14 @@ public final class Retrieval {
     }
     Archives.writeAtomically(out.resolve("metrics.json"), json.append("}\n").toString().getBytes(StandardCharsets.UTF_8));
     Archives.writeAtomically(out.resolve("metrics.csv"), mcsv.toString().getBytes(StandardCharsets.UTF_8));
-    log.info("retrieve: " + q.ids.size() + " queries against " + index.size() + " entries of " + kv.path(INDEX) + "; " + metrics);
+    log.info("retrieve: " + q.ids.size() + " queries against " + index.size() + " entries of " + cfg.index() + "; " + metrics);
     return metrics;
   }
 
-  private static ModelPackage encoderPackage(KeyValues kv) throws ModelPackageException {
-    ModelPackage pkg = ModelPackage.open(kv.path(MODEL));
+  private static ModelPackage encoderPackage(Path model) throws ModelPackageException {
+    ModelPackage pkg = ModelPackage.open(model);
     if (!Inference.ENCODER_TASK.equals(pkg.task())) {
-      throw new ModelPackageException(kv.path(MODEL) + ": a " + pkg.task() + " model; retrieval needs an encoder package written by pretrain");
+      throw new ModelPackageException(model + ": a " + pkg.task() + " model; retrieval needs an encoder package written by pretrain");
     }
     return pkg;
   }

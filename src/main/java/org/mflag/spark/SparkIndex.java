@@ -21,6 +21,7 @@ import org.mflag.infer.AnalysisConfig;
 import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.EmbeddingResults;
 import org.mflag.infer.ManifestAnalysis;
+import org.mflag.retrieval.IndexConfig;
 import org.mflag.retrieval.Retrieval;
 import org.mflag.retrieval.RetrievalIndex;
 import org.scijava.log.Logger;
@@ -51,22 +52,23 @@ public final class SparkIndex {
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     try {
-      List<Retrieval.Entry> entries = entries(spark, kv);
-      Map<String, float[]> projections = projections(spark, kv.path(Retrieval.EMBEDDINGS).toAbsolutePath());
-      log.info(COMMAND + ": " + entries.size() + " manifest rows, " + projections.size() + " projections from " + kv.path(Retrieval.EMBEDDINGS));
-      return Retrieval.index(kv, entries, projections, new ImageFileDecoder(), log, () -> false);
+      IndexConfig cfg = IndexConfig.of(kv);
+      List<Retrieval.Entry> entries = entries(spark, cfg);
+      Map<String, float[]> projections = projections(spark, cfg.embeddings().toAbsolutePath());
+      log.info(COMMAND + ": " + entries.size() + " manifest rows, " + projections.size() + " projections from " + cfg.embeddings());
+      return Retrieval.index(cfg, entries, projections, new ImageFileDecoder(), log, () -> false);
     } finally {
       spark.stop();
     }
   }
 
   /** The manifest's rows: a CSV manifest as {@code index} reads it; Parquet through Spark, paths relative to its folder. */
-  private static List<Retrieval.Entry> entries(SparkSession spark, KeyValues kv) throws DatasetException {
-    Path manifest = kv.path(DataKeys.MANIFEST).toAbsolutePath();
-    if (!manifest.getFileName().toString().endsWith(".parquet")) return Retrieval.entries(kv);
+  private static List<Retrieval.Entry> entries(SparkSession spark, IndexConfig cfg) throws DatasetException {
+    Path manifest = cfg.data().manifest().toAbsolutePath();
+    if (!manifest.getFileName().toString().endsWith(".parquet")) return Retrieval.entries(cfg);
     List<Retrieval.Entry> entries = new ArrayList<>();
-    for (String[] r : SparkAnalysis.parquetRows(spark, manifest, kv.string(DataKeys.ID_COLUMN), kv.string(DataKeys.IMAGE_COLUMN),
-        new String[] {"text_column", kv.string(DataKeys.TEXT_COLUMN)}, new String[] {"label_column", kv.string(Retrieval.LABEL_COLUMN)})) {
+    for (String[] r : SparkAnalysis.parquetRows(spark, manifest, cfg.data().idColumn(), cfg.data().imageColumn(),
+        new String[] {"text_column", cfg.data().textColumn()}, new String[] {"label_column", cfg.labelColumn()})) {
       entries.add(new Retrieval.Entry(BatchAnalysis.Item.of(manifest.getParent(), r[0], r[1]), r[3].trim(), r[2].trim()));
     }
     return entries;

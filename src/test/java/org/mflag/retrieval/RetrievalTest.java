@@ -119,12 +119,12 @@ public class RetrievalTest {
   void indexAndRetrieveOnTheSamples() throws Exception {
     Path pre = TestData.pretrained();
     Path index = tmp.resolve("samples.npz");
-    Retrieval.index(KeyValues.parse("index", Retrieval.INDEX_KEYS, List.of("model=" + pre, "manifest=" + TestData.manifest(),
-        "output=" + index, "label_column=view", "cache_dir=" + TestData.cacheDir())), new ImageFileDecoder(), TestData.log(), () -> false);
+    Retrieval.index(IndexConfig.of(KeyValues.parse("index", Retrieval.INDEX_KEYS, List.of("model=" + pre, "manifest=" + TestData.manifest(),
+        "output=" + index, "label_column=view", "cache_dir=" + TestData.cacheDir()))), new ImageFileDecoder(), TestData.log(), () -> false);
     assertEquals(48, RetrievalIndex.load(index).size());
     Path out = tmp.resolve("retrieved");
-    Map<String, Double> m = Retrieval.retrieve(KeyValues.parse("retrieve", Retrieval.RETRIEVE_KEYS, List.of("model=" + pre, "index=" + index,
-        "manifest=" + TestData.manifest(), "output=" + out, "label_column=view", "k=5")), new ImageFileDecoder(), TestData.log(), () -> false);
+    Map<String, Double> m = Retrieval.retrieve(RetrieveConfig.of(KeyValues.parse("retrieve", Retrieval.RETRIEVE_KEYS, List.of("model=" + pre,
+        "index=" + index, "manifest=" + TestData.manifest(), "output=" + out, "label_column=view", "k=5"))), new ImageFileDecoder(), TestData.log(), () -> false);
     assertEquals(48, m.get("paired_queries"), 0.0, "every sample has a report");
     assertTrue(m.get("report_recall_at_1") <= m.get("report_recall_at_5") && m.get("report_recall_at_5") <= m.get("report_recall_at_10"));
     assertTrue(m.get("image_precision_at_5") >= 0 && m.get("image_precision_at_5") <= 1);
@@ -179,11 +179,11 @@ public class RetrievalTest {
     assertTrue(e.getMessage().contains("spark-index"), e.getMessage());
   }
 
-  private static KeyValues indexKeys(Path model, Path output, String... more) {
+  private static IndexConfig indexKeys(Path model, Path output, String... more) {
     List<String> v = new java.util.ArrayList<>(List.of("model=" + model, "manifest=" + TestData.manifest(), "output=" + output,
         "label_column=view", "cache_dir=" + TestData.cacheDir()));
     v.addAll(List.of(more));
-    return KeyValues.parse("index", Retrieval.INDEX_KEYS, v);
+    return IndexConfig.of(KeyValues.parse("index", Retrieval.INDEX_KEYS, v));
   }
 
   /** The same entries with the same vectors on both sides (within float rounding of batched inference). */

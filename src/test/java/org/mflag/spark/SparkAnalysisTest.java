@@ -35,6 +35,7 @@ import org.mflag.infer.AnalysisConfig;
 import org.mflag.infer.BatchAnalysis;
 import org.mflag.infer.Job;
 import org.mflag.infer.ManifestAnalysis;
+import org.mflag.retrieval.IndexConfig;
 import org.mflag.retrieval.Retrieval;
 import org.mflag.retrieval.RetrievalIndex;
 import org.mflag.retrieval.RetrievalTest;
@@ -256,7 +257,7 @@ class SparkAnalysisTest {
     List<String> common = List.of("model=" + pre, "manifest=" + TestData.manifest(), "label_column=view", "cache_dir=" + TestData.cacheDir());
     List<String> direct = new ArrayList<>(common);
     direct.add("output=" + tmp.resolve("direct.npz"));
-    RetrievalIndex a = Retrieval.index(KeyValues.parse("index", Retrieval.INDEX_KEYS, direct), new ImageFileDecoder(), TestData.log(), () -> false);
+    RetrievalIndex a = Retrieval.index(IndexConfig.of(KeyValues.parse("index", Retrieval.INDEX_KEYS, direct)), new ImageFileDecoder(), TestData.log(), () -> false);
     List<String> viaSpark = new ArrayList<>(common);
     viaSpark.addAll(List.of("output=" + tmp.resolve("spark.npz"), "embeddings=" + embed, "master=local[2]"));
     assertEquals(0, SparkAnalysis.run(concat("spark-index", viaSpark)), "spark-index exits with 0");

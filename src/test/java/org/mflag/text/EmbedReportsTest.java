@@ -25,10 +25,10 @@ class EmbedReportsTest {
     TextModels.unpackEasyBert(TestData.cacheDir().resolve("models"), TestData.log());
     List<String> args = Arrays.asList("manifest=" + TestData.manifest(), "text_column=report", "cache_dir=" + cache,
         "output=" + tmp.resolve("emb.csv"));
-    EmbedReports.Summary first = EmbedReports.run(KeyValues.parse("embed-reports", EmbedReports.KEYS, args), TestData.log());
+    EmbedReports.Summary first = EmbedReports.run(EmbedConfig.of(KeyValues.parse("embed-reports", EmbedReports.KEYS, args)), TestData.log());
     assertEquals(48, first.reports);
     assertEquals(46, first.encoded); // two reports occur twice in the samples: each text is encoded once
-    EmbedReports.Summary second = EmbedReports.run(KeyValues.parse("embed-reports", EmbedReports.KEYS, args), TestData.log());
+    EmbedReports.Summary second = EmbedReports.run(EmbedConfig.of(KeyValues.parse("embed-reports", EmbedReports.KEYS, args)), TestData.log());
     assertEquals(0, second.encoded);
     System.err.printf("embed-reports on the samples: first %.2f s, cached %.2f s (%.1f%%)%n", first.seconds, second.seconds,
         100 * second.seconds / first.seconds);

@@ -54,7 +54,7 @@ class LanguageModelInstallTest {
     }
   }
 
-  private static KeyValues keys(Path cache, Path file) {
-    return KeyValues.parse("install-language-model", LanguageModelInstall.KEYS, List.of("file=" + file, "cache_dir=" + cache));
+  private static InstallConfig keys(Path cache, Path file) {
+    return InstallConfig.of(KeyValues.parse("install-language-model", LanguageModelInstall.KEYS, List.of("file=" + file, "cache_dir=" + cache)));
   }
 }

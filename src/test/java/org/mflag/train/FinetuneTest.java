@@ -128,8 +128,8 @@ class FinetuneTest {
     assertEquals(end.metrics.get("images").intValue() + 1, Files.readAllLines(out.resolve("eval").resolve("metrics.csv")).size());
     // the one-file package: only what rdf.yaml names, and every command reads it as it reads the folder
     Path zip = tmp.resolve("segmenter.zip");
-    org.mflag.model.PackageZip.run(KeyValues.parse("export", org.mflag.model.PackageZip.KEYS,
-        List.of("model=" + out, "output=" + zip)), TestData.log());
+    org.mflag.model.PackageZip.run(org.mflag.model.ExportConfig.of(KeyValues.parse("export", org.mflag.model.PackageZip.KEYS,
+        List.of("model=" + out, "output=" + zip))), TestData.log());
     List<String> entries = new ArrayList<>();
     try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(zip.toFile())) {
       z.stream().forEach(e -> entries.add(e.getName()));

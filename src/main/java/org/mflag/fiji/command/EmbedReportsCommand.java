@@ -45,7 +45,7 @@ public class EmbedReportsCommand extends KeyCommand {
   @Override
   public void run() {
     try {
-      EmbedReports.Summary s = EmbedReports.run(keyValues(), logger());
+      EmbedReports.Summary s = EmbedReports.run(org.mflag.text.EmbedConfig.of(keyValues()), logger());
       encoded = s.encoded;
     } catch (Exception e) {
       throw failure(e);

@@ -34,7 +34,7 @@ public class ExportCommand extends KeyCommand {
   @Override
   public void run() {
     try {
-      zip = PackageZip.run(keyValues(), logger()).toString();
+      zip = PackageZip.run(org.mflag.model.ExportConfig.of(keyValues()), logger()).toString();
     } catch (Exception e) {
       throw failure(e);
     }

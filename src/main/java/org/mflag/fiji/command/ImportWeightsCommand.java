@@ -34,7 +34,7 @@ public class ImportWeightsCommand extends KeyCommand {
   @Override
   public void run() {
     try {
-      imported = ImageNetImport.run(keyValues(), logger()).toString();
+      imported = ImageNetImport.run(org.mflag.nn.ImportConfig.of(keyValues()), logger()).toString();
     } catch (Exception e) {
       throw failure(e);
     }

@@ -34,7 +34,7 @@ public class InstallLanguageModelCommand extends KeyCommand {
   @Override
   public void run() {
     try {
-      installed = LanguageModelInstall.run(keyValues(), logger()).toString();
+      installed = LanguageModelInstall.run(org.mflag.text.InstallConfig.of(keyValues()), logger()).toString();
     } catch (Exception e) {
       throw failure(e);
     }
