@@ -17,7 +17,6 @@ import java.util.Properties;
 import java.util.function.BooleanSupplier;
 import org.mflag.config.Choices;
 import org.mflag.config.Key;
-import org.mflag.config.KeyValues;
 import org.mflag.config.Task;
 import org.mflag.data.Box;
 import org.mflag.data.DataConfig;
@@ -142,40 +141,31 @@ public final class Study {
   }
 
   /** Runs what is missing, then writes the tables and plots; returns the summarised cells. */
-  public static List<Row> run(KeyValues kv, ImageDecoder decoder, Logger log, BooleanSupplier canceled)
+  public static List<Row> run(StudyConfig cfg, ImageDecoder decoder, Logger log, BooleanSupplier canceled)
       throws DatasetException, IOException, TrainingException, ModelPackageException {
-    List<Task> tasks = new ArrayList<>();
-    for (String t : kv.string(TASKS).split(",")) if (!t.isBlank()) tasks.add(Task.fromKey(t.trim()));
-    if (tasks.isEmpty()) throw new IllegalArgumentException("tasks: none given");
-    Map<String, String> sources = Experiment.encoders(kv.string(ENCODER_MODELS));
-    List<Double> fractions = Experiment.fractions(kv.string(FRACTIONS));
-    String reference = kv.string(REFERENCE).trim();
-    if (!reference.isEmpty() && !sources.containsKey(reference)) {
-      throw new IllegalArgumentException("reference=" + reference + ": not one of encoder_models " + sources.keySet());
-    }
-    if (tasks.contains(Task.DETECTION) && kv.string(DataKeys.BOXES).isEmpty()) {
-      throw new IllegalArgumentException("boxes: required for the detection task (COCO JSON file)");
-    }
-    Path out = kv.path(OUTPUT);
+    List<Task> tasks = cfg.tasks();
+    Map<String, String> sources = cfg.encoders();
+    List<Double> fractions = cfg.fractions();
+    String reference = cfg.reference();
+    Path out = cfg.output();
     Files.createDirectories(out);
-    Path cacheDir = kv.path(DataKeys.CACHE_DIR);
-    long seed = kv.longValue(TrainingKeys.SEED);
-    int size = kv.integer(FinetuneConfig.IMAGE_SIZE);
+    Path cacheDir = cfg.data().cacheDir();
+    long seed = cfg.seed();
+    int size = cfg.imageSize();
     Map<String, FrozenFeatures.Encoder> encoders = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : sources.entrySet()) {
-      encoders.put(e.getKey(), FrozenFeatures.Encoder.of(e.getKey(), e.getValue(), Architecture.fromKey(kv.string(ENCODER)), cacheDir, seed));
+      encoders.put(e.getKey(), FrozenFeatures.Encoder.of(e.getKey(), e.getValue(), cfg.encoder(), cacheDir, seed));
     }
-    Manifest manifest = Manifest.read(kv.path(DataKeys.MANIFEST), kv.string(DataKeys.ID_COLUMN), kv.string(DataKeys.IMAGE_COLUMN));
-    Map<String, Split> splits = Splits.assign(manifest, kv.string(DataKeys.SPLIT_COLUMN), kv.string(DataKeys.GROUP_COLUMN),
-        kv.number(DataKeys.VAL_FRACTION), kv.number(DataKeys.TEST_FRACTION), seed);
+    Manifest manifest = cfg.data().readManifest();
+    Map<String, Split> splits = Splits.assign(manifest, cfg.data().splitColumn(), cfg.data().groupColumn(), cfg.data().valFraction(),
+        cfg.data().testFraction(), seed);
     Splits.write(out.resolve(Splits.FILE), splits);
-    Scorer.Decision decision = new Scorer.Decision(kv.number(InferenceKeys.THRESHOLD), kv.number(InferenceKeys.CONFIDENCE),
-        kv.number(InferenceKeys.NMS_IOU));
+    Scorer.Decision decision = cfg.decision();
 
     List<Row> rows = new ArrayList<>();
     List<String> runs = new ArrayList<>();
     for (Task task : tasks) {
-      Labelled d = Labelled.read(task, kv, manifest, splits, size, decoder, log, out);
+      Labelled d = Labelled.read(task, cfg.data(), manifest, splits, size, decoder, log, out);
       int maxBoxes = 1;
       for (Sample s : d.all) maxBoxes = Math.max(maxBoxes, s.boxes == null ? 0 : s.boxes.size());
       Map<String, Map<Double, List<Run>>> done = new LinkedHashMap<>();
@@ -184,10 +174,10 @@ public final class Study {
         Map<Double, List<Run>> byFraction = new LinkedHashMap<>();
         for (double f : fractions) {
           List<Run> list = new ArrayList<>();
-          for (long s : seeds(f, seed, kv.integer(SEEDS))) {
-            HeadOnFeatures.Settings st = settings(kv, task, f, s, decision);
+          for (long s : seeds(f, seed, cfg.seeds())) {
+            HeadOnFeatures.Settings st = settings(cfg, task, f, s);
             Path dir = out.resolve("cells").resolve(task.key()).resolve(enc.name).resolve("f" + Experiment.fractionName(f) + "-s" + s);
-            String fingerprint = fingerprint(task, enc, f, s, st, size, manifest, kv);
+            String fingerprint = fingerprint(task, enc, f, s, st, size, manifest, cfg.seed());
             Run r = Run.load(dir, fingerprint);
             if (r == null) {
               if (canceled.getAsBoolean()) throw new TrainingException("study cancelled; run the same command again to continue");
@@ -209,7 +199,7 @@ public final class Study {
         }
         done.put(enc.name, byFraction);
       }
-      rows.addAll(summarise(task, d, done, reference, decision, size, kv.integer(BOOTSTRAP), seed));
+      rows.addAll(summarise(task, d, done, reference, decision, size, cfg.bootstrap(), seed));
       write(out, tasks, rows, runs, reference, fractions); // after each task: the finished tasks' tables while the next one runs
     }
     return rows;
@@ -222,25 +212,25 @@ public final class Study {
     return out;
   }
 
-  private static HeadOnFeatures.Settings settings(KeyValues kv, Task task, double fraction, long seed, Scorer.Decision decision) {
+  private static HeadOnFeatures.Settings settings(StudyConfig cfg, Task task, double fraction, long seed) {
     HeadOnFeatures.Settings s = new HeadOnFeatures.Settings();
-    s.batch = kv.integer(FinetuneConfig.BATCH_SIZE);
-    s.epochs = kv.auto(EPOCHS) ? (task == Task.CLASSIFICATION ? 100 : task == Task.DETECTION ? 50 : 20) : kv.integer(EPOCHS);
-    s.minSteps = kv.integer(MIN_STEPS);
-    s.patience = kv.integer(PATIENCE);
-    s.lr = kv.number(FinetuneConfig.LR, FinetuneConfig.defaultLr(task, fraction));
-    s.weightDecay = kv.number(FinetuneConfig.WEIGHT_DECAY, FinetuneConfig.defaultWeightDecay(task));
+    s.batch = cfg.batchSize();
+    s.epochs = cfg.epochs(task);
+    s.minSteps = cfg.minSteps();
+    s.patience = cfg.patience();
+    s.lr = cfg.lr(task, fraction);
+    s.weightDecay = cfg.weightDecay(task);
     s.seed = seed;
-    s.decision = decision;
+    s.decision = cfg.decision();
     return s;
   }
 
   /** What a run's result depends on; a stored run with another fingerprint is not reused. */
   private static String fingerprint(Task task, FrozenFeatures.Encoder enc, double f, long seed, HeadOnFeatures.Settings s, int size,
-      Manifest m, KeyValues kv) {
+      Manifest m, long splitSeed) {
     return String.format(Locale.ROOT, "task=%s encoder=%s fraction=%s seed=%d batch=%d epochs=%d min_steps=%d patience=%d lr=%s "
         + "weight_decay=%s image_size=%d manifest_sha256=%s split_seed=%d", task.key(), enc.describe(), f, seed, s.batch, s.epochs,
-        s.minSteps, s.patience, s.lr, s.weightDecay, size, m.sha256(), kv.longValue(TrainingKeys.SEED));
+        s.minSteps, s.patience, s.lr, s.weightDecay, size, m.sha256(), splitSeed);
   }
 
   /** The labelled images of one task, by split. */
@@ -252,14 +242,13 @@ public final class Study {
     List<Sample> test;
     List<Sample> all;
 
-    static Labelled read(Task task, KeyValues kv, Manifest m, Map<String, Split> splits, int size, ImageDecoder decoder, Logger log, Path out)
+    static Labelled read(Task task, DataConfig data, Manifest m, Map<String, Split> splits, int size, ImageDecoder decoder, Logger log, Path out)
         throws DatasetException, IOException {
       Labelled d = new Labelled();
       d.task = task;
-      d.data = TaskData.of(task, DataConfig.of(kv), m, size, null);
+      d.data = TaskData.of(task, data, m, size, null);
       TaskDataset ds = TaskDataset.open(m, splits, List.of(Split.TRAIN, Split.VAL, Split.TEST),
-          d.data.options.optWorkers(kv.integer(DataKeys.WORKERS)).optOnBadInput(
-              org.mflag.data.BadInputPolicy.fromKey(kv.string(DataKeys.ON_BAD_INPUT))), decoder, log);
+          d.data.options.optWorkers(data.workers()).optOnBadInput(data.onBadInput()), decoder, log);
       if (!ds.skipped().isEmpty()) {
         Path list = SkippedPair.write(out.resolve("skipped-" + task.key() + ".csv"), ds.skipped());
         log.warn(task.key() + ": skipped " + ds.skipped().size() + " rows (list: " + list + ")");

@@ -29,7 +29,7 @@ public final class StudyCli implements CliCommand {
 
   @Override
   public int run(KeyValues args, Logger log, Cancellation cancel) throws Exception {
-    Study.run(args, new ImageFileDecoder(), log, cancel);
+    Study.run(StudyConfig.of(args), new ImageFileDecoder(), log, cancel);
     System.out.print(new String(java.nio.file.Files.readAllBytes(args.path(Study.OUTPUT).resolve("study.md")),
         java.nio.charset.StandardCharsets.UTF_8));
     return 0;

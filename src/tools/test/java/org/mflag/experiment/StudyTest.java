@@ -30,7 +30,7 @@ class StudyTest {
       args.removeIf(a -> a.startsWith(e.substring(0, e.indexOf('=') + 1)));
       args.add(e);
     }
-    return Study.run(KeyValues.parse("study", Study.KEYS, args), new ImageFileDecoder(), TestData.log(), () -> false);
+    return Study.run(StudyConfig.of(KeyValues.parse("study", Study.KEYS, args)), new ImageFileDecoder(), TestData.log(), () -> false);
   }
 
   @Test
