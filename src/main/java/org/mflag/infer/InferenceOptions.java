@@ -80,8 +80,9 @@ public final class InferenceOptions implements Serializable {
     return zeroShot;
   }
 
-  /** The package's thresholds, whole images, batches of 8, no mask files. */
-  public static final InferenceOptions DEFAULTS = new InferenceOptions(Double.NaN, Double.NaN, Double.NaN, 0, -1, 8, null, null);
+  /** The package's thresholds, whole images, batches of batch_size's default, no mask files. */
+  public static final InferenceOptions DEFAULTS = new InferenceOptions(Double.NaN, Double.NaN, Double.NaN, 0, -1,
+      AnalysisConfig.BATCH_SIZE.defaultInteger(), null, null);
 
   /**
    * The options of {@code job} from a command's keys: the inference keys the command declares ({@code threshold},

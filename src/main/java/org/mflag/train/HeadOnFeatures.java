@@ -53,16 +53,47 @@ import org.tensorflow.types.TFloat32;
  */
 public final class HeadOnFeatures extends SessionTrainable<HeadOnFeatures.Batch> {
 
-  /** How the head trains. */
+  /**
+   * How the head trains, immutable: images per step, passes and least steps, patience (scores without improvement),
+   * AdamW's learning rate and weight decay, the seed of the order and initialisation, and the decision thresholds of
+   * the validation scores. The caller's config gives every value (the study: {@code StudyConfig}).
+   */
   public static final class Settings {
-    public int batch = 16;
-    public int epochs = 50;
-    public int minSteps = 100;
-    public int patience = 10;
-    public double lr = 5e-4;
-    public double weightDecay = 1e-6;
-    public long seed = 42;
-    public Scorer.Decision decision = Scorer.Decision.defaults();
+    final int batch;
+    final int epochs;
+    final int minSteps;
+    final int patience;
+    final double lr;
+    final double weightDecay;
+    final long seed;
+    final Scorer.Decision decision;
+
+    public Settings(int batch, int epochs, int minSteps, int patience, double lr, double weightDecay, long seed, Scorer.Decision decision) {
+      this.batch = batch;
+      this.epochs = epochs;
+      this.minSteps = minSteps;
+      this.patience = patience;
+      this.lr = lr;
+      this.weightDecay = weightDecay;
+      this.seed = seed;
+      this.decision = decision;
+    }
+
+    /** The same settings with another learning rate. */
+    public Settings withLr(double v) {
+      return new Settings(batch, epochs, minSteps, patience, v, weightDecay, seed, decision);
+    }
+
+    /** The same settings with another least number of steps. */
+    public Settings withMinSteps(int v) {
+      return new Settings(batch, epochs, v, patience, lr, weightDecay, seed, decision);
+    }
+
+    /** What a run's result depends on, for a stored run's fingerprint. */
+    public String describe() {
+      return String.format(java.util.Locale.ROOT, "batch=%d epochs=%d min_steps=%d patience=%d lr=%s weight_decay=%s", batch, epochs,
+          minSteps, patience, lr, weightDecay);
+    }
   }
 
   /** What the head learns from: the task, the encoder's features of every image, and the three splits. */

@@ -53,13 +53,8 @@ class HeadOnFeaturesTest {
     for (Sample s : ds.samples()) maxBoxes = Math.max(maxBoxes, s.boxes.size());
     FrozenFeatures.Encoder enc = FrozenFeatures.Encoder.of("random", "random", Architecture.RESNET18, TestData.cacheDir(), 3);
     FrozenFeatures f = FrozenFeatures.compute(enc, Task.DETECTION, 64, all, TestData.log(), () -> false);
-    HeadOnFeatures.Settings s = new HeadOnFeatures.Settings();
-    s.batch = 8;
-    s.epochs = 1;
-    s.minSteps = 1;
-    s.seed = 3;
-    s.lr = FinetuneConfig.defaultLr(Task.DETECTION, 1.0);
-    s.weightDecay = FinetuneConfig.defaultWeightDecay(Task.DETECTION);
+    HeadOnFeatures.Settings s = new HeadOnFeatures.Settings(8, 1, 1, 10, FinetuneConfig.defaultLr(Task.DETECTION, 1.0),
+        FinetuneConfig.defaultWeightDecay(Task.DETECTION), 3, org.mflag.infer.Scorer.Decision.defaults());
     HeadOnFeatures.Problem problem = new HeadOnFeatures.Problem(Task.DETECTION, Architecture.RESNET18, 64, data, f, ds.of(Split.TRAIN),
         ds.of(Split.VAL), ds.of(Split.TEST), maxBoxes);
     List<TrainingEvent> batches = new ArrayList<>();
@@ -93,9 +88,9 @@ class HeadOnFeaturesTest {
     // computed inside the fine-tuning graph, or read back from the cache) may differ there by a fraction of a step per
     // weight (up to 0.4 of one on an AMD EPYC family 25, with either TensorFlow build). So each weight must agree
     // within one step, and each tensor as a whole: its difference under 5% of how far training moved it.
-    double stepTolerance = s.lr * o.steps;
-    s.lr = 1e-12; // the same run without learning: the initial head
-    HeadOnFeatures.Outcome untrained = HeadOnFeatures.run(problem, s, new TrainingListener() {}, TestData.log(), () -> false).orElseThrow();
+    double lr = FinetuneConfig.defaultLr(Task.DETECTION, 1.0);
+    double stepTolerance = lr * o.steps;
+    HeadOnFeatures.Outcome untrained = HeadOnFeatures.run(problem, s.withLr(1e-12) /* the same run without learning: the initial head */, new TrainingListener() {}, TestData.log(), () -> false).orElseThrow();
     int compared = 0;
     double moved = 0;
     for (Map.Entry<String, float[]> e : o.head.entrySet()) {
@@ -119,10 +114,9 @@ class HeadOnFeaturesTest {
 
     // cancelled after two steps: the loop ends the run as stopped (no exception), and nothing is returned
     int[] polls = {0};
-    s.minSteps = 30;
     ends.clear();
     batches.clear();
-    java.util.Optional<HeadOnFeatures.Outcome> cancelled = HeadOnFeatures.run(problem, s, listener, TestData.log(), () -> polls[0]++ >= 2);
+    java.util.Optional<HeadOnFeatures.Outcome> cancelled = HeadOnFeatures.run(problem, s.withMinSteps(30), listener, TestData.log(), () -> polls[0]++ >= 2);
     assertTrue(cancelled.isEmpty());
     assertEquals(2, batches.size());
     assertEquals(TrainingResult.Outcome.STOPPED, ends.get(0).outcome);

@@ -213,24 +213,15 @@ public final class Study {
   }
 
   private static HeadOnFeatures.Settings settings(StudyConfig cfg, Task task, double fraction, long seed) {
-    HeadOnFeatures.Settings s = new HeadOnFeatures.Settings();
-    s.batch = cfg.batchSize();
-    s.epochs = cfg.epochs(task);
-    s.minSteps = cfg.minSteps();
-    s.patience = cfg.patience();
-    s.lr = cfg.lr(task, fraction);
-    s.weightDecay = cfg.weightDecay(task);
-    s.seed = seed;
-    s.decision = cfg.decision();
-    return s;
+    return new HeadOnFeatures.Settings(cfg.batchSize(), cfg.epochs(task), cfg.minSteps(), cfg.patience(), cfg.lr(task, fraction),
+        cfg.weightDecay(task), seed, cfg.decision());
   }
 
   /** What a run's result depends on; a stored run with another fingerprint is not reused. */
   private static String fingerprint(Task task, FrozenFeatures.Encoder enc, double f, long seed, HeadOnFeatures.Settings s, int size,
       Manifest m, long splitSeed) {
-    return String.format(Locale.ROOT, "task=%s encoder=%s fraction=%s seed=%d batch=%d epochs=%d min_steps=%d patience=%d lr=%s "
-        + "weight_decay=%s image_size=%d manifest_sha256=%s split_seed=%d", task.key(), enc.describe(), f, seed, s.batch, s.epochs,
-        s.minSteps, s.patience, s.lr, s.weightDecay, size, m.sha256(), splitSeed);
+    return String.format(Locale.ROOT, "task=%s encoder=%s fraction=%s seed=%d %s image_size=%d manifest_sha256=%s split_seed=%d",
+        task.key(), enc.describe(), f, seed, s.describe(), size, m.sha256(), splitSeed);
   }
 
   /** The labelled images of one task, by split. */
