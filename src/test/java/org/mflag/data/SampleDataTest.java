@@ -49,7 +49,10 @@ class SampleDataTest {
     assertFalse(Files.exists(out.resolve(m.rows().get(1).get("image"))), "nothing was written");
   }
 
-  /** The shipped report-embeddings.csv is the default BERT's embedding of every sample report, so pre-training on it equals pre-training with BERT. */
+  /**
+   * The shipped report-embeddings.csv is the default BERT's embedding of every sample report (within fp32 rounding of the
+   * CPU's kernels), so pre-training on it is pre-training with BERT.
+   */
   @Test
   void theShippedReportEmbeddingsAreTheDefaultLanguageModels() throws Exception {
     Path repo = TestData.manifest().toAbsolutePath().getParent();
@@ -62,7 +65,8 @@ class SampleDataTest {
     }
     try (ReportEmbedder bert = TextModels.open(TextModels.DEFAULT, TestData.cacheDir(), TestData.log())) {
       Map<String, float[]> computed = bert.embed(reports);
-      for (Report r : reports) assertArrayEquals(computed.get(r.id), shipped.get(r.id), r.id);
+      // written on an AVX2 CPU; oneDNN's AVX-512 kernels sum in another order: fp32 rounding, 3e-6 seen on an AMD Zen 5
+      for (Report r : reports) assertArrayEquals(computed.get(r.id), shipped.get(r.id), 1e-4f, r.id);
     }
   }
 }
