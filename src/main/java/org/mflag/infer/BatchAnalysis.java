@@ -222,7 +222,7 @@ public final class BatchAnalysis implements AutoCloseable {
   public static BatchAnalysis open(Job job, Path model, Options options, Devices.Plan devices) throws ModelPackageException {
     if (job.needsEncoder()) {
       ModelPackage pkg = ModelPackage.open(model);
-      if (!pkg.task().equals(new ModelPackage.Description().task)) {
+      if (!pkg.task().equals(ModelPackage.PRETRAIN)) {
         throw new ModelPackageException(model + ": a " + pkg.task() + " model; " + job.key() + " needs an encoder package written by pretrain");
       }
       if (job == Job.ZERO_SHOT && options.zeroShot == null) throw new IllegalArgumentException("zero-shot: no prompts given (Options.optZeroShot)");
