@@ -36,7 +36,7 @@ final class RdfYaml {
   private static final List<Key> VALUES = List.of(IMAGE_SIZE, STORED_SIZE, EMBEDDING_SIZE, PROJECTION_SIZE, TEXT_DIMENSION, MULTI_LABEL);
   /** The recommended decision values: numbers, whose ranges are the launcher keys' ({@link ModelPackage#number}). */
   private static final List<String> RECOMMENDED = List.of("threshold", "confidence", "nms_iou");
-  static final List<String> TASKS = List.of("pretrain", "segmentation", "classification", "detection");
+  static final List<String> TASKS = List.of(ModelPackage.PRETRAIN, "segmentation", "classification", "detection");
 
   private RdfYaml() {}
 
@@ -89,9 +89,15 @@ final class RdfYaml {
     m.put("axes", each(t.axes(), a -> map("type", a.type(), "id", a.id(), "size", a.size(), "channel_names", copy(a.channelNames()))));
     m.put("test_tensor", fileRef(t.testTensor()));
     if (t.data() != null) m.put("data", map("type", t.data().type(), "range", copy(t.data().range())));
-    put(m, processingKey, each(t.processing(), s -> s.kwargs().isEmpty() ? map("id", s.id())
-        : map("id", s.id(), "kwargs", new LinkedHashMap<>(s.kwargs().yaml()))));
+    put(m, processingKey, each(t.processing(), s -> s.kwargs().isEmpty() ? map("id", s.id()) : map("id", s.id(), "kwargs", kwargs(s.kwargs()))));
     if (t.sampleTensor() != null) m.put("sample_tensor", fileRef(t.sampleTensor()));
+    return m;
+  }
+
+  /** An operator's arguments as given, each list a new one. */
+  private static Map<String, Object> kwargs(Processing.Kwargs kw) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : kw.yaml().entrySet()) m.put(e.getKey(), e.getValue() instanceof List ? copy((List<?>) e.getValue()) : e.getValue());
     return m;
   }
 
