@@ -27,8 +27,6 @@ import org.mflag.runtime.Devices;
  */
 public final class Inference implements AutoCloseable {
 
-  /** The task of a pre-trained encoder package (what pretrain writes). */
-  public static final String ENCODER_TASK = "pretrain";
   /** Tiles per network call when tiling: enough to fill a CPU's cores, small enough for any GPU. */
   private static final int TILE_BATCH = 4;
 
@@ -95,7 +93,7 @@ public final class Inference implements AutoCloseable {
   /** Refuses a package that {@code job} cannot apply, naming the command or package that fits. */
   static void requireKind(ModelPackage p, Job job) throws ModelPackageException {
     Path dir = p.source();
-    boolean encoder = ENCODER_TASK.equals(p.task());
+    boolean encoder = ModelPackage.PRETRAIN.equals(p.task());
     if (job.needsEncoder()) {
       if (!encoder) throw new ModelPackageException(dir + ": a " + p.task() + " model; " + job.key() + " needs an encoder package written by pretrain");
       return;

@@ -1,14 +1,16 @@
 package org.mflag.model;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.mflag.config.Key;
 import org.mflag.io.Archives;
 import org.mflag.io.Folders;
@@ -20,10 +22,6 @@ import org.mflag.runtime.Devices;
 import org.mflag.runtime.TensorFlowRuntime;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.SessionFunction;
-import org.yaml.snakeyaml.DumperOptions;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * A model on disk: a folder with a bioimage.io model description ({@code rdf.yaml}, format 0.5),
@@ -40,8 +38,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * README.md                    usage and validation
  * </pre>
  *
- * {@link #open} checks the description (format version, weights entry, sha256 of every file it
- * names, tensor shapes) before anything is loaded and names the file and field that is wrong.
+ * <p>The description is {@link Rdf} (with {@link MflagConfig} as {@code config.mflag}); {@link RdfYaml} writes it as
+ * YAML and reads it back. {@link #open} checks the description (format version, weights entry, sha256 of every file it
+ * names, tensor shapes) before anything is loaded and names the file and field that is wrong.</p>
  */
 public final class ModelPackage {
 
@@ -56,81 +55,181 @@ public final class ModelPackage {
   public static final String COVER = "cover.png";
   /** The id of an index axis: {@code i}, which bioimage.io reads as {@code index} and JDLL needs as one letter. */
   public static final String INDEX_AXIS = "i";
+  /** The task of a pre-trained encoder package. */
+  public static final String PRETRAIN = "pretrain";
   static final String GIT_REPO = "https://github.com/mflag-fiji/mflag-fiji";
   static final String CITATION = "Liu C, Cheng S, Chen C, Qiao M, Zhang W, Shah A, Bai W, Arcucci R. M-FLAG: Medical "
       + "Vision-Language Pre-training with Frozen Language Models and Latent Space Geometry Optimization. MICCAI 2023.";
   static final String CITATION_URL = "https://arxiv.org/abs/2307.08347";
+  /** {@code config.mflag.package_version} of what {@link #export} writes. */
+  static final int PACKAGE_VERSION = 1;
+  static final String NORMALISATION = "v / 127.5 - 1 on 0..255 values (Normalize(mean 0.5, std 0.5) after ToTensor)";
 
-  /** What {@link #export} writes, besides the weights and tensors. */
-  public static final class Description {
-    public String name;
-    public String description;
-    /** {@code pretrain}, {@code segmentation}, {@code classification} or {@code detection}. */
-    public String task = "pretrain";
-    public String license = "CC-BY-NC-SA-4.0";
-    public Architecture architecture;
-    public int imageSize;
-    public List<String> tags = new java.util.ArrayList<>(List.of("chest-x-ray", "m-flag", "tensorflow"));
-    /** How to use the outputs, for the package's README. */
-    public String usage = "";
-    /** Extra {@code config.mflag} entries (loss, training keys, data hash, classes, metrics...). */
-    public Map<String, Object> config = new LinkedHashMap<>();
-    /** bioimage.io authors ({@code name}, optional {@code affiliation}, {@code orcid}, {@code github_user}). */
-    public List<Map<String, Object>> authors = List.of(map("name", "M-FLAG for Fiji"));
-    /** bioimage.io maintainers (each with a {@code github_user}); empty when nobody gave one. */
-    public List<Map<String, Object>> maintainers = List.of();
-    /** The cover (PNG, 2:1: the input and what the model makes of it), or null for none. */
-    public byte[] cover;
-    /** The training data as a bioimage.io dataset description, or null. */
-    public Map<String, Object> trainingData;
-    /** The "Validation" section of the package's README: how the model was checked, with figures. */
-    public String validation = "";
+  /**
+   * What {@link #export} writes, besides the weights and tensors: the name, description, licence, tags, people, cover
+   * (a PNG, 2:1: the input and what the model makes of it; null for none), training data, the README's usage and
+   * validation sections, and {@code config.mflag} (whose task, encoder and image size are the package's).
+   */
+  public static final class Description extends RecordLike {
+    private final String name;
+    private final String description;
+    private final String license;
+    private final List<String> tags;
+    private final String usage;
+    private final List<Rdf.Author> authors;
+    private final List<Rdf.Author> maintainers;
+    private final byte[] cover;
+    private final Rdf.Dataset trainingData;
+    private final String validation;
+    private final MflagConfig config;
+
+    private Description(Builder b) {
+      name = Objects.requireNonNull(b.name, "name");
+      description = Objects.requireNonNull(b.description, "description");
+      license = Objects.requireNonNull(b.license, "license");
+      tags = List.copyOf(b.tags);
+      usage = Objects.requireNonNull(b.usage, "usage");
+      authors = List.copyOf(b.authors);
+      maintainers = List.copyOf(b.maintainers);
+      cover = b.cover == null ? null : b.cover.clone();
+      trainingData = b.trainingData;
+      validation = Objects.requireNonNull(b.validation, "validation");
+      config = Objects.requireNonNull(b.config, "config");
+    }
+
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** A builder holding this description's values. */
+    public Builder toBuilder() {
+      return new Builder().setName(name).setDescription(description).setConfig(config).optLicense(license).optTags(tags).optUsage(usage)
+          .optAuthors(authors).optMaintainers(maintainers).optCover(cover).optTrainingData(trainingData).optValidation(validation);
+    }
+
+    public String name() { return name; }
+    public String description() { return description; }
+    public String license() { return license; }
+    public List<String> tags() { return tags; }
+    public String usage() { return usage; }
+    public List<Rdf.Author> authors() { return authors; }
+    public List<Rdf.Author> maintainers() { return maintainers; }
+    /** The cover PNG (a copy), or null. */
+    public byte[] cover() { return cover == null ? null : cover.clone(); }
+    public Rdf.Dataset trainingData() { return trainingData; }
+    public String validation() { return validation; }
+    public MflagConfig config() { return config; }
+
+    @Override
+    List<Object> components() {
+      return Arrays.asList(name, description, license, tags, usage, authors, maintainers, cover == null ? null : ByteBuffer.wrap(cover),
+          trainingData, validation, config);
+    }
+
+    /**
+     * A {@link Description}: name, description and config required; by default licence CC-BY-NC-SA-4.0, tags
+     * {@code chest-x-ray, m-flag, tensorflow}, author "M-FLAG for Fiji", no maintainer, cover or training data.
+     */
+    public static final class Builder {
+      private String name;
+      private String description;
+      private MflagConfig config;
+      private String license = "CC-BY-NC-SA-4.0";
+      private List<String> tags = List.of("chest-x-ray", "m-flag", "tensorflow");
+      private String usage = "";
+      private List<Rdf.Author> authors = List.of(Rdf.Author.named("M-FLAG for Fiji"));
+      private List<Rdf.Author> maintainers = List.of();
+      private byte[] cover;
+      private Rdf.Dataset trainingData;
+      private String validation = "";
+
+      private Builder() {}
+
+      public Builder setName(String v) { name = v; return this; }
+      public Builder setDescription(String v) { description = v; return this; }
+
+      /** {@code config.mflag}: the task, encoder and image size, and what the run records. */
+      public Builder setConfig(MflagConfig v) { config = v; return this; }
+
+      public Builder optLicense(String v) { license = v; return this; }
+      public Builder optTags(List<String> v) { tags = v; return this; }
+
+      /** How to use the outputs, for the package's README. */
+      public Builder optUsage(String v) { usage = v; return this; }
+
+      /** bioimage.io authors (each a name, optional affiliation, ORCID iD, GitHub account). */
+      public Builder optAuthors(List<Rdf.Author> v) { authors = v; return this; }
+
+      /** bioimage.io maintainers (each with a GitHub account); empty when nobody gave one. */
+      public Builder optMaintainers(List<Rdf.Author> v) { maintainers = v; return this; }
+
+      public Builder optCover(byte[] v) { cover = v; return this; }
+
+      /** The training data as a bioimage.io dataset description ({@link ModelPackage#trainingData}). */
+      public Builder optTrainingData(Rdf.Dataset v) { trainingData = v; return this; }
+
+      /** The "Validation" section of the package's README: how the model was checked, with figures. */
+      public Builder optValidation(String v) { validation = v; return this; }
+
+      public Description build() {
+        return new Description(this);
+      }
+    }
   }
 
   /** The longest tensor description bioimage.io's validator accepts (a longer one fails the whole package). */
   static final int MAX_TENSOR_DESCRIPTION = 128;
 
-  /** One input or output of a package: bioimage.io axes, a test tensor and pre- or postprocessing steps. */
-  public static final class TensorSpec {
-    public final String id;
-    public final String description;
-    public final List<Map<String, Object>> axes;
-    public final NdArray test;
-    public final List<Map<String, Object>> processing;
-    /** The values' range {@code [min, max]} (null where open), or null when not stated. */
-    public final List<Double> range;
+  /**
+   * One input or output of a package to write: bioimage.io axes, a test tensor, pre- or postprocessing steps and the
+   * values' range {@code [min, max]} (an open end null; null when not stated).
+   */
+  public static final class TensorSpec extends RecordLike {
+    private final String id;
+    private final String description;
+    private final List<Rdf.Axis> axes;
+    private final NdArray test;
+    private final List<Processing.Step> processing;
+    private final List<Double> range;
 
-    public TensorSpec(String id, String description, List<Map<String, Object>> axes, NdArray test, List<Map<String, Object>> processing) {
-      this(id, description, axes, test, processing, null);
-    }
-
-    public TensorSpec(String id, String description, List<Map<String, Object>> axes, NdArray test, List<Map<String, Object>> processing,
+    public TensorSpec(String id, String description, List<Rdf.Axis> axes, NdArray test, List<Processing.Step> processing,
         List<Double> range) {
       if (description.length() > MAX_TENSOR_DESCRIPTION) {
         throw new IllegalArgumentException("tensor " + id + ": bioimage.io allows " + MAX_TENSOR_DESCRIPTION
             + " characters of description, not " + description.length() + ": " + description);
       }
-      this.id = id;
+      this.id = Objects.requireNonNull(id, "id");
       this.description = description;
-      this.axes = axes;
-      this.test = test;
-      this.processing = processing;
-      this.range = range;
+      this.axes = List.copyOf(axes);
+      this.test = Objects.requireNonNull(test, "test");
+      this.processing = List.copyOf(processing);
+      this.range = Rdf.listWithNulls(range);
     }
 
-    /** The axis ids as bioimage.io reads them: {@code batch} and {@code channel} for those types, else the given id. */
+    public TensorSpec(String id, String description, List<Rdf.Axis> axes, NdArray test, List<Processing.Step> processing) {
+      this(id, description, axes, test, processing, null);
+    }
+
+    public String id() { return id; }
+    public String description() { return description; }
+    public List<Rdf.Axis> axes() { return axes; }
+    public NdArray test() { return test; }
+    public List<Processing.Step> processing() { return processing; }
+    public List<Double> range() { return range; }
+
+    /** The axis ids as bioimage.io reads them ({@link Rdf.Axis#bioimageioId}). */
     public List<String> axisIds() {
-      List<String> ids = new java.util.ArrayList<>();
-      for (Map<String, Object> a : axes) {
-        Object type = a.get("type");
-        ids.add("batch".equals(type) || "channel".equals(type) && a.get("id") == null ? String.valueOf(type) : String.valueOf(a.get("id")));
-      }
-      return ids;
+      return Rdf.Axis.ids(axes);
     }
 
     /** The test tensor after the declared preprocessing: what the network is given. */
     public float[] networkInput() {
       return Processing.apply(processing, test, axisIds()).data();
+    }
+
+    @Override
+    List<Object> components() {
+      return Arrays.asList(id, description, axes, test, processing, range);
     }
   }
 
@@ -143,10 +242,9 @@ public final class ModelPackage {
    * described in {@code description}.
    */
   public static TensorSpec imageInput(int size, NdArray test, String description) {
-    List<Map<String, Object>> pre = List.of(map("id", "scale_linear", "kwargs", map("gain", 1 / 127.5, "offset", -1.0)));
-    return new TensorSpec(EncoderGraph.INPUT_IMAGE, description, List.of(map("type", "batch"),
-        map("type", "space", "id", "y", "size", size), map("type", "space", "id", "x", "size", size),
-        map("type", "channel", "channel_names", List.of("grey"))), test, pre, java.util.Arrays.asList(0.0, 255.0));
+    List<Processing.Step> pre = List.of(Processing.Step.of("scale_linear", "gain", 1 / 127.5, "offset", -1.0));
+    return new TensorSpec(EncoderGraph.INPUT_IMAGE, description, List.of(Rdf.Axis.batch(), Rdf.Axis.space("y", size),
+        Rdf.Axis.space("x", size), Rdf.Axis.channel(List.of("grey"))), test, pre, Arrays.asList(0.0, 255.0));
   }
 
   /**
@@ -155,36 +253,32 @@ public final class ModelPackage {
    */
   public static void export(Path dir, Description d, int storedSize, int textDimension, Map<String, float[]> weights,
       float[] testImage, String tfVersion) throws IOException {
-    try (EncoderGraph g = new EncoderGraph(d.architecture, d.imageSize, textDimension, weights)) {
-      TensorSpec input = imageInput(d.imageSize, new NdArray(testImage, 1, d.imageSize, d.imageSize, 1),
+    Architecture arch = d.config().encoder();
+    int size = d.config().imageSize();
+    try (EncoderGraph g = new EncoderGraph(arch, size, textDimension, weights)) {
+      TensorSpec input = imageInput(size, new NdArray(testImage, 1, size, size, 1),
           "grey chest X-ray cropped to its non-zero bounding box, stretched to 0..255, resized to " + storedSize
-              + " and centre-cropped to " + d.imageSize);
+              + " and centre-cropped to " + size);
       float[][] out = g.images(input.networkInput(), 1);
-      Map<String, Object> mflag = new LinkedHashMap<>();
-      mflag.put("stored_size", storedSize);
-      mflag.put("embedding_size", out[0].length);
-      mflag.put("projection_size", out[1].length);
-      mflag.put("text_dimension", textDimension);
-      mflag.put("text_signature", map("key", EncoderGraph.TEXT_SIGNATURE, "input", EncoderGraph.INPUT_TEXT,
-          "output", EncoderGraph.OUTPUT_PROJECTION));
-      mflag.putAll(d.config);
-      d.config = mflag;
-      d.tags = List.of("x-ray", "chest-x-ray", "2d", "lungs", "tensorflow", "fiji", "deepimagej", "resnet", "vision-language",
-          "m-flag", "pre-training", "feature-extraction");
-      d.usage = "Outputs: `embedding` (pooled " + d.architecture.key() + " features) and `projection` (M-FLAG image projection).\n"
-          + "The `text` signature projects frozen language-model report embeddings into the same space.\n";
-      if (d.cover == null) d.cover = org.mflag.report.CoverImage.encoder(testImage, d.imageSize, out[1]);
+      MflagConfig config = d.config().toBuilder().optSizes(storedSize, out[0].length, out[1].length, textDimension)
+          .optTextSignature(new MflagConfig.TextSignature(EncoderGraph.TEXT_SIGNATURE, EncoderGraph.INPUT_TEXT, EncoderGraph.OUTPUT_PROJECTION))
+          .build();
+      Description.Builder b = d.toBuilder().setConfig(config).optTags(List.of("x-ray", "chest-x-ray", "2d", "lungs", "tensorflow", "fiji",
+          "deepimagej", "resnet", "vision-language", "m-flag", "pre-training", "feature-extraction"))
+          .optUsage("Outputs: `embedding` (pooled " + arch.key() + " features) and `projection` (M-FLAG image projection).\n"
+              + "The `text` signature projects frozen language-model report embeddings into the same space.\n");
+      if (d.cover() == null) b.optCover(org.mflag.report.CoverImage.encoder(testImage, size, out[1]));
       List<TensorSpec> outputs = List.of(
           new TensorSpec(EncoderGraph.OUTPUT_EMBEDDING, "pooled image encoder features (img_emb)", featureAxes(out[0].length),
               new NdArray(out[0], 1, out[0].length), List.of()),
           new TensorSpec(EncoderGraph.OUTPUT_PROJECTION, "image projector output, comparable with the text projection",
               featureAxes(out[1].length), new NdArray(out[1], 1, out[1].length), List.of()));
-      export(dir, d, g.session(), List.of(g.imageSignature(), g.textSignature()), input, outputs, tfVersion);
+      export(dir, b.build(), g.session(), List.of(g.imageSignature(), g.textSignature()), input, outputs, tfVersion);
     }
   }
 
-  private static List<Map<String, Object>> featureAxes(int size) {
-    return List.of(map("type", "batch"), map("type", "index", "id", INDEX_AXIS, "size", size));
+  private static List<Rdf.Axis> featureAxes(int size) {
+    return List.of(Rdf.Axis.batch(), Rdf.Axis.index(INDEX_AXIS, size));
   }
 
   /**
@@ -203,20 +297,21 @@ public final class ModelPackage {
       SavedModelBundle.exporter(saved.toString()).withFunctions(functions).export();
       Path zip = work.resolve(WEIGHTS);
       Archives.zip(saved, zip);
+      int size = d.config().imageSize();
       Map<String, byte[]> files = new LinkedHashMap<>();
-      files.put(TEST_INPUT, Npy.toBytes(input.test));
-      for (TensorSpec o : outputs) files.put(testOutputFile(o.id), Npy.toBytes(o.test));
-      files.put(SAMPLE_INPUT, org.mflag.report.CoverImage.greyPng(input.test.data(), d.imageSize, d.imageSize));
+      files.put(TEST_INPUT, Npy.toBytes(input.test()));
+      for (TensorSpec o : outputs) files.put(testOutputFile(o.id()), Npy.toBytes(o.test()));
+      files.put(SAMPLE_INPUT, org.mflag.report.CoverImage.greyPng(input.test().data(), size, size));
       for (TensorSpec o : outputs) {
-        long[] plane = samplePlane(o.test.shape());
-        files.put(sampleOutputFile(o.id), org.mflag.report.CoverImage.floatTiff(o.test.data(), (int) plane[1], (int) plane[0]));
+        long[] plane = samplePlane(o.test().shape());
+        files.put(sampleOutputFile(o.id()), org.mflag.report.CoverImage.floatTiff(o.test().data(), (int) plane[1], (int) plane[0]));
       }
-      if (d.cover != null) files.put(COVER, d.cover);
+      if (d.cover() != null) files.put(COVER, d.cover());
       files.put("README.md", readme(d).getBytes(StandardCharsets.UTF_8));
       Files.move(zip, dir.resolve(WEIGHTS), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       for (Map.Entry<String, byte[]> f : files.entrySet()) Archives.writeAtomically(dir.resolve(f.getKey()), f.getValue());
-      String yaml = yaml().dump(describe(dir, d, input, outputs, tfVersion));
+      String yaml = RdfYaml.dump(describe(dir, d, input, outputs, tfVersion));
       Archives.writeAtomically(dir.resolve(RDF), yaml.getBytes(StandardCharsets.UTF_8));
     } finally {
       Archives.deleteTree(work);
@@ -243,72 +338,41 @@ public final class ModelPackage {
     return kept.length == 2 ? kept : new long[] {1, kept.length == 1 ? kept[0] : 1};
   }
 
-  private static Map<String, Object> describe(Path dir, Description d, TensorSpec input, List<TensorSpec> outputs, String tfVersion)
-      throws IOException {
-    Map<String, Object> rdf = new LinkedHashMap<>();
-    rdf.put("format_version", FORMAT_VERSION);
-    rdf.put("type", "model");
-    rdf.put("id", resourceId(d.name));
-    rdf.put("name", d.name);
-    rdf.put("description", d.description);
-    if (d.cover != null) rdf.put("covers", List.of(COVER));
-    rdf.put("authors", d.authors);
-    if (!d.maintainers.isEmpty()) rdf.put("maintainers", d.maintainers);
-    rdf.put("cite", List.of(map("text", CITATION, "url", CITATION_URL)));
-    rdf.put("license", d.license);
-    rdf.put("git_repo", GIT_REPO);
-    rdf.put("documentation", "README.md");
-    rdf.put("tags", d.tags);
-    rdf.put("timestamp", java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-        .format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME));
-    if (d.trainingData != null) rdf.put("training_data", d.trainingData);
-    Map<String, Object> in = tensor(dir, input, TEST_INPUT, "preprocessing");
-    in.put("sample_tensor", fileRef(dir, SAMPLE_INPUT));
-    rdf.put("inputs", List.of(in));
-    List<Map<String, Object>> outs = new java.util.ArrayList<>();
-    for (TensorSpec o : outputs) {
-      Map<String, Object> out = tensor(dir, o, testOutputFile(o.id), "postprocessing");
-      out.put("sample_tensor", fileRef(dir, sampleOutputFile(o.id)));
-      outs.add(out);
-    }
-    rdf.put("outputs", outs);
-    Map<String, Object> bundle = new LinkedHashMap<>(fileRef(dir, WEIGHTS));
-    bundle.put("tensorflow_version", tfVersion);
-    rdf.put("weights", map("tensorflow_saved_model_bundle", bundle));
-    Map<String, Object> mflag = new LinkedHashMap<>();
-    mflag.put("package_version", 1);
-    mflag.put("task", d.task);
-    mflag.put("encoder", d.architecture.key());
-    mflag.put("image_size", d.imageSize);
-    mflag.put("normalisation", "v / 127.5 - 1 on 0..255 values (Normalize(mean 0.5, std 0.5) after ToTensor)");
-    mflag.putAll(d.config);
+  /** The description of the package whose files {@link #export} has written into {@code dir}. */
+  private static Rdf describe(Path dir, Description d, TensorSpec input, List<TensorSpec> outputs, String tfVersion) throws IOException {
+    List<Rdf.Tensor> outs = new ArrayList<>();
+    for (TensorSpec o : outputs) outs.add(tensor(dir, o, testOutputFile(o.id()), sampleOutputFile(o.id())));
+    String id = resourceId(d.name());
     // JDLL (deepImageJ's model runner) names a model by config.bioimageio.nickname when it has no id; deepImageJ
     // would cut a larger image into tiles of the input size, but the networks see the whole image at one scale
-    rdf.put("config", map("bioimageio", map("nickname", resourceId(d.name)), "deepimagej", map("allow_tiling", false), "mflag", mflag));
-    return rdf;
+    Rdf.Config config = new Rdf.Config(id, false, d.config().toBuilder().optPackageVersion(PACKAGE_VERSION)
+        .optNormalisation(NORMALISATION).build());
+    return Rdf.builder().optId(id).optName(d.name()).optDescription(d.description())
+        .optCovers(d.cover() == null ? List.of() : List.of(COVER)).optAuthors(d.authors()).optMaintainers(d.maintainers())
+        .optCite(List.of(new Rdf.Cite(CITATION, CITATION_URL))).optLicense(d.license()).optGitRepo(GIT_REPO).optDocumentation("README.md")
+        .optTags(d.tags())
+        .optTimestamp(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+            .format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME))
+        .optTrainingData(d.trainingData()).setInputs(List.of(tensor(dir, input, TEST_INPUT, SAMPLE_INPUT))).setOutputs(outs)
+        .setWeights(Rdf.Weights.of(new Rdf.TensorflowSavedModelBundle(fileRef(dir, WEIGHTS), tfVersion))).setConfig(config).build();
   }
 
-  private static Map<String, Object> tensor(Path dir, TensorSpec t, String testFile, String processingKey) throws IOException {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", t.id);
-    m.put("description", t.description);
-    m.put("axes", t.axes);
-    m.put("test_tensor", fileRef(dir, testFile));
-    m.put("data", t.range == null ? map("type", "float32") : map("type", "float32", "range", t.range));
-    if (!t.processing.isEmpty()) m.put(processingKey, t.processing);
-    return m;
+  private static Rdf.Tensor tensor(Path dir, TensorSpec t, String testFile, String sampleFile) throws IOException {
+    Rdf.TensorData data = t.range() == null ? Rdf.TensorData.float32() : new Rdf.TensorData("float32", t.range());
+    return new Rdf.Tensor(t.id(), t.description(), t.axes(), fileRef(dir, testFile), data, t.processing(), fileRef(dir, sampleFile));
   }
 
-  private static Map<String, Object> fileRef(Path dir, String name) throws IOException {
-    return map("source", name, "sha256", Hashing.sha256(dir.resolve(name)));
+  private static Rdf.FileRef fileRef(Path dir, String name) throws IOException {
+    return new Rdf.FileRef(name, Hashing.sha256(dir.resolve(name)));
   }
 
   private static String readme(Description d) {
-    return "# " + d.name + "\n\n" + d.description + "\n\n"
-        + "## Usage\n\nInput: one grey chest X-ray, " + d.imageSize + "x" + d.imageSize + ", with grey values 0..255 as `rdf.yaml`"
+    int size = d.config().imageSize();
+    return "# " + d.name() + "\n\n" + d.description() + "\n\n"
+        + "## Usage\n\nInput: one grey chest X-ray, " + size + "x" + size + ", with grey values 0..255 as `rdf.yaml`"
         + " describes; the declared preprocessing (`scale_linear`, `v / 127.5 - 1`) makes it what the network takes. `"
-        + SAMPLE_INPUT + "` is such an input.\n" + d.usage
-        + "\n## Validation\n\n" + (d.validation.isEmpty() ? "" : d.validation.strip() + "\n\n")
+        + SAMPLE_INPUT + "` is such an input.\n" + d.usage()
+        + "\n## Validation\n\n" + (d.validation().isEmpty() ? "" : d.validation().strip() + "\n\n")
         + "The test outputs are the SavedModel's outputs for `" + TEST_INPUT + "` after the declared preprocessing, computed when the"
         + " package was written; bioimage.io's test repeats that computation.\n"
         + "\nProduced by M-FLAG for Fiji (" + GIT_REPO + "). Cite: " + CITATION + " " + CITATION_URL + "\n";
@@ -318,9 +382,8 @@ public final class ModelPackage {
    * The training data as bioimage.io's nested dataset description (format 0.3.0): named after the model
    * ({@code name}'s characters are what the spec allows), described in words.
    */
-  public static Map<String, Object> trainingData(String modelName, String description) {
-    return map("type", "dataset", "format_version", "0.3.0", "name", "Training data of " + modelName, "description",
-        description.length() > 1000 ? description.substring(0, 1000) : description);
+  public static Rdf.Dataset trainingData(String modelName, String description) {
+    return new Rdf.Dataset("0.3.0", "Training data of " + modelName, description.length() > 1000 ? description.substring(0, 1000) : description);
   }
 
   /** A bioimage.io resource id from a name: lower case, runs of other characters as single hyphens. */
@@ -328,16 +391,6 @@ public final class ModelPackage {
     String id = name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_.]+", "-").replaceAll("^-+|-+$", "");
     return id.isEmpty() ? "mflag-model" : id;
   }
-
-  /** What a package may say about itself in {@code config.mflag}, checked like the launcher's keys. */
-  static final Key IMAGE_SIZE = Key.integer("image_size", "224", "network input size").atLeast(32).atMost(4096);
-  static final Key STORED_SIZE = Key.integer("stored_size", "256", "size images are stored at before cropping").atLeast(32).atMost(8192);
-  static final Key EMBEDDING_SIZE = Key.integer("embedding_size", "2048", "pooled encoder features").atLeast(1).atMost(1 << 16);
-  static final Key PROJECTION_SIZE = Key.integer("projection_size", "1024", "projection size").atLeast(1).atMost(1 << 16);
-  static final Key TEXT_DIMENSION = Key.integer("text_dimension", "768", "report embedding size").atLeast(1).atMost(1 << 16);
-  static final Key MULTI_LABEL = Key.bool("multi_label", "false", "several classes per image");
-  private static final List<Key> VALUES = List.of(IMAGE_SIZE, STORED_SIZE, EMBEDDING_SIZE, PROJECTION_SIZE, TEXT_DIMENSION, MULTI_LABEL);
-  private static final List<String> TASKS = List.of("pretrain", "segmentation", "classification", "detection");
   /** An rdf.yaml is a few kilobytes. */
   private static final long MAX_RDF_BYTES = 1 << 20;
   /** Unpacked weights unused this long are deleted from the cache. */
@@ -345,8 +398,7 @@ public final class ModelPackage {
 
   private final Path dir;
   private final Path rdfFile;
-  private final Map<String, Object> rdf;
-  private final Map<String, Object> mflag;
+  private final Rdf rdf;
   /** The weights zip and the test tensors, as verified by {@link #open}: the files that are used. */
   private final Path weightsFile;
   private final String weightsSha256;
@@ -356,11 +408,10 @@ public final class ModelPackage {
   /** What the user named: the folder, or the {@code .zip} it was unpacked from. */
   private Path source;
 
-  private ModelPackage(Path dir, Path rdfFile, Map<String, Object> rdf, Map<String, Object> mflag, Path weightsFile, String weightsSha256) {
+  private ModelPackage(Path dir, Path rdfFile, Rdf rdf, Path weightsFile, String weightsSha256) {
     this.dir = dir;
     this.rdfFile = rdfFile;
     this.rdf = rdf;
-    this.mflag = mflag;
     this.weightsFile = weightsFile;
     this.weightsSha256 = weightsSha256;
   }
@@ -371,9 +422,9 @@ public final class ModelPackage {
    * used (the weights zip, each test tensor) lies in the folder, is reached without a symbolic link and
    * matches its sha256; each test tensor's header and shape against its axes; and the values of
    * {@code config.mflag} that are used (task, encoder, sizes, classes, flags) against their allowed
-   * ranges. Every error names the file and the field.
+   * ranges, the recommended threshold, confidence and NMS IoU as numbers ({@link #number} checks their
+   * ranges). Every error names the file and the field. The structure is read by {@link RdfYaml#read}.
    */
-  @SuppressWarnings("unchecked")
   public static ModelPackage open(Path dir) throws ModelPackageException {
     if (Files.isRegularFile(dir) && dir.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".zip")) return openZip(dir);
     if (!Files.isDirectory(dir)) throw new ModelPackageException("model folder " + dir + " does not exist");
@@ -388,32 +439,14 @@ public final class ModelPackage {
     } catch (IOException e) {
       throw new ModelPackageException(rdfFile + ": " + e.getMessage(), e);
     }
-    Object parsed;
-    try (InputStream in = Files.newInputStream(rdfFile)) {
-      LoaderOptions options = new LoaderOptions();
-      options.setMaxAliasesForCollections(10);
-      options.setNestingDepthLimit(20);
-      parsed = new Yaml(new SafeConstructor(options)).load(in);
-    } catch (IOException | RuntimeException e) {
-      throw new ModelPackageException(rdfFile + ": cannot be read as YAML (" + e.getMessage() + ")", e);
-    }
-    if (!(parsed instanceof Map)) throw new ModelPackageException(rdfFile + ": not a YAML mapping");
-    Map<String, Object> rdf = (Map<String, Object>) parsed;
-    String fv = String.valueOf(rdf.get("format_version"));
-    if (!fv.startsWith("0.5.")) throw new ModelPackageException(rdfFile + ": format_version " + fv + " unsupported (need 0.5.x)");
-    if (!"model".equals(rdf.get("type"))) throw new ModelPackageException(rdfFile + ": type is " + rdf.get("type") + ", need model");
-    Map<String, Object> weights = section(rdf, "weights", rdfFile);
-    Map<String, Object> bundle = section(weights, "tensorflow_saved_model_bundle", rdfFile);
-    Path weightsFile = checkFile(dir, bundle, "weights.tensorflow_saved_model_bundle", rdfFile);
-    Map<String, Object> mflag = section(section(rdf, "config", rdfFile), "mflag", rdfFile);
-    checkValues(mflag, rdfFile);
-    ModelPackage p = new ModelPackage(dir, rdfFile, rdf, mflag, weightsFile, String.valueOf(bundle.get("sha256")));
-    if (mflag.get("data") instanceof Map && ((Map<?, ?>) mflag.get("data")).get("split_file") instanceof Map) {
-      p.splitFile = checkFile(dir, (Map<String, Object>) ((Map<?, ?>) mflag.get("data")).get("split_file"), "config.mflag.data.split_file",
-          rdfFile);
-    }
-    for (Map<String, Object> t : p.tensors("inputs")) p.checkTensor(t, "inputs");
-    for (Map<String, Object> t : p.tensors("outputs")) p.checkTensor(t, "outputs");
+    Rdf rdf = RdfYaml.read(RdfYaml.load(rdfFile), rdfFile);
+    Rdf.TensorflowSavedModelBundle bundle = rdf.weights().entry(Rdf.TensorflowSavedModelBundle.class).orElseThrow();
+    Path weightsFile = checkFile(dir, bundle.file(), "weights." + bundle.format(), rdfFile);
+    ModelPackage p = new ModelPackage(dir, rdfFile, rdf, weightsFile, bundle.file().sha256());
+    MflagConfig.DataSource data = rdf.config().mflag().data();
+    if (data != null && data.splitFile() != null) p.splitFile = checkFile(dir, data.splitFile(), "config.mflag.data.split_file", rdfFile);
+    for (Rdf.Tensor t : rdf.inputs()) p.checkTensor(t, "inputs");
+    for (Rdf.Tensor t : rdf.outputs()) p.checkTensor(t, "outputs");
     NdArray input = p.testInput();
     long[] shape = input.shape();
     if (shape.length != 4 || shape[1] != p.imageSize() || shape[2] != p.imageSize()) {
@@ -449,18 +482,15 @@ public final class ModelPackage {
    * tensors, covers, documentation, split file), nothing else (no checkpoints, locks or evaluations); written
    * under a temporary name and renamed. The files are the ones {@link #open} verified.
    */
-  @SuppressWarnings("unchecked")
   public void writeZip(Path zipFile) throws IOException, ModelPackageException {
     java.util.SortedSet<String> names = new java.util.TreeSet<>(List.of(RDF, dir.relativize(weightsFile).toString()));
     for (Path f : testTensors.values()) names.add(dir.relativize(f).toString());
     if (splitFile != null) names.add(dir.relativize(splitFile).toString());
-    for (String key : new String[] {"inputs", "outputs"}) {
-      for (Map<String, Object> t : tensors(key)) {
-        if (t.get("sample_tensor") instanceof Map) names.add(String.valueOf(((Map<String, Object>) t.get("sample_tensor")).get("source")));
-      }
+    for (List<Rdf.Tensor> tensors : List.of(rdf.inputs(), rdf.outputs())) {
+      for (Rdf.Tensor t : tensors) if (t.sampleTensor() != null) names.add(String.valueOf(t.sampleTensor().source()));
     }
-    if (rdf.get("covers") instanceof List) for (Object c : (List<?>) rdf.get("covers")) names.add(String.valueOf(c));
-    if (rdf.get("documentation") instanceof String) names.add((String) rdf.get("documentation"));
+    names.addAll(rdf.covers());
+    if (rdf.documentation() != null) names.add(rdf.documentation());
     List<Path> files = new java.util.ArrayList<>();
     for (String n : names) {
       Path f = Folders.insideWithoutLinks(dir, n);
@@ -470,93 +500,40 @@ public final class ModelPackage {
     Archives.writeAtomically(zipFile, tmp -> Archives.zip(dir, files, tmp));
   }
 
-  /** The {@code config.mflag} values this program uses, each against its declaration. */
-  private static void checkValues(Map<String, Object> mflag, Path rdfFile) throws ModelPackageException {
-    for (String k : new String[] {"task", "encoder", "image_size"}) {
-      if (!mflag.containsKey(k)) throw new ModelPackageException(rdfFile + ": config.mflag." + k + " missing");
-    }
-    try {
-      for (Key k : VALUES) {
-        Object v = mflag.get(k.name());
-        if (v == null) continue;
-        if (k.type() == Key.Type.INTEGER && !(v instanceof Integer || v instanceof Long)) {
-          throw new IllegalArgumentException(k.name() + "=" + v + ": must be an integer");
-        }
-        if (k.type() == Key.Type.BOOLEAN && !(v instanceof Boolean)) throw new IllegalArgumentException(k.name() + "=" + v + ": must be true or false");
-        k.checkValue(v);
-      }
-      Object task = mflag.get("task");
-      if (!TASKS.contains(String.valueOf(task))) throw new IllegalArgumentException("task=" + task + ": allowed values are " + TASKS);
-      Architecture.fromKey(String.valueOf(mflag.get("encoder")));
-      Object classes = mflag.get("classes");
-      if (classes != null) {
-        if (!(classes instanceof List) || ((List<?>) classes).isEmpty() || ((List<?>) classes).size() > 10_000) {
-          throw new IllegalArgumentException("classes: must be a list of 1 to 10000 class names");
-        }
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        for (Object c : (List<?>) classes) {
-          String name = String.valueOf(c);
-          if (!(c instanceof String) || name.isBlank() || name.length() > 200 || name.chars().anyMatch(ch -> ch < 0x20)) {
-            throw new IllegalArgumentException("classes: '" + Folders.printable(name) + "' is not a class name (text of 1 to 200 characters)");
-          }
-          if (!seen.add(name)) throw new IllegalArgumentException("classes: '" + name + "' appears twice");
-        }
-      }
-    } catch (IllegalArgumentException e) {
-      throw new ModelPackageException(rdfFile + ": config.mflag." + e.getMessage(), e);
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private List<Map<String, Object>> tensors(String key) throws ModelPackageException {
-    Object v = rdf.get(key);
-    if (!(v instanceof List) || ((List<?>) v).isEmpty()) throw new ModelPackageException(rdfFile + ": no " + key);
-    for (Object t : (List<?>) v) if (!(t instanceof Map)) throw new ModelPackageException(rdfFile + ": an entry of " + key + " is not a mapping");
-    return (List<Map<String, Object>>) v;
-  }
-
-  @SuppressWarnings("unchecked")
-  private void checkTensor(Map<String, Object> t, String where) throws ModelPackageException {
-    String id = String.valueOf(t.get("id"));
-    String field = where + "." + id + ".test_tensor";
-    Map<String, Object> ref = section(t, "test_tensor", rdfFile);
-    Path file = checkFile(dir, ref, field, rdfFile);
+  private void checkTensor(Rdf.Tensor t, String where) throws ModelPackageException {
+    String field = where + "." + t.id() + ".test_tensor";
+    Path file = checkFile(dir, t.testTensor(), field, rdfFile);
     NdArray a = readNpy(file);
-    Object axesValue = t.get("axes");
-    List<?> axes = axesValue instanceof List ? (List<?>) axesValue : null;
     long[] shape = a.shape();
-    if (axes == null || axes.size() != shape.length) {
-      throw new ModelPackageException(rdfFile + ": " + field + " has shape " + Arrays.toString(shape) + " but "
-          + (axes == null ? 0 : axes.size()) + " axes are described");
+    if (t.axes().size() != shape.length) {
+      throw new ModelPackageException(rdfFile + ": " + field + " has shape " + Arrays.toString(shape) + " but " + t.axes().size()
+          + " axes are described");
     }
     for (int i = 0; i < shape.length; i++) {
-      if (!(axes.get(i) instanceof Map)) throw new ModelPackageException(rdfFile + ": " + where + "." + id + ".axes[" + i + "] is not a mapping");
-      Map<String, Object> axis = (Map<String, Object>) axes.get(i);
-      Object size = axis.get("size");
-      if (axis.get("channel_names") instanceof List) size = ((List<?>) axis.get("channel_names")).size();
-      if (size instanceof Number && ((Number) size).longValue() != shape[i]) {
+      Long size = t.axes().get(i).expectedSize();
+      if (size != null && size != shape[i]) {
         throw new ModelPackageException(rdfFile + ": " + field + " axis " + i + " has size " + shape[i] + ", rdf says " + size);
       }
     }
-    if (testTensors.putIfAbsent(where + "." + id, file) != null) {
-      throw new ModelPackageException(rdfFile + ": two " + where + " have the id '" + id + "'");
+    if (testTensors.putIfAbsent(where + "." + t.id(), file) != null) {
+      throw new ModelPackageException(rdfFile + ": two " + where + " have the id '" + t.id() + "'");
     }
   }
 
   /** The file a {@code source}/{@code sha256} pair names, checked: inside the folder, no links, a regular file, the hash. */
-  private static Path checkFile(Path dir, Map<String, Object> ref, String field, Path rdfFile) throws ModelPackageException {
-    Object source = ref.get("source");
-    if (!(source instanceof String)) throw new ModelPackageException(rdfFile + ": " + field + ".source missing or not a file name");
+  private static Path checkFile(Path dir, Rdf.FileRef ref, String field, Path rdfFile) throws ModelPackageException {
+    String source = ref.source();
+    if (source == null) throw new ModelPackageException(rdfFile + ": " + field + ".source missing or not a file name");
     Path f;
     try {
-      f = Folders.insideWithoutLinks(dir, (String) source);
+      f = Folders.insideWithoutLinks(dir, source);
     } catch (IOException e) {
       throw new ModelPackageException(rdfFile + ": " + field + ".source: " + e.getMessage(), e);
     }
     if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       throw new ModelPackageException(rdfFile + ": " + field + " names " + source + ", which is missing");
     }
-    Object want = ref.get("sha256");
+    String want = ref.sha256();
     if (want == null) throw new ModelPackageException(rdfFile + ": " + field + ".sha256 missing");
     String got;
     try {
@@ -564,18 +541,11 @@ public final class ModelPackage {
     } catch (IOException e) {
       throw new ModelPackageException(f + ": cannot be read (" + e.getMessage() + ")", e);
     }
-    if (!got.equals(want.toString())) {
+    if (!got.equals(want)) {
       throw new ModelPackageException(f + ": sha256 " + got + " does not match " + field + ".sha256 " + want
           + " in " + rdfFile + " (file changed or damaged)");
     }
     return f;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> section(Map<String, Object> m, String key, Path rdfFile) throws ModelPackageException {
-    Object v = m.get(key);
-    if (!(v instanceof Map)) throw new ModelPackageException(rdfFile + ": '" + key + "' missing or not a mapping");
-    return (Map<String, Object>) v;
   }
 
   static NdArray readNpy(Path f) throws ModelPackageException {
@@ -597,19 +567,20 @@ public final class ModelPackage {
   }
 
   public String task() {
-    return String.valueOf(mflag.get("task"));
+    return config().task();
   }
 
   public Architecture architecture() {
-    return Architecture.fromKey(String.valueOf(mflag.get("encoder")));
+    return config().encoder();
   }
 
   public int imageSize() {
-    return ((Number) mflag.get("image_size")).intValue();
+    return config().imageSize();
   }
 
+  /** The pooled encoder features' size ({@code config.mflag.embedding_size}, an encoder package's). */
   public int embeddingSize() {
-    return ((Number) mflag.get("embedding_size")).intValue();
+    return config().embeddingSize();
   }
 
   /**
@@ -621,9 +592,14 @@ public final class ModelPackage {
     return splitFile;
   }
 
+  /** The description as read and checked by {@link #open}. */
+  public Rdf rdf() {
+    return rdf;
+  }
+
   /** The {@code config.mflag} section as read. */
-  public Map<String, Object> config() {
-    return mflag;
+  public MflagConfig config() {
+    return rdf.config().mflag();
   }
 
   /** The first input's test tensor, from the file {@link #open} verified. */
@@ -637,17 +613,13 @@ public final class ModelPackage {
    *
    * @throws ModelPackageException naming rdf.yaml when the preprocessing uses an operator this program does not know
    */
-  @SuppressWarnings("unchecked")
   public NdArray preprocessed(NdArray raw) throws ModelPackageException {
-    Map<String, Object> in = tensors("inputs").get(0);
-    List<Map<String, Object>> axes = (List<Map<String, Object>>) in.get("axes");
-    Object steps = in.get("preprocessing");
-    TensorSpec spec = new TensorSpec(String.valueOf(in.get("id")), "", axes, raw,
-        steps instanceof List ? (List<Map<String, Object>>) steps : List.of());
+    Rdf.Tensor in = rdf.inputs().get(0);
+    TensorSpec spec = new TensorSpec(in.id(), "", in.axes(), raw, in.processing());
     try {
       return new NdArray(spec.networkInput(), raw.shape());
     } catch (RuntimeException e) {
-      throw new ModelPackageException(rdfFile + ": inputs." + spec.id + ".preprocessing: " + e.getMessage(), e);
+      throw new ModelPackageException(rdfFile + ": inputs." + spec.id() + ".preprocessing: " + e.getMessage(), e);
     }
   }
 
@@ -709,15 +681,16 @@ public final class ModelPackage {
 
   /** Opens the text projector of a pre-trained encoder package ({@code text} signature) through DJL's TensorFlow engine. */
   public TextProjector textProjector() throws ModelPackageException {
-    if (!"pretrain".equals(task())) throw new ModelPackageException(dir + ": a " + task() + " model; only a pre-trained encoder (pretrain) has a text projector");
+    if (!PRETRAIN.equals(task())) throw new ModelPackageException(dir + ": a " + task() + " model; only a pre-trained encoder (pretrain) has a text projector");
     TensorFlowRuntime.ensureLoaded();
-    return TextProjector.load(savedModelDir(), imageSize(), (int) number(TEXT_DIMENSION));
+    Integer text = config().textDimension();
+    return TextProjector.load(savedModelDir(), imageSize(), text != null ? text : (int) RdfYaml.TEXT_DIMENSION.defaultNumber());
   }
 
   /** The frozen language model the package was trained with: its id ({@code config.mflag.text_model}). */
   public String textModelId() {
-    Object v = mflag.get("text_model");
-    return v == null ? "" : v.toString();
+    String v = config().textModel();
+    return v == null ? "" : v;
   }
 
   /** Opens the package's SavedModel through DJL's TensorFlow engine (any task). */
@@ -733,51 +706,43 @@ public final class ModelPackage {
 
   /** The classes of a fine-tuned package ({@code config.mflag.classes}), empty for an encoder. */
   public List<String> classes() {
-    Object c = mflag.get("classes");
-    List<String> out = new java.util.ArrayList<>();
-    if (c instanceof List) for (Object o : (List<?>) c) out.add(String.valueOf(o));
-    return out;
+    List<String> c = config().classes();
+    return c == null ? new ArrayList<>() : new ArrayList<>(c);
   }
 
   public boolean multiLabel() {
-    return Boolean.TRUE.equals(mflag.get("multi_label"));
-  }
-
-  /** A number of {@code config.mflag}, or {@code fallback} when absent or not a finite number. */
-  public double number(String key, double fallback) {
-    Object v = mflag.get(key);
-    return v instanceof Number && Double.isFinite(((Number) v).doubleValue()) ? ((Number) v).doubleValue() : fallback;
+    return Boolean.TRUE.equals(config().multiLabel());
   }
 
   /**
-   * The {@code config.mflag} value of a launcher key (a threshold the package recommends, say), checked
-   * against the key's declaration; the key's default when absent.
+   * The value the package recommends for a launcher key ({@code config.mflag.threshold}, {@code confidence} or
+   * {@code nms_iou}), checked against the key's declaration; the key's default when absent.
    *
    * @throws ModelPackageException naming {@code rdf.yaml} and the field when the value is not allowed
+   * @throws IllegalArgumentException for a key the package records no recommendation of
    */
   public double number(Key key) throws ModelPackageException {
-    Object v = mflag.get(key.name());
+    MflagConfig c = config();
+    Double v;
+    switch (key.name()) {
+      case "threshold":
+        v = c.threshold();
+        break;
+      case "confidence":
+        v = c.confidence();
+        break;
+      case "nms_iou":
+        v = c.nmsIou();
+        break;
+      default:
+        throw new IllegalArgumentException("config.mflag records no " + key.name());
+    }
     if (v == null) return key.defaultNumber();
     try {
-      if (!(v instanceof Number)) throw new IllegalArgumentException(key.name() + "=" + v + ": must be a number");
       key.checkValue(v);
-      return ((Number) v).doubleValue();
+      return v;
     } catch (IllegalArgumentException e) {
       throw new ModelPackageException(rdfFile + ": config.mflag." + e.getMessage(), e);
     }
-  }
-
-  /** An ordered map from alternating keys and values: the rdf.yaml sections. */
-  public static Map<String, Object> map(Object... kv) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
-    return m;
-  }
-
-  private static Yaml yaml() {
-    DumperOptions o = new DumperOptions();
-    o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
-    o.setWidth(120);
-    return new Yaml(o);
   }
 }

@@ -1,6 +1,5 @@
 package org.mflag.model;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,23 +24,19 @@ public final class People {
   private People() {}
 
   /** The {@code authors} entry: one person from the keys' values ({@code key -> value}; absent or empty = not given). */
-  public static List<Map<String, Object>> authors(Map<String, String> values) {
+  public static List<Rdf.Author> authors(Map<String, String> values) {
     String name = values.getOrDefault(AUTHOR.name(), "").trim();
     if (name.isEmpty()) name = System.getProperty("user.name", "M-FLAG for Fiji user");
-    Map<String, Object> a = new LinkedHashMap<>();
-    a.put("name", name.replace("/", "-")); // bioimage.io refuses a slash in a name
-    put(a, "affiliation", values.get(AFFILIATION.name()));
-    put(a, "orcid", values.get(ORCID.name()) == null ? null : values.get(ORCID.name()).toUpperCase(java.util.Locale.ROOT));
-    put(a, "github_user", values.get(GITHUB_USER.name()));
-    return List.of(a);
+    String orcid = given(values.get(ORCID.name()));
+    return List.of(new Rdf.Author(name.replace("/", "-"), // bioimage.io refuses a slash in a name
+        given(values.get(AFFILIATION.name())), orcid == null ? null : orcid.toUpperCase(java.util.Locale.ROOT),
+        given(values.get(GITHUB_USER.name()))));
   }
 
   /** The {@code maintainers} entry: the author, when a GitHub account was given (bioimage.io requires one). */
-  public static List<Map<String, Object>> maintainers(Map<String, String> values) {
-    List<Map<String, Object>> out = new ArrayList<>();
+  public static List<Rdf.Author> maintainers(Map<String, String> values) {
     String github = values.getOrDefault(GITHUB_USER.name(), "").trim();
-    if (!github.isEmpty()) out.add(ModelPackage.map("name", authors(values).get(0).get("name"), "github_user", github));
-    return out;
+    return github.isEmpty() ? List.of() : List.of(Rdf.Author.maintainer(authors(values).get(0).name(), github));
   }
 
   /** The values as a run records them; an ORCID iD whose check digit is wrong is refused here, before the run starts. */
@@ -64,7 +59,8 @@ public final class People {
     return digits.charAt(digits.length() - 1) == (check == 10 ? 'X' : (char) ('0' + check));
   }
 
-  private static void put(Map<String, Object> m, String key, String value) {
-    if (value != null && !value.trim().isEmpty()) m.put(key, value.trim());
+  /** A value as given, trimmed; null when absent or empty. */
+  private static String given(String value) {
+    return value == null || value.trim().isEmpty() ? null : value.trim();
   }
 }

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.mflag.config.Task;
 import org.mflag.data.Box;
 import org.mflag.report.CoverImage;
@@ -33,7 +33,8 @@ public final class TaskPackage {
     private double threshold = 0.5;
     private double confidence = 0.5;
     private double nmsIou = 0.5;
-    private final Map<String, Object> config = new LinkedHashMap<>();
+    /** The {@code config.mflag} entries about the run. */
+    private MflagConfig.Builder config;
     private String validationText = "";
     private Map<String, String> people = Map.of();
 
@@ -42,6 +43,7 @@ public final class TaskPackage {
       f.task = task;
       f.architecture = architecture;
       f.imageSize = imageSize;
+      f.config = MflagConfig.builder(task.key(), architecture, imageSize);
       return f;
     }
 
@@ -59,9 +61,9 @@ public final class TaskPackage {
       return this;
     }
 
-    /** A {@code config.mflag} entry about the run (encoder source, fraction, keys, data, metrics, versions...). */
-    public Facts opt(String key, Object value) {
-      config.put(key, value);
+    /** The {@code config.mflag} entries about the run (encoder source, fraction, keys, data, metrics, versions...). */
+    public Facts optRun(Consumer<MflagConfig.Builder> entries) {
+      entries.accept(config);
       return this;
     }
 
@@ -85,53 +87,40 @@ public final class TaskPackage {
    * grey values 0..255 (the raw test input: the test output is the graph's answer after the declared preprocessing).
    */
   public static void export(Path dir, Facts f, TaskGraph graph, float[] testImage, String tfVersion) throws IOException {
-    ModelPackage.Description d = describe(f);
     int s = f.imageSize;
     ModelPackage.TensorSpec input = ModelPackage.imageInput(s, new NdArray(testImage, 1, s, s, 1),
         "grey chest X-ray, whole image stretched to 0..255 and resized to " + s + "x" + s);
     float[] testOut = graph.predict(input.networkInput(), 1);
-    d.cover = cover(f, testImage, testOut);
-    d.validation = "Metrics on the validation split when the package was written:\n\n```\n" + f.validationText.strip() + "\n```";
+    ModelPackage.Description d = describe(f).toBuilder().optCover(cover(f, testImage, testOut))
+        .optValidation("Metrics on the validation split when the package was written:\n\n```\n" + f.validationText.strip() + "\n```").build();
     ModelPackage.export(dir, d, graph.session(), graph.signatures(), input, List.of(output(f, testOut)), tfVersion);
     Archives.writeAtomically(dir.resolve("validation_metrics.txt"), f.validationText.getBytes(StandardCharsets.UTF_8));
   }
 
   private static ModelPackage.Description describe(Facts f) {
-    ModelPackage.Description d = new ModelPackage.Description();
+    MflagConfig run = f.config.build();
     String what = f.task == Task.SEGMENTATION ? "lung segmentation (U-Net)" : f.task == Task.CLASSIFICATION
         ? (f.multiLabel ? "multi-label" : "single-label") + " classifier" : "YOLOv3-style detector";
-    Object frozen = f.config.get("freeze_encoder");
-    d.name = "M-FLAG " + f.architecture.key() + " " + what;
-    d.description = "Chest X-ray " + what + " on a " + (Boolean.TRUE.equals(frozen) ? "frozen " : "") + f.architecture.key()
-        + " encoder (" + f.config.get("encoder_model") + "), fine-tuned on " + f.config.get("training_images") + " images (fraction "
-        + f.config.get("fraction") + ").";
-    d.task = f.task.key();
-    d.authors = People.authors(f.people);
-    d.maintainers = People.maintainers(f.people);
-    Object data = f.config.get("data");
-    d.trainingData = ModelPackage.trainingData(d.name, f.config.get("training_images") + " labelled chest X-rays"
-        + (data instanceof Map ? " from manifest " + ((Map<?, ?>) data).get("manifest") + " (sha256 " + ((Map<?, ?>) data).get("manifest_sha256")
-            + ")" : ""));
-    d.architecture = f.architecture;
-    d.imageSize = f.imageSize;
-    d.tags = new ArrayList<>(List.of("x-ray", "chest-x-ray", "2d", "lungs", "tensorflow", "fiji", "deepimagej", "resnet", "m-flag",
+    String name = "M-FLAG " + f.architecture.key() + " " + what;
+    MflagConfig.DataSource data = run.data();
+    List<String> tags = new ArrayList<>(List.of("x-ray", "chest-x-ray", "2d", "lungs", "tensorflow", "fiji", "deepimagej", "resnet", "m-flag",
         f.task.key()));
-    if (f.task == Task.SEGMENTATION) d.tags.addAll(List.of("unet", "semantic-segmentation"));
-    if (f.task == Task.CLASSIFICATION) d.tags.add("image-classification");
-    if (f.task == Task.DETECTION) d.tags.add("object-detection");
-    Map<String, Object> c = d.config;
-    c.put("classes", f.classes);
-    c.put("multi_label", f.multiLabel);
-    if (f.task == Task.SEGMENTATION) c.put("threshold", f.threshold);
+    if (f.task == Task.SEGMENTATION) tags.addAll(List.of("unet", "semantic-segmentation"));
+    if (f.task == Task.CLASSIFICATION) tags.add("image-classification");
+    if (f.task == Task.DETECTION) tags.add("object-detection");
+    MflagConfig.Builder c = run.toBuilder().optClasses(f.classes, f.multiLabel);
+    if (f.task == Task.SEGMENTATION) c.optThreshold(f.threshold);
     if (f.task == Task.DETECTION) {
-      c.put("confidence", f.confidence);
-      c.put("nms_iou", f.nmsIou);
-      c.put("layout", "YOLOv3 anchors x " + f.imageSize + "/416 at strides 8/16/32, 3 per scale");
+      c.optDetection(f.confidence, f.nmsIou).optLayout("YOLOv3 anchors x " + f.imageSize + "/416 at strides 8/16/32, 3 per scale");
     }
-    c.put("preprocessing", "whole image, intensities stretched to 0..255, bilinear resize to " + f.imageSize + ", v / 127.5 - 1");
-    c.putAll(f.config);
-    d.usage = usage(f.task);
-    return d;
+    c.optPreprocessing("whole image, intensities stretched to 0..255, bilinear resize to " + f.imageSize + ", v / 127.5 - 1");
+    return ModelPackage.Description.builder().setName(name)
+        .setDescription("Chest X-ray " + what + " on a " + (Boolean.TRUE.equals(run.freezeEncoder()) ? "frozen " : "") + f.architecture.key()
+            + " encoder (" + run.encoderModel() + "), fine-tuned on " + run.trainingImages() + " images (fraction " + run.fraction() + ").")
+        .setConfig(c.build()).optAuthors(People.authors(f.people)).optMaintainers(People.maintainers(f.people))
+        .optTrainingData(ModelPackage.trainingData(name, run.trainingImages() + " labelled chest X-rays"
+            + (data != null ? " from manifest " + data.manifest() + " (sha256 " + data.manifestSha256() + ")" : "")))
+        .optTags(tags).optUsage(usage(f.task)).build();
   }
 
   private static String usage(Task task) {
@@ -185,13 +174,11 @@ public final class TaskPackage {
     switch (f.task) {
       case SEGMENTATION:
         return new ModelPackage.TensorSpec(id, "foreground probability per pixel (sigmoid); threshold " + f.threshold + " gives the mask",
-            List.of(ModelPackage.map("type", "batch"), ModelPackage.map("type", "space", "id", "y", "size", s),
-                ModelPackage.map("type", "space", "id", "x", "size", s),
-                ModelPackage.map("type", "channel", "channel_names", List.of("foreground"))),
+            List.of(Rdf.Axis.batch(), Rdf.Axis.space("y", s), Rdf.Axis.space("x", s), Rdf.Axis.channel(List.of("foreground"))),
             new NdArray(testOut, 1, s, s, 1), List.of(), List.of(0.0, 1.0));
       case CLASSIFICATION:
         return new ModelPackage.TensorSpec(id, (f.multiLabel ? "sigmoid" : "softmax") + " probability of each class",
-            List.of(ModelPackage.map("type", "batch"), ModelPackage.map("type", "channel", "channel_names", channelNames(f.classes, ""))),
+            List.of(Rdf.Axis.batch(), Rdf.Axis.channel(channelNames(f.classes, ""))),
             new NdArray(testOut, 1, f.classes.size()), List.of(), List.of(0.0, 1.0));
       default:
         int n = new YoloLayout(s).count;
@@ -199,8 +186,7 @@ public final class TaskPackage {
         names.addAll(channelNames(f.classes, "p_"));
         return new ModelPackage.TensorSpec(id, "one row per anchor: box centre and size in input pixels, objectness, class probabilities;"
             + " score = objectness x class probability",
-            List.of(ModelPackage.map("type", "batch"), ModelPackage.map("type", "index", "id", ModelPackage.INDEX_AXIS, "size", n),
-                ModelPackage.map("type", "channel", "channel_names", names)),
+            List.of(Rdf.Axis.batch(), Rdf.Axis.index(ModelPackage.INDEX_AXIS, n), Rdf.Axis.channel(names)),
             new NdArray(testOut, 1, n, 5 + f.classes.size()), List.of());
     }
   }

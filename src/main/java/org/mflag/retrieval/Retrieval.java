@@ -102,7 +102,7 @@ public final class Retrieval {
    */
   public static List<RetrievalIndex.Hit> similar(ModelPackage pkg, RetrievalIndex index, GrayImage image, RetrievalIndex.Side side, int k)
       throws ModelPackageException, IOException {
-    if (!Inference.ENCODER_TASK.equals(pkg.task())) {
+    if (!ModelPackage.PRETRAIN.equals(pkg.task())) {
       throw new ModelPackageException(pkg.dir() + ": a " + pkg.task() + " model; retrieval needs an encoder package written by pretrain");
     }
     try (Inference encoder = Inference.open(pkg, Job.EMBED, InferenceOptions.DEFAULTS, null, Engine.TENSORFLOW)) {
@@ -296,7 +296,7 @@ public final class Retrieval {
 
   private static ModelPackage encoderPackage(Path model) throws ModelPackageException {
     ModelPackage pkg = ModelPackage.open(model);
-    if (!Inference.ENCODER_TASK.equals(pkg.task())) {
+    if (!ModelPackage.PRETRAIN.equals(pkg.task())) {
       throw new ModelPackageException(model + ": a " + pkg.task() + " model; retrieval needs an encoder package written by pretrain");
     }
     return pkg;

@@ -25,8 +25,10 @@ import org.mflag.data.TaskDataset;
 import org.mflag.eval.MetricsReport;
 import org.mflag.infer.Scorer;
 import org.mflag.io.Archives;
+import org.mflag.model.MflagConfig;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
+import org.mflag.model.Rdf;
 import org.mflag.model.TaskGraph;
 import org.mflag.model.TaskPackage;
 import org.mflag.nn.Architecture;
@@ -285,26 +287,23 @@ public final class Finetuner {
     }
 
     /** The keys of the run as given, with the encoder the run used (a pre-trained package's, whatever encoder= said). */
-    private Map<String, Object> trainingKeys() {
-      Map<String, Object> keys = new LinkedHashMap<>(cfg.toKeyValues());
+    private Map<String, String> trainingKeys() {
+      Map<String, String> keys = new LinkedHashMap<>(cfg.toKeyValues());
       keys.put("encoder", graphs.spec.arch.key());
       return keys;
     }
 
     private TaskPackage.Facts facts(MetricsReport val) {
       Scorer.Decision dec = cfg.decision();
-      Map<String, Object> dataInfo = new LinkedHashMap<>();
-      dataInfo.put("manifest", data.manifest.file().getFileName().toString());
-      dataInfo.put("manifest_sha256", data.manifest.sha256());
-      dataInfo.put("split_file", ModelPackage.map("source", Splits.FILE, "sha256", data.splitsSha256));
-      Map<String, Object> metrics = new LinkedHashMap<>();
+      MflagConfig.DataSource dataInfo = new MflagConfig.DataSource(data.manifest.file().getFileName().toString(), data.manifest.sha256(), null,
+          new Rdf.FileRef(Splits.FILE, data.splitsSha256));
+      Map<String, Double> metrics = new LinkedHashMap<>();
       for (Map.Entry<String, Double> e : val.metrics.entrySet()) metrics.put(e.getKey(), Double.isFinite(e.getValue()) ? e.getValue() : null);
       return TaskPackage.Facts.of(cfg.task(), graphs.spec.arch, cfg.imageSize()).setClasses(data.task.classes, data.task.multiLabel)
           .setDecision(dec.threshold, dec.confidence, dec.nmsIou)
-          .opt("encoder_model", cfg.encoderModelKey()).opt("freeze_encoder", cfg.freezeEncoder()).opt("fraction", cfg.fraction())
-          .opt("training_images", data.train.size()).opt("training_split_images", data.trainSplit)
-          .opt("best_epoch", selection.bestEpoch).opt("training", trainingKeys()).opt("data", dataInfo)
-          .opt("validation_metrics", metrics).opt("versions", ModelPackageMaps.versions(tfVersion))
+          .optRun(c -> c.optEncoderModel(cfg.encoderModelKey(), cfg.freezeEncoder()).optFraction(cfg.fraction())
+              .optTrainingImages(data.train.size(), data.trainSplit).optBestEpoch(selection.bestEpoch).optTraining(trainingKeys())
+              .optData(dataInfo).optValidationMetrics(metrics).optVersions(ModelPackageMaps.versions(tfVersion)))
           .optValidationText(val.describe()).setPeople(cfg.people());
     }
   }

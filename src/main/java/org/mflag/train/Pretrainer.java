@@ -3,7 +3,6 @@ package org.mflag.train;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -16,6 +15,7 @@ import org.mflag.data.PairDataset;
 import org.mflag.data.PreprocessedCache;
 import org.mflag.data.Preprocessing;
 import org.mflag.loss.MFlagLoss;
+import org.mflag.model.MflagConfig;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
 import org.mflag.nn.Parameters;
@@ -235,27 +235,22 @@ public final class Pretrainer {
       String tfVersion) throws IOException {
     PairDataset data = corpus.data;
     ReportVectors text = corpus.text;
-    ModelPackage.Description d = new ModelPackage.Description();
-    d.name = "M-FLAG " + cfg.encoder().key() + " chest X-ray encoder";
-    d.description = "Image encoder pre-trained with M-FLAG (frozen language model " + text.modelId
-        + ", alignment + orthogonality loss) on " + data.size() + " image-report pairs.";
-    d.architecture = cfg.encoder();
-    d.imageSize = cfg.imageSize();
-    d.config.put("text_model", text.modelId);
-    d.config.put("loss", ModelPackageMaps.loss(cfg));
-    d.config.put("training", new LinkedHashMap<>(cfg.toKeyValues()));
-    d.config.put("data", ModelPackageMaps.data(corpus.manifest, data.size()));
-    d.config.put("steps", steps);
-    d.config.put("final_loss", ModelPackageMaps.lossParts(last));
-    d.config.put("epoch_losses", new ArrayList<>(epochLosses));
-    d.config.put("versions", ModelPackageMaps.versions(tfVersion));
-    d.authors = org.mflag.model.People.authors(cfg.people());
-    d.maintainers = org.mflag.model.People.maintainers(cfg.people());
-    d.trainingData = ModelPackage.trainingData(d.name, data.size() + " chest X-ray image-report pairs listed in "
-        + corpus.manifest.file().getFileName() + " (sha256 " + corpus.manifest.sha256() + ")");
-    d.validation = String.format(java.util.Locale.ROOT, "Pre-training ran %d steps; the last step's loss was %.4f (alignment %.4f,"
-        + " orthogonality %.4f), the epochs' mean losses %s. An encoder has no labels to score: its value downstream is measured by"
-        + " fine-tuning (see the project's README).", steps, last[0], last[1], last[2], epochLosses);
+    String name = "M-FLAG " + cfg.encoder().key() + " chest X-ray encoder";
+    MflagConfig config = MflagConfig.builder(ModelPackage.PRETRAIN, cfg.encoder(), cfg.imageSize()).optTextModel(text.modelId)
+        .optLoss(ModelPackageMaps.loss(cfg)).optTraining(cfg.toKeyValues()).optData(ModelPackageMaps.data(corpus.manifest, data.size()))
+        .optSteps(steps).optFinalLoss(ModelPackageMaps.lossParts(last)).optEpochLosses(epochLosses)
+        .optVersions(ModelPackageMaps.versions(tfVersion)).build();
+    ModelPackage.Description d = ModelPackage.Description.builder().setName(name)
+        .setDescription("Image encoder pre-trained with M-FLAG (frozen language model " + text.modelId
+            + ", alignment + orthogonality loss) on " + data.size() + " image-report pairs.")
+        .setConfig(config).optAuthors(org.mflag.model.People.authors(cfg.people()))
+        .optMaintainers(org.mflag.model.People.maintainers(cfg.people()))
+        .optTrainingData(ModelPackage.trainingData(name, data.size() + " chest X-ray image-report pairs listed in "
+            + corpus.manifest.file().getFileName() + " (sha256 " + corpus.manifest.sha256() + ")"))
+        .optValidation(String.format(java.util.Locale.ROOT, "Pre-training ran %d steps; the last step's loss was %.4f (alignment %.4f,"
+            + " orthogonality %.4f), the epochs' mean losses %s. An encoder has no labels to score: its value downstream is measured by"
+            + " fine-tuning (see the project's README).", steps, last[0], last[1], last[2], epochLosses))
+        .build();
     float[] testImage = Augmentation.centreGrey(data.image(0), data.storedSize(), cfg.imageSize());
     ModelPackage.export(cfg.output(), d, data.storedSize(), text.dimension, weights, testImage, tfVersion);
     log.info("model package written to " + cfg.output() + " (" + ModelPackage.RDF + ", " + ModelPackage.WEIGHTS + ")");

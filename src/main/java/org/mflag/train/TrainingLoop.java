@@ -141,7 +141,7 @@ public final class TrainingLoop implements AutoCloseable {
     String what;
     try {
       org.mflag.model.ModelPackage p = org.mflag.model.ModelPackage.open(output);
-      what = (p.task().equals("pretrain") ? "a pre-trained encoder package" : "a " + p.task() + " model package") + " ("
+      what = (p.task().equals(org.mflag.model.ModelPackage.PRETRAIN) ? "a pre-trained encoder package" : "a " + p.task() + " model package") + " ("
           + p.architecture().key() + ")";
     } catch (org.mflag.model.ModelPackageException e) {
       what = "a model package";

@@ -92,9 +92,9 @@ class ModelPackageTest {
     }
     BioimageioRules.reproduces(p, java.util.List.of("embedding", "projection"));
     BioimageioRules.check(pkg);
-    Map<String, Object> cfg = p.config();
-    assertEquals("resnet18", cfg.get("encoder"));
-    assertTrue(cfg.containsKey("final_loss") && cfg.containsKey("training") && cfg.containsKey("data"), cfg.keySet().toString());
+    MflagConfig cfg = p.config();
+    assertEquals(org.mflag.nn.Architecture.RESNET18, cfg.encoder());
+    assertTrue(cfg.finalLoss() != null && cfg.training() != null && cfg.data() != null, cfg.toString());
   }
 
   @Test

@@ -20,10 +20,10 @@ class PeopleTest {
   @Test
   void authorsAndMaintainersFromTheKeys() {
     Map<String, String> given = People.of(parse("author=Jane/Doe", "orcid=0000-0002-1694-233x", "github_user=janedoe"));
-    assertEquals(List.of(Map.of("name", "Jane-Doe", "orcid", "0000-0002-1694-233X", "github_user", "janedoe")), People.authors(given));
-    assertEquals(List.of(Map.of("name", "Jane-Doe", "github_user", "janedoe")), People.maintainers(given));
+    assertEquals(List.of(new Rdf.Author("Jane-Doe", null, "0000-0002-1694-233X", "janedoe")), People.authors(given));
+    assertEquals(List.of(Rdf.Author.maintainer("Jane-Doe", "janedoe")), People.maintainers(given));
     Map<String, String> none = People.of(parse());
-    assertEquals(System.getProperty("user.name"), People.authors(none).get(0).get("name"), "default: the account name");
+    assertEquals(System.getProperty("user.name"), People.authors(none).get(0).name(), "default: the account name");
     assertTrue(People.maintainers(none).isEmpty(), "no maintainer without a GitHub account");
 
     assertTrue(People.validOrcid("0000-0002-1825-0097"));

@@ -105,8 +105,8 @@ class FinetuneTest {
     ModelPackage p = ModelPackage.open(out);
     assertEquals("segmentation", p.task());
     assertEquals(List.of("foreground"), p.classes());
-    assertEquals(0.5, p.number("threshold", -1), 0);
-    assertTrue(p.config().get("validation_metrics") instanceof Map);
+    assertEquals(0.5, p.config().threshold(), 0);
+    assertTrue(p.config().validationMetrics().containsKey("dice"), p.config().validationMetrics().toString());
 
     // freeze_encoder=true: every encoder weight and batch-norm statistic is the pre-trained one, bit for bit
     Map<String, float[]> before = ModelPackage.open(pretrained).weights();

@@ -138,7 +138,7 @@ class PretrainerTest {
         new TrainingListener() {}, () -> false);
     assertEquals(TrainingResult.Outcome.COMPLETED, res.outcome);
     org.mflag.model.ModelPackage p = org.mflag.model.ModelPackage.open(out);
-    assertEquals(32, ((Number) p.config().get("text_dimension")).intValue());
-    assertEquals("precomputed:emb.csv", p.config().get("text_model"));
+    assertEquals(32, p.config().textDimension());
+    assertEquals("precomputed:emb.csv", p.config().textModel());
   }
 }

@@ -77,10 +77,10 @@ public final class Experiment {
     public final String encoder;
     public final double fraction;
     public final Map<String, Double> test;
-    public final Map<String, Object> validation;
+    public final Map<String, Double> validation;
     public final int trainingImages;
 
-    Cell(String encoder, double fraction, Map<String, Double> test, Map<String, Object> validation, int trainingImages) {
+    Cell(String encoder, double fraction, Map<String, Double> test, Map<String, Double> validation, int trainingImages) {
       this.encoder = encoder;
       this.fraction = fraction;
       this.test = test;
@@ -143,14 +143,14 @@ public final class Experiment {
     return Evaluate.run(EvaluateConfig.of(KeyValues.parse("evaluate", EvaluateConfig.KEYS, args)), decoder, log);
   }
 
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> validation(Path dir) throws ModelPackageException {
-    Object v = ModelPackage.open(dir).config().get("validation_metrics");
-    return v instanceof Map ? (Map<String, Object>) v : Map.of();
+  private static Map<String, Double> validation(Path dir) throws ModelPackageException {
+    Map<String, Double> v = ModelPackage.open(dir).config().validationMetrics();
+    return v == null ? Map.of() : v;
   }
 
   private static int trainingImages(Path dir) throws ModelPackageException {
-    return (int) ModelPackage.open(dir).number("training_images", -1);
+    Integer n = ModelPackage.open(dir).config().trainingImages();
+    return n == null ? -1 : n;
   }
 
   /** The task's headline metric (MFLAG.md): Dice, mAP, or AUROC (macro). */
