@@ -30,9 +30,10 @@ public final class TaskPackage {
     private int imageSize;
     private List<String> classes = List.of();
     private boolean multiLabel;
-    private double threshold = 0.5;
-    private double confidence = 0.5;
-    private double nmsIou = 0.5;
+    /** Set by {@link #setDecision} from the run's keys (their declarations hold the defaults); NaN until then. */
+    private double threshold = Double.NaN;
+    private double confidence = Double.NaN;
+    private double nmsIou = Double.NaN;
     /** The {@code config.mflag} entries about the run. */
     private MflagConfig.Builder config;
     private String validationText = "";
@@ -98,6 +99,9 @@ public final class TaskPackage {
   }
 
   private static ModelPackage.Description describe(Facts f) {
+    if (Double.isNaN(f.threshold) || Double.isNaN(f.confidence) || Double.isNaN(f.nmsIou)) {
+      throw new IllegalStateException("TaskPackage.Facts: setDecision is required (the threshold, confidence and NMS IoU to record)");
+    }
     MflagConfig run = f.config.build();
     String what = f.task == Task.SEGMENTATION ? "lung segmentation (U-Net)" : f.task == Task.CLASSIFICATION
         ? (f.multiLabel ? "multi-label" : "single-label") + " classifier" : "YOLOv3-style detector";
