@@ -1,11 +1,9 @@
 package org.mflag.fiji.command;
 
 import ij.ImagePlus;
-import ij.measure.ResultsTable;
 import java.io.File;
 import java.util.List;
 import org.mflag.config.Key;
-import org.mflag.fiji.convert.ImageJResults;
 import org.mflag.infer.InferenceKeys;
 import org.mflag.infer.Inference;
 import org.mflag.infer.InferenceOptions;
@@ -46,11 +44,7 @@ public class ClassifyCommand extends KeyCommand {
   public void run() {
     try {
       try (Inference net = openInference(image, Job.CLASSIFY, InferenceOptions.DEFAULTS)) {
-        ResultsTable rt = ImageJResults.results();
-        forEachSlice(image, (s, grey) -> {
-          String l = ImageJResults.addClassRow(rt, image, s, net.classify(grey));
-          if (s == 1) label = l;
-        });
+        label = classifySlices(image, net);
       }
     } catch (Exception e) {
       throw failure(e);

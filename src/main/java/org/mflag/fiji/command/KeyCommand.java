@@ -1,6 +1,7 @@
 package org.mflag.fiji.command;
 
 import ij.ImagePlus;
+import ij.measure.ResultsTable;
 import java.io.File;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
@@ -217,6 +218,17 @@ public abstract class KeyCommand extends ContextCommand {
     }
     clearProgress();
     return true;
+  }
+
+  /** Classifies every slice of {@code image} with {@code net}, a Results row each; returns the first slice's label. */
+  protected String classifySlices(ImagePlus image, Inference net) throws Exception {
+    ResultsTable rt = ImageJResults.results();
+    String[] first = new String[1];
+    forEachSlice(image, (s, grey) -> {
+      String l = ImageJResults.addClassRow(rt, image, s, net.classify(grey));
+      if (s == 1) first[0] = l;
+    });
+    return first[0];
   }
 
   /** Reports a failure the way SciJava and macros both see it: logged, then thrown with the message. */

@@ -1,11 +1,9 @@
 package org.mflag.fiji.command;
 
 import ij.ImagePlus;
-import ij.measure.ResultsTable;
 import java.io.File;
 import java.util.List;
 import org.mflag.config.Key;
-import org.mflag.fiji.convert.ImageJResults;
 import org.mflag.config.KeyValues;
 import org.mflag.infer.Inference;
 import org.mflag.infer.InferenceKeys;
@@ -63,11 +61,7 @@ public class ZeroShotCommand extends KeyCommand {
       KeyValues kv = keyValues();
       ZeroShot z = ZeroShotAnalysis.classifier(ZeroShotConfig.of(kv), kv.path(InferenceKeys.MODEL).toAbsolutePath(), logger());
       try (Inference net = openInference(image, Job.ZERO_SHOT, InferenceOptions.DEFAULTS.withZeroShot(z))) {
-        ResultsTable rt = ImageJResults.results();
-        forEachSlice(image, (s, grey) -> {
-          String l = ImageJResults.addClassRow(rt, image, s, net.classify(grey));
-          if (s == 1) label = l;
-        });
+        label = classifySlices(image, net);
       }
     } catch (Exception e) {
       throw failure(e);
