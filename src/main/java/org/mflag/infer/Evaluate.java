@@ -66,9 +66,11 @@ public final class Evaluate {
     TaskDataset dataset = TaskDataset.open(m, splits, wanted, td.options.optWorkers(data.workers()).optOnBadInput(data.onBadInput()),
         decoder, log);
     if (dataset.samples().isEmpty()) throw new DatasetException("manifest " + m.file() + ": no usable rows in split '" + which + "'");
-    Scorer.Decision decision = decision(cfg, p);
     MetricsReport e;
-    try (Inference inference = Inference.open(p, Job.of(task), InferenceOptions.DEFAULTS, devices, Engine.TENSORFLOW)) {
+    // the given thresholds, or for auto those the package records (the declared defaults if it records none)
+    InferenceOptions given = InferenceOptions.DEFAULTS.withThreshold(cfg.threshold()).withConfidence(cfg.confidence()).withNmsIou(cfg.nmsIou());
+    try (Inference inference = Inference.open(p, Job.of(task), given, devices, Engine.TENSORFLOW)) {
+      Scorer.Decision decision = new Scorer.Decision(inference.threshold(), inference.confidence(), inference.nmsIou());
       e = new Scorer(task, td, size, cfg.batchSize()).score(dataset.samples(), inference::networkOutput, decision);
     }
     Path dir = cfg.output() != null ? cfg.output() : java.nio.file.Files.isDirectory(p.source())
@@ -83,15 +85,5 @@ public final class Evaluate {
     e.write(dir, about);
     log.info("metrics written to " + dir.resolve("metrics.json") + " and " + dir.resolve("metrics.csv"));
     return e;
-  }
-
-  /** The given thresholds, or for {@code auto} those the package records (the declared defaults if it records none). */
-  private static Scorer.Decision decision(EvaluateConfig cfg, ModelPackage p) throws ModelPackageException {
-    return new Scorer.Decision(orPackage(cfg.threshold(), p, InferenceKeys.THRESHOLD), orPackage(cfg.confidence(), p, InferenceKeys.CONFIDENCE),
-        orPackage(cfg.nmsIou(), p, InferenceKeys.NMS_IOU));
-  }
-
-  private static double orPackage(double given, ModelPackage p, org.mflag.config.Key key) throws ModelPackageException {
-    return Double.isNaN(given) ? p.number(key) : given;
   }
 }
