@@ -64,4 +64,22 @@ class DevicesTest {
     assertTrue(fine.getMessage().startsWith("device=gpu: no usable GPU: "), fine.getMessage());
     assertFalse(Files.exists(tmp.resolve("pre").resolve("skipped.csv")));
   }
+
+  /**
+   * A device value and a batch the devices cannot share stop a run when its config is built, before TensorFlow loads
+   * or any data is read: the message names the batch, the devices and the value.
+   */
+  @Test
+  void theBatchMustSplitOverTheRequestedDevicesWhenTheConfigIsBuilt(@TempDir Path tmp) {
+    assertEquals(3, DeviceRequest.parse("cpu:3").replicas());
+    assertEquals(2, DeviceRequest.parse("gpu:0,1").replicas());
+    assertEquals(1, DeviceRequest.parse("gpu:1").replicas());
+    IllegalArgumentException order = assertThrows(IllegalArgumentException.class, () -> DeviceRequest.parse("gpu:1,0"));
+    assertTrue(order.getMessage().contains("CUDA_VISIBLE_DEVICES=1,0"), order.getMessage());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> TestData.smallRun(tmp.resolve("out")).optBatchSize(8).optDevice("cpu:3").build());
+    assertTrue(e.getMessage().contains("batch_size=8") && e.getMessage().contains("3 devices") && e.getMessage().contains("device=cpu:3"),
+        e.getMessage());
+    assertEquals(DeviceRequest.parse("cpu:2"), TestData.smallRun(tmp.resolve("out")).optBatchSize(8).optDevice("cpu:2").build().device());
+  }
 }
