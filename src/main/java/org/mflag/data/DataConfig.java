@@ -34,32 +34,28 @@ public final class DataConfig {
   private final Path cacheDir;
 
   private DataConfig(KeyValues kv) {
-    manifest = has(kv, DataKeys.MANIFEST) ? kv.path(DataKeys.MANIFEST) : null;
+    manifest = kv.has(DataKeys.MANIFEST) ? kv.path(DataKeys.MANIFEST) : null;
     imageColumn = text(kv, DataKeys.IMAGE_COLUMN);
     textColumn = text(kv, DataKeys.TEXT_COLUMN);
     idColumn = text(kv, DataKeys.ID_COLUMN);
     splitColumn = text(kv, DataKeys.SPLIT_COLUMN);
     groupColumn = text(kv, DataKeys.GROUP_COLUMN);
-    valFraction = has(kv, DataKeys.VAL_FRACTION) ? kv.number(DataKeys.VAL_FRACTION) : DataKeys.VAL_FRACTION.defaultNumber();
-    testFraction = has(kv, DataKeys.TEST_FRACTION) ? kv.number(DataKeys.TEST_FRACTION) : DataKeys.TEST_FRACTION.defaultNumber();
+    valFraction = kv.has(DataKeys.VAL_FRACTION) ? kv.number(DataKeys.VAL_FRACTION) : DataKeys.VAL_FRACTION.defaultNumber();
+    testFraction = kv.has(DataKeys.TEST_FRACTION) ? kv.number(DataKeys.TEST_FRACTION) : DataKeys.TEST_FRACTION.defaultNumber();
     maskColumn = text(kv, DataKeys.MASK_COLUMN);
-    ignoreValue = has(kv, DataKeys.IGNORE_VALUE) ? kv.optionalInteger(DataKeys.IGNORE_VALUE) : OptionalInt.empty();
+    ignoreValue = kv.has(DataKeys.IGNORE_VALUE) ? kv.optionalInteger(DataKeys.IGNORE_VALUE) : OptionalInt.empty();
     labelColumn = text(kv, DataKeys.LABEL_COLUMN);
     labelColumns = list(text(kv, DataKeys.LABEL_COLUMNS));
     classes = list(text(kv, DataKeys.CLASSES));
-    boxes = has(kv, DataKeys.BOXES) ? kv.path(DataKeys.BOXES) : null;
-    workers = has(kv, DataKeys.WORKERS) ? kv.integer(DataKeys.WORKERS) : DataKeys.WORKERS.defaultInteger();
+    boxes = kv.has(DataKeys.BOXES) ? kv.path(DataKeys.BOXES) : null;
+    workers = kv.has(DataKeys.WORKERS) ? kv.integer(DataKeys.WORKERS) : DataKeys.WORKERS.defaultInteger();
     onBadInput = BadInputPolicy.fromKey(text(kv, DataKeys.ON_BAD_INPUT));
-    cacheDir = has(kv, DataKeys.CACHE_DIR) ? kv.path(DataKeys.CACHE_DIR) : org.mflag.config.CacheFolder.defaultFolder();
+    cacheDir = kv.has(DataKeys.CACHE_DIR) ? kv.path(DataKeys.CACHE_DIR) : org.mflag.config.CacheFolder.defaultFolder();
   }
 
   /** The data keys of a command's parsed arguments. */
   public static DataConfig of(KeyValues kv) {
     return new DataConfig(kv);
-  }
-
-  private static boolean has(KeyValues kv, Key k) {
-    return kv.has(k);
   }
 
   private static String text(KeyValues kv, Key k) {

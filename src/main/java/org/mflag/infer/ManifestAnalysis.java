@@ -49,7 +49,7 @@ public final class ManifestAnalysis {
    */
   public static InferenceOptions options(AnalysisConfig cfg, Logger log) throws IOException, ModelPackageException {
     InferenceOptions o = cfg.inference();
-    if (cfg.job() == Job.SEGMENT && cfg.masks()) o = o.withMasksUnder(cfg.output());
+    if (cfg.masks()) o = o.withMasksUnder(cfg.output().toAbsolutePath()); // absolute: Spark's executors write there too
     if (cfg.job() == Job.ZERO_SHOT) o = o.withZeroShot(ZeroShotAnalysis.classifier(cfg.zeroShot(), cfg.model(), log));
     return o;
   }

@@ -157,8 +157,7 @@ public final class SparkAnalysis {
         log.info(String.format("%s%s on %s: %d images, %d already in %s, %d to analyse", PREFIX, job.key(), jsc.master(), all.size(),
             all.size() - todo.size(), results, todo.size()));
         if (job == Job.ZERO_SHOT) ZeroShotAnalysis.recordPrompts(out, options.zeroShot(), !done.isEmpty());
-        InferenceOptions executors = cfg.masks() ? options.withMasksUnder(out) : options;
-        ExecutorModels.Spec spec = new ExecutorModels.Spec(job, model.toString(), executors, cfg.device());
+        ExecutorModels.Spec spec = new ExecutorModels.Spec(job, model.toString(), options, cfg.device());
         StructType schema = schema(columns);
         int partitions = kv.auto(AnalysisConfig.PARTITIONS) ? jsc.defaultParallelism() : kv.integer(AnalysisConfig.PARTITIONS);
         int chunk = kv.integer(AnalysisConfig.CHUNK_SIZE);

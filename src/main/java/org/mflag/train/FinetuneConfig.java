@@ -100,7 +100,6 @@ public final class FinetuneConfig {
   private final int logEvery;
   private final long maxSteps;
   private final boolean encoderGiven;
-  private final Path manifest;
   private final Path output;
   private final Path encoderModel;
   private final Architecture encoder;
@@ -115,7 +114,6 @@ public final class FinetuneConfig {
   private final Scorer.Decision decision;
   private final long seed;
   private final boolean imagenet;
-  private final Path cacheDir;
   /** author, affiliation, orcid, github_user: who the package names. */
   private final Map<String, String> people;
 
@@ -131,7 +129,6 @@ public final class FinetuneConfig {
     logEvery = kv.integer(TrainingKeys.LOG_EVERY);
     maxSteps = kv.longValue(TrainingKeys.MAX_STEPS);
     encoderGiven = kv.given(ENCODER);
-    manifest = kv.path(DataKeys.MANIFEST);
     output = kv.path(OUTPUT);
     String source = kv.string(ENCODER_MODEL);
     imagenet = source.equalsIgnoreCase(org.mflag.nn.ImageNetImport.NAME);
@@ -154,7 +151,6 @@ public final class FinetuneConfig {
         task == Task.DETECTION ? kv.number(InferenceKeys.CONFIDENCE) : d.confidence,
         task == Task.DETECTION ? kv.number(InferenceKeys.NMS_IOU) : d.nmsIou);
     seed = kv.longValue(TrainingKeys.SEED);
-    cacheDir = kv.path(DataKeys.CACHE_DIR);
   }
 
   public static String command(Task task) {
@@ -186,7 +182,7 @@ public final class FinetuneConfig {
   }
 
   public Path manifest() {
-    return manifest;
+    return data.manifest();
   }
 
   public Path output() {
@@ -198,12 +194,12 @@ public final class FinetuneConfig {
    * {@code import-weights cache_dir=} puts them), or null.
    */
   public Path imagenetWeights() {
-    return imagenet ? org.mflag.nn.ImageNetImport.location(cacheDir) : null;
+    return imagenet ? org.mflag.nn.ImageNetImport.location(data.cacheDir()) : null;
   }
 
   /** {@code cache_dir}: where {@code import-weights} put the ImageNet weights. */
   public Path cacheDir() {
-    return cacheDir;
+    return data.cacheDir();
   }
 
   /** Null for a random encoder (and for ImageNet's, see {@link #imagenetWeights}). */

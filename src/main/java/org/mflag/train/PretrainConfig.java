@@ -127,7 +127,7 @@ public final class PretrainConfig {
     textModel = b.textModel;
     people = b.people;
     initWeights = b.initWeights;
-    device = DeviceRequest.parse(b.device);
+    device = b.parsedDevice;
     cluster = b.cluster;
     rank = b.rank;
     clusterPort = b.clusterPort;
@@ -327,6 +327,8 @@ public final class PretrainConfig {
     private Map<String, String> people = defaultPeople();
     private Path initWeights;
     private String device = Devices.DEVICE.defaultValue();
+    /** {@code device} as {@link #build} parsed it. */
+    private DeviceRequest parsedDevice;
     private String cluster = Cluster.CLUSTER.defaultValue();
     private String rank = Cluster.RANK.defaultValue();
     private int clusterPort = Cluster.PORT.defaultInteger();
@@ -409,12 +411,13 @@ public final class PretrainConfig {
       DataKeys.IMAGE_COLUMN.checkValue(imageColumn);
       DataKeys.TEXT_COLUMN.checkValue(textColumn);
       DataKeys.ID_COLUMN.checkValue(idColumn);
-      // the devices must share each batch evenly: known from the value and the cluster, checked before TensorFlow loads
-      Cluster c = Cluster.resolve(cluster, rank, clusterPort, System.getenv());
-      DeviceRequest.parse(device).requireDivides(batchSize, c == null ? 1 : c.size());
       Cluster.RANK.checkValue(rank);
       Cluster.PORT.checkValue(clusterPort);
       Cluster.TIMEOUT.checkValue(clusterTimeout);
+      // the devices must share each batch evenly: known from the value and the cluster, checked before TensorFlow loads
+      parsedDevice = DeviceRequest.parse(device);
+      Cluster c = Cluster.resolve(cluster, rank, clusterPort, System.getenv());
+      parsedDevice.requireDivides(batchSize, c == null ? 1 : c.size());
       if (minLr > lr) throw new IllegalArgumentException("min_lr=" + minLr + ": must not exceed lr=" + lr);
       return new PretrainConfig(this);
     }

@@ -71,7 +71,6 @@ public final class Pretrainer {
     Devices.Plan devices = Devices.resolve(cfg.device());
     log.info("device: " + devices.describe());
     int tasks = cluster == null ? 1 : cluster.size();
-    cfg.device().requireDivides(cfg.batchSize(), tasks); // checked when the config was built; the cluster resolved here is the same
     if (cluster != null) {
       log.info("cluster: " + cluster.describe() + ", " + cfg.batchSize() / tasks + " of each batch's " + cfg.batchSize() + " images here; "
           + (writes ? "this task writes the checkpoints and the package" : "task 0 writes the checkpoints and the package"));

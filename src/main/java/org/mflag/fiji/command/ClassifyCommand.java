@@ -43,7 +43,7 @@ public class ClassifyCommand extends KeyCommand {
   @Override
   public void run() {
     try {
-      try (Inference net = openInference(image, Job.CLASSIFY, InferenceOptions.DEFAULTS)) {
+      try (Inference net = openInference(image, keyValues(), Job.CLASSIFY, InferenceOptions.DEFAULTS)) {
         label = classifySlices(image, net);
       }
     } catch (Exception e) {

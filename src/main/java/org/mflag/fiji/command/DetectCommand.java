@@ -59,7 +59,7 @@ public class DetectCommand extends KeyCommand {
   public void run() {
     try {
       KeyValues kv = keyValues();
-      try (Inference net = openInference(image, Job.DETECT, InferenceOptions.of(Job.DETECT, kv))) {
+      try (Inference net = openInference(image, kv, Job.DETECT, InferenceOptions.of(Job.DETECT, kv))) {
         List<Roi> rois = new ArrayList<>();
         ResultsTable rt = ImageJResults.results();
         int n = image.getStackSize();

@@ -194,13 +194,12 @@ public abstract class KeyCommand extends ContextCommand {
   }
 
   /**
-   * The model package of this command's {@code model} key opened for {@code job} on its {@code device} key (if it has
-   * one), for the
+   * The model package of the command's {@code model} key ({@code kv}: its parsed keys) opened for {@code job} on its
+   * {@code device} key (if it has one), for the
    * open {@code image} (an error when there is none): the prologue every inference command shares.
    */
-  protected Inference openInference(ImagePlus image, Job job, InferenceOptions options) throws ModelPackageException {
+  protected Inference openInference(ImagePlus image, KeyValues kv, Job job, InferenceOptions options) throws ModelPackageException {
     if (image == null) throw new IllegalArgumentException("no image: open one first");
-    KeyValues kv = keyValues();
     Devices.Plan devices = kv.has(Devices.DEVICE) ? Devices.resolve(kv.string(Devices.DEVICE)) : null; // null: the engine's default
     return Inference.open(kv.path(InferenceKeys.MODEL).toAbsolutePath(), job, options, devices);
   }

@@ -73,7 +73,7 @@ public class SegmentCommand extends KeyCommand {
     try {
       KeyValues kv = keyValues();
       boolean labels = "labels".equals(kv.string(InferenceKeys.OUTPUT));
-      try (Inference net = openInference(image, Job.SEGMENT, InferenceOptions.of(Job.SEGMENT, kv))) {
+      try (Inference net = openInference(image, kv, Job.SEGMENT, InferenceOptions.of(Job.SEGMENT, kv))) {
         int w = image.getWidth(), h = image.getHeight(), n = image.getStackSize();
         ImageStack masks = new ImageStack(w, h);
         ImageStack probs = new ImageStack(w, h);

@@ -60,7 +60,7 @@ public class ZeroShotCommand extends KeyCommand {
       showProgress(title() + ": embedding the prompts", 0, 1);
       KeyValues kv = keyValues();
       ZeroShot z = ZeroShotAnalysis.classifier(ZeroShotConfig.of(kv), kv.path(InferenceKeys.MODEL).toAbsolutePath(), logger());
-      try (Inference net = openInference(image, Job.ZERO_SHOT, InferenceOptions.DEFAULTS.withZeroShot(z))) {
+      try (Inference net = openInference(image, kv, Job.ZERO_SHOT, InferenceOptions.DEFAULTS.withZeroShot(z))) {
         label = classifySlices(image, net);
       }
     } catch (Exception e) {
