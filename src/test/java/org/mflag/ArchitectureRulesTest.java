@@ -49,7 +49,7 @@ class ArchitectureRulesTest {
   private static final Path TOOLS_SRC = Path.of("src", "tools", "java", "org", "mflag");
 
   /** The core packages, lowest layer first. A new package gets a place here. */
-  static final List<String> LAYERS = List.of("config", "io", "report", "runtime", "data", "imageio", "nn", "text", "loss", "model",
+  static final List<String> LAYERS = List.of("config", "io", "report", "runtime", "data", "imageio", "nn", "onnx", "text", "loss", "model",
       "zeroshot", "eval", "infer", "retrieval", "train");
   /** On top of the whole core, independent of each other. */
   static final List<String> ADAPTERS = List.of("cli", "fiji", "spark", "updatesite");

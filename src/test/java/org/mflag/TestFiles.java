@@ -204,4 +204,15 @@ public final class TestFiles {
   private static byte[] us(int v) {
     return ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) v).array();
   }
+
+  /** Copies the files of a flat folder (a model package) into a new folder {@code to}. */
+  public static Path copyFolder(Path from, Path to) throws java.io.IOException {
+    java.nio.file.Files.createDirectories(to);
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(from)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        if (java.nio.file.Files.isRegularFile(f)) java.nio.file.Files.copy(f, to.resolve(f.getFileName()));
+      }
+    }
+    return to;
+  }
 }

@@ -63,7 +63,7 @@ public final class AnalysisConfig {
       default:
         break;
     }
-    k.addAll(Arrays.asList(BATCH_SIZE, Devices.DEVICE));
+    k.addAll(Arrays.asList(BATCH_SIZE, Devices.DEVICE, Engine.ENGINE));
     return Collections.unmodifiableList(k);
   }
 

@@ -94,6 +94,11 @@ public final class BatchAnalysis implements AutoCloseable {
   private final Inference inference;
   private final List<Column> columns;
 
+  /** The engine running the network ({@link Inference#engine}). */
+  public String engine() {
+    return inference.engine();
+  }
+
   private BatchAnalysis(Inference inference) {
     this.job = inference.job();
     this.options = inference.options();

@@ -1,22 +1,58 @@
 package org.mflag.infer;
 
+import java.util.Map;
+import org.mflag.config.Key;
+import org.mflag.model.EncoderGraph;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
 import org.mflag.model.SavedModelPredictor;
+import org.mflag.model.TextProjector;
+import org.mflag.onnx.OnnxException;
+import org.mflag.onnx.OnnxSession;
 import org.mflag.runtime.Devices;
+import org.mflag.runtime.TensorFlowRuntime;
 
 /**
- * What runs a package's network: TensorFlow (the package's SavedModel through DJL) today. An engine opens a
- * {@link Network} from a checked {@link ModelPackage}; {@link Inference} is the same whichever engine runs, so a
- * second engine is one more implementation of this interface.
+ * What runs a package's network: TensorFlow (the package's SavedModel through DJL) or ONNX Runtime (the package's ONNX
+ * weights), chosen by the {@code engine} key ({@link #ENGINE}): {@link #AUTO} takes TensorFlow where its natives load
+ * and ONNX Runtime elsewhere (Intel macOS, Linux ARM: where TensorFlow Java has no natives). An engine opens a
+ * {@link Network} and the text projector from a checked {@link ModelPackage}; {@link Inference} is the same whichever
+ * engine runs. Training always runs on TensorFlow.
  */
 public interface Engine {
 
-  /** The engine's name as a key value: {@code tensorflow}. */
+  /** The launcher key, command parameter and macro key that picks the engine. */
+  Key ENGINE = Key.choice("engine", "auto", "what runs the network: auto (TensorFlow where its natives load, else ONNX Runtime), "
+      + "tensorflow (the SavedModel) or onnxruntime (the package's ONNX weights, on the CPU)", "auto", "tensorflow", "onnxruntime")
+      .operational();
+
+  /** The engine's name as a key value: {@code tensorflow}, {@code onnxruntime} or {@code auto}. */
   String key();
 
   /** The package's network on {@code devices} (the engine's default device when null). */
   Network open(ModelPackage pkg, Devices.Plan devices) throws ModelPackageException;
+
+  /** An encoder package's text projector. */
+  TextProjector textProjector(ModelPackage pkg) throws ModelPackageException;
+
+  /** Where this engine computes for a {@code device} request ({@link Devices#resolve}, which asks TensorFlow). */
+  default Devices.Plan devices(org.mflag.runtime.DeviceRequest request) {
+    return Devices.resolve(request);
+  }
+
+  /** The engine a key value names. */
+  static Engine of(String key) {
+    switch (key) {
+      case "tensorflow":
+        return TENSORFLOW;
+      case "onnxruntime":
+        return ONNXRUNTIME;
+      case "auto":
+        return AUTO;
+      default:
+        throw new IllegalArgumentException("engine=" + key + ": must be auto, tensorflow or onnxruntime");
+    }
+  }
 
   /** The SavedModel ({@code serving_default}) through DJL's TensorFlow engine. */
   Engine TENSORFLOW = new Engine() {
@@ -30,8 +66,13 @@ public interface Engine {
       SavedModelPredictor predictor = pkg.savedModelPredictor(devices);
       return new Network() {
         @Override
-        public java.util.Map<String, float[]> run(float[] images, int n) {
+        public Map<String, float[]> run(float[] images, int n) {
           return predictor.predict(images, n);
+        }
+
+        @Override
+        public String engine() {
+          return key();
         }
 
         @Override
@@ -42,8 +83,116 @@ public interface Engine {
     }
 
     @Override
+    public TextProjector textProjector(ModelPackage pkg) throws ModelPackageException {
+      return pkg.textProjector();
+    }
+
+    @Override
     public String toString() {
       return key();
     }
   };
+
+  /**
+   * The package's ONNX weights ({@code weights.onnx}, verified before it runs) through ONNX Runtime, on the CPU (the
+   * ONNX Runtime jar carries CPU natives for Linux x86-64 and ARM64, macOS Intel and Apple silicon, Windows x86-64).
+   */
+  Engine ONNXRUNTIME = new Engine() {
+    @Override
+    public String key() {
+      return "onnxruntime";
+    }
+
+    @Override
+    public Network open(ModelPackage pkg, Devices.Plan devices) throws ModelPackageException {
+      if (devices != null && devices.usesGpu()) {
+        throw new IllegalArgumentException("engine=onnxruntime computes on the CPU (" + devices.describe() + " asks for a GPU): give device=cpu,"
+            + " or engine=tensorflow for the GPU");
+      }
+      java.nio.file.Path file = pkg.onnxFile();
+      OnnxSession session;
+      try {
+        session = OnnxSession.open(file, 0);
+      } catch (OnnxException e) {
+        throw new ModelPackageException(e.getMessage(), e);
+      }
+      long size = pkg.imageSize();
+      return new Network() {
+        @Override
+        public Map<String, float[]> run(float[] images, int n) {
+          return session.run(EncoderGraph.INPUT_IMAGE, images, new long[] {n, size, size, 1});
+        }
+
+        @Override
+        public String engine() {
+          return key();
+        }
+
+        @Override
+        public void close() {
+          session.close();
+        }
+      };
+    }
+
+    @Override
+    public TextProjector textProjector(ModelPackage pkg) throws ModelPackageException {
+      return pkg.onnxTextProjector();
+    }
+
+    /** The CPU, for {@code device=auto} and {@code cpu} alike, without asking TensorFlow; a GPU request is refused. */
+    @Override
+    public Devices.Plan devices(org.mflag.runtime.DeviceRequest request) {
+      if (request.kind() == org.mflag.runtime.DeviceRequest.Kind.AUTO || request.kind() == org.mflag.runtime.DeviceRequest.Kind.CPU) {
+        return Devices.Plan.cpu("engine=onnxruntime: the CPU");
+      }
+      throw new IllegalArgumentException("device=" + request + ": engine=onnxruntime computes on the CPU; give device=cpu (or leave it out), or"
+          + " engine=tensorflow for the GPU");
+    }
+
+    @Override
+    public String toString() {
+      return key();
+    }
+  };
+
+  /**
+   * TensorFlow where its natives load, else ONNX Runtime (the package must then carry ONNX weights); the choice is made
+   * per package ({@link #choose}).
+   */
+  Engine AUTO = new Engine() {
+    @Override
+    public String key() {
+      return "auto";
+    }
+
+    @Override
+    public Network open(ModelPackage pkg, Devices.Plan devices) throws ModelPackageException {
+      return choose(pkg).open(pkg, devices);
+    }
+
+    @Override
+    public TextProjector textProjector(ModelPackage pkg) throws ModelPackageException {
+      return choose(pkg).textProjector(pkg);
+    }
+
+    @Override
+    public String toString() {
+      return key();
+    }
+  };
+
+  /**
+   * The engine {@code auto} runs {@code pkg} on: TensorFlow when its natives load here; else ONNX Runtime, when the
+   * package has ONNX weights; else a one-line error saying both reasons.
+   */
+  static Engine choose(ModelPackage pkg) throws ModelPackageException {
+    String noTensorFlow = TensorFlowRuntime.unavailableReason();
+    if (noTensorFlow == null) return TENSORFLOW;
+    if (!pkg.hasOnnx()) {
+      throw new ModelPackageException(pkg.source() + ": TensorFlow cannot run here (" + noTensorFlow + ") and the package has no ONNX weights"
+          + " for ONNX Runtime; add them on a machine with TensorFlow with ./mflag export model=<the package folder>");
+    }
+    return ONNXRUNTIME;
+  }
 }

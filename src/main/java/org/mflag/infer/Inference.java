@@ -57,14 +57,14 @@ public final class Inference implements AutoCloseable {
     return Double.isNaN(given) ? pkg.number(key) : given;
   }
 
-  /** {@link #open(Path, Job, InferenceOptions, Devices.Plan, Engine)} with the package's defaults, on the default device. */
+  /** {@link #open(Path, Job, InferenceOptions, Devices.Plan, Engine)} with the package's defaults, on the default device and engine. */
   public static Inference open(Path model, Job job) throws ModelPackageException {
-    return open(model, job, InferenceOptions.DEFAULTS, null, Engine.TENSORFLOW);
+    return open(model, job, InferenceOptions.DEFAULTS, null);
   }
 
-  /** {@link #open(Path, Job, InferenceOptions, Devices.Plan, Engine)} on TensorFlow. */
+  /** {@link #open(Path, Job, InferenceOptions, Devices.Plan, Engine)} on the options' engine ({@link InferenceOptions#engine}). */
   public static Inference open(Path model, Job job, InferenceOptions options, Devices.Plan devices) throws ModelPackageException {
-    return open(model, job, options, devices, Engine.TENSORFLOW);
+    return open(model, job, options, devices, options.engine());
   }
 
   /**
@@ -113,6 +113,11 @@ public final class Inference implements AutoCloseable {
 
   public ModelPackage modelPackage() {
     return pkg;
+  }
+
+  /** The engine that runs the network ({@code tensorflow} or {@code onnxruntime}: what {@code auto} chose). */
+  public String engine() {
+    return network.engine();
   }
 
   public Job job() {

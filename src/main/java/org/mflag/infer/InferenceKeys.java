@@ -34,10 +34,10 @@ public final class InferenceKeys {
       "least overlap of neighbouring tiles in network pixels (with scale); auto = an eighth of the network input").atLeast(0).orAuto();
 
   public static final List<Key> SEGMENT = Collections.unmodifiableList(Arrays.asList(MODEL, OUTPUT, ADD_TO, PROBABILITY_MAP,
-      modelsValue(THRESHOLD), SCALE, OVERLAP, Devices.DEVICE));
+      modelsValue(THRESHOLD), SCALE, OVERLAP, Devices.DEVICE, Engine.ENGINE));
   public static final List<Key> DETECT = Collections.unmodifiableList(Arrays.asList(MODEL, ADD_TO, modelsValue(CONFIDENCE),
-      modelsValue(NMS_IOU), Devices.DEVICE));
-  public static final List<Key> CLASSIFY = Collections.unmodifiableList(Arrays.asList(MODEL, Devices.DEVICE));
+      modelsValue(NMS_IOU), Devices.DEVICE, Engine.ENGINE));
+  public static final List<Key> CLASSIFY = Collections.unmodifiableList(Arrays.asList(MODEL, Devices.DEVICE, Engine.ENGINE));
 
   private InferenceKeys() {}
 

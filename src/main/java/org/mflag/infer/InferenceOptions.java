@@ -34,9 +34,15 @@ public final class InferenceOptions implements Serializable {
   private final int batch;
   private final String masks;
   private final ZeroShot zeroShot;
+  private final String engine;
 
   public InferenceOptions(double threshold, double confidence, double nmsIou, double scale, int overlap, int batch, String masks,
       ZeroShot zeroShot) {
+    this(threshold, confidence, nmsIou, scale, overlap, batch, masks, zeroShot, Engine.ENGINE.defaultValue());
+  }
+
+  private InferenceOptions(double threshold, double confidence, double nmsIou, double scale, int overlap, int batch, String masks,
+      ZeroShot zeroShot, String engine) {
     if (batch < 1) throw new IllegalArgumentException("batch " + batch + ": must be at least 1");
     this.threshold = threshold;
     this.confidence = confidence;
@@ -46,6 +52,7 @@ public final class InferenceOptions implements Serializable {
     this.batch = batch;
     this.masks = masks;
     this.zeroShot = zeroShot;
+    this.engine = Engine.of(engine).key();
   }
 
   public double threshold() {
@@ -80,6 +87,11 @@ public final class InferenceOptions implements Serializable {
     return zeroShot;
   }
 
+  /** What runs the network ({@link Engine#ENGINE}). */
+  public Engine engine() {
+    return Engine.of(engine);
+  }
+
   /** The package's thresholds, whole images, batches of batch_size's default, no mask files. */
   public static final InferenceOptions DEFAULTS = new InferenceOptions(Double.NaN, Double.NaN, Double.NaN, 0, -1,
       AnalysisConfig.BATCH_SIZE.defaultInteger(), null, null);
@@ -91,6 +103,7 @@ public final class InferenceOptions implements Serializable {
    */
   public static InferenceOptions of(Job job, KeyValues kv) {
     InferenceOptions o = DEFAULTS;
+    if (kv.has(Engine.ENGINE)) o = o.withEngine(Engine.of(kv.string(Engine.ENGINE)));
     if (kv.has(AnalysisConfig.BATCH_SIZE)) o = o.withBatch(kv.integer(AnalysisConfig.BATCH_SIZE));
     if (job == Job.SEGMENT) {
       o = o.withThreshold(kv.number(InferenceKeys.THRESHOLD, Double.NaN)).withScale(kv.number(InferenceKeys.SCALE, 0))
@@ -103,43 +116,47 @@ public final class InferenceOptions implements Serializable {
   }
 
   public InferenceOptions withThreshold(double v) {
-    return new InferenceOptions(v, confidence, nmsIou, scale, overlap, batch, masks, zeroShot);
+    return new InferenceOptions(v, confidence, nmsIou, scale, overlap, batch, masks, zeroShot, engine);
   }
 
   public InferenceOptions withConfidence(double v) {
-    return new InferenceOptions(threshold, v, nmsIou, scale, overlap, batch, masks, zeroShot);
+    return new InferenceOptions(threshold, v, nmsIou, scale, overlap, batch, masks, zeroShot, engine);
   }
 
   public InferenceOptions withNmsIou(double v) {
-    return new InferenceOptions(threshold, confidence, v, scale, overlap, batch, masks, zeroShot);
+    return new InferenceOptions(threshold, confidence, v, scale, overlap, batch, masks, zeroShot, engine);
   }
 
   public InferenceOptions withScale(double v) {
-    return new InferenceOptions(threshold, confidence, nmsIou, v, overlap, batch, masks, zeroShot);
+    return new InferenceOptions(threshold, confidence, nmsIou, v, overlap, batch, masks, zeroShot, engine);
   }
 
   public InferenceOptions withOverlap(int v) {
-    return new InferenceOptions(threshold, confidence, nmsIou, scale, v, batch, masks, zeroShot);
+    return new InferenceOptions(threshold, confidence, nmsIou, scale, v, batch, masks, zeroShot, engine);
   }
 
   public InferenceOptions withBatch(int v) {
-    return new InferenceOptions(threshold, confidence, nmsIou, scale, overlap, v, masks, zeroShot);
+    return new InferenceOptions(threshold, confidence, nmsIou, scale, overlap, v, masks, zeroShot, engine);
   }
 
   /** Writes each mask as {@code folder/masks/<id>.png}. */
   public InferenceOptions withMasksUnder(Path folder) {
-    return new InferenceOptions(threshold, confidence, nmsIou, scale, overlap, batch, folder.toString(), zeroShot);
+    return new InferenceOptions(threshold, confidence, nmsIou, scale, overlap, batch, folder.toString(), zeroShot, engine);
   }
 
   /** Zero-shot classification with these classes and prompt projections. */
   public InferenceOptions withZeroShot(ZeroShot z) {
-    return new InferenceOptions(threshold, confidence, nmsIou, scale, overlap, batch, masks, z);
+    return new InferenceOptions(threshold, confidence, nmsIou, scale, overlap, batch, masks, z, engine);
   }
 
   /** Every option, so that equal options give equal strings (a cache key). */
+  public InferenceOptions withEngine(Engine e) {
+    return new InferenceOptions(threshold, confidence, nmsIou, scale, overlap, batch, masks, zeroShot, e.key());
+  }
+
   @Override
   public String toString() {
     return "threshold=" + threshold + " confidence=" + confidence + " nms_iou=" + nmsIou + " scale=" + scale + " overlap=" + overlap
-        + " batch=" + batch + " masks=" + masks + " zero_shot=" + (zeroShot == null ? "" : zeroShot.fingerprint());
+        + " batch=" + batch + " masks=" + masks + " engine=" + engine + " zero_shot=" + (zeroShot == null ? "" : zeroShot.fingerprint());
   }
 }

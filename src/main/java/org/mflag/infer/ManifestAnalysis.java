@@ -50,7 +50,7 @@ public final class ManifestAnalysis {
   public static InferenceOptions options(AnalysisConfig cfg, Logger log) throws IOException, ModelPackageException {
     InferenceOptions o = cfg.inference();
     if (cfg.masks()) o = o.withMasksUnder(cfg.output().toAbsolutePath()); // absolute: Spark's executors write there too
-    if (cfg.job() == Job.ZERO_SHOT) o = o.withZeroShot(ZeroShotAnalysis.classifier(cfg.zeroShot(), cfg.model(), log));
+    if (cfg.job() == Job.ZERO_SHOT) o = o.withZeroShot(ZeroShotAnalysis.classifier(cfg.zeroShot(), cfg.model(), cfg.inference().engine(), log));
     return o;
   }
 
@@ -90,7 +90,7 @@ public final class ManifestAnalysis {
   public static Summary run(AnalysisConfig cfg, ImageDecoder decoder, Logger log, BooleanSupplier cancelled)
       throws ModelPackageException, DatasetException, IOException {
     Job job = cfg.job();
-    Devices.Plan devices = Devices.resolve(cfg.device());
+    Devices.Plan devices = cfg.inference().engine().devices(cfg.device());
     log.info("device: " + devices.describe());
     Path out = cfg.output();
     Files.createDirectories(out);
@@ -99,6 +99,7 @@ public final class ManifestAnalysis {
     InferenceOptions options = options(cfg, log);
     try (OutputLock lock = OutputLock.acquire(out, job.key());
         BatchAnalysis analysis = BatchAnalysis.open(job, cfg.model(), options, devices)) {
+      log.info("engine: " + analysis.engine() + (options.engine() == Engine.AUTO ? " (engine=auto)" : ""));
       if (job == Job.ZERO_SHOT) ZeroShotAnalysis.recordPrompts(out, options.zeroShot(), Files.exists(results));
       Set<String> done = completeIds(results, analysis.columns());
       List<BatchAnalysis.Item> todo = new ArrayList<>();

@@ -23,6 +23,9 @@ public interface Network extends AutoCloseable {
     throw new IllegalStateException("the network's outputs are " + all.keySet() + ", expected " + name);
   }
 
+  /** The engine running it: {@code tensorflow} or {@code onnxruntime}. */
+  String engine();
+
   @Override
   void close();
 }

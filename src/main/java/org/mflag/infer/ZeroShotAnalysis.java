@@ -21,6 +21,7 @@ import org.mflag.io.Archives;
 import org.mflag.io.CsvCells;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
+import org.mflag.model.TextProjector;
 import org.mflag.text.ReportEmbedder;
 import org.mflag.text.TextModels;
 import org.mflag.zeroshot.Prompts;
@@ -43,11 +44,11 @@ public final class ZeroShotAnalysis {
   private ZeroShotAnalysis() {}
 
   /** The classifier of {@code cfg} with the package in {@code model}: its prompts embedded by the language model and projected by the package. */
-  public static ZeroShot classifier(ZeroShotConfig cfg, Path model, Logger log) throws IOException, ModelPackageException {
+  public static ZeroShot classifier(ZeroShotConfig cfg, Path model, Engine engine, Logger log) throws IOException, ModelPackageException {
     Prompts prompts = cfg.prompts();
     ModelPackage pkg = ModelPackage.open(model);
-    try (ReportEmbedder lm = TextModels.open(cfg.textModel(), cfg.cacheDir(), log)) {
-      ZeroShot z = ZeroShot.open(pkg, lm, prompts, cfg.pooling(), cfg.temperature());
+    try (ReportEmbedder lm = TextModels.open(cfg.textModel(), cfg.cacheDir(), log); TextProjector projector = engine.textProjector(pkg)) {
+      ZeroShot z = ZeroShot.open(pkg, lm, projector, prompts, cfg.pooling(), cfg.temperature());
       log.info("zero-shot: " + prompts.classes().size() + " classes from " + prompts.texts().size() + " prompts ("
           + (prompts.pairs() ? "pairs, each class on its own" : "prompt sets, one class per image") + ")");
       return z;

@@ -39,7 +39,7 @@ public final class ZeroShotConfig {
   /** The keys of the Fiji command, which classifies the open image: the package, the prompts and how they are scored. */
   public static final List<Key> IMAGE = Collections.unmodifiableList(Arrays.asList(
       InferenceKeys.MODEL.describedAs("encoder package folder or .zip (from pretrain)"), PROMPTS, POOLING, TEMPERATURE, TEXT_MODEL,
-      DataKeys.CACHE_DIR));
+      DataKeys.CACHE_DIR, Engine.ENGINE));
 
   private final Prompts prompts;
   private final ZeroShot.Pooling pooling;

@@ -175,25 +175,40 @@ public final class MflagConfig extends RecordLike {
     return Arrays.asList(packageVersion, task, encoder, imageSize, normalisation, storedSize, embeddingSize, projectionSize, textDimension, textSignature, textModel, classes, multiLabel, threshold, confidence, nmsIou, layout, preprocessing, encoderModel, freezeEncoder, fraction, trainingImages, trainingSplitImages, bestEpoch, loss, training, data, steps, finalLoss, epochLosses, validationMetrics, versions);
   }
 
-  /** {@code text_signature}: the SavedModel signature that projects report embeddings, its input and its output. */
+  /**
+   * {@code text_signature}: the SavedModel signature that projects report embeddings, its input and its output, and
+   * the same projector as an ONNX model ({@code onnx}: source and sha256; null in packages written before ONNX weights).
+   */
   public static final class TextSignature extends RecordLike {
     private final String key;
     private final String input;
     private final String output;
+    private final Rdf.FileRef onnx;
 
     public TextSignature(String key, String input, String output) {
+      this(key, input, output, null);
+    }
+
+    public TextSignature(String key, String input, String output, Rdf.FileRef onnx) {
       this.key = key;
       this.input = input;
       this.output = output;
+      this.onnx = onnx;
     }
 
     public String key() { return key; }
     public String input() { return input; }
     public String output() { return output; }
+    public Rdf.FileRef onnx() { return onnx; }
+
+    /** This signature with its ONNX model. */
+    public TextSignature withOnnx(Rdf.FileRef file) {
+      return new TextSignature(key, input, output, file);
+    }
 
     @Override
     List<Object> components() {
-      return Arrays.asList(key, input, output);
+      return Arrays.asList(key, input, output, onnx);
     }
   }
 

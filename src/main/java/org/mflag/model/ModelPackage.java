@@ -18,6 +18,8 @@ import org.mflag.io.Hashing;
 import org.mflag.io.NdArray;
 import org.mflag.io.Npy;
 import org.mflag.nn.Architecture;
+import org.mflag.onnx.OnnxExport;
+import org.mflag.onnx.OnnxModel;
 import org.mflag.runtime.Devices;
 import org.mflag.runtime.TensorFlowRuntime;
 import org.tensorflow.SavedModelBundle;
@@ -295,6 +297,17 @@ public final class ModelPackage {
       SessionFunction[] functions = new SessionFunction[signatures.size()];
       for (int i = 0; i < functions.length; i++) functions[i] = SessionFunction.create(signatures.get(i), session);
       SavedModelBundle.exporter(saved.toString()).withFunctions(functions).export();
+      // the same network as ONNX, from the SavedModel's graph and the session's variables
+      org.tensorflow.proto.MetaGraphDef meta = OnnxWeights.metaGraph(saved);
+      Map<String, float[]> variables = OnnxWeights.read(session, OnnxWeights.variableNames(meta.getGraphDef()));
+      List<OnnxExport.Port> ins = List.of(OnnxWeights.port(input.id(), input.id(), input.axes())), outs = new ArrayList<>();
+      for (TensorSpec o : outputs) outs.add(OnnxWeights.port(o.id(), o.id(), o.axes()));
+      OnnxWeights.write(meta, variables, org.tensorflow.Signature.DEFAULT_KEY, List.of(ins, outs), d.name(), work.resolve(OnnxWeights.FILE));
+      MflagConfig.TextSignature text = d.config().textSignature();
+      if (text != null) {
+        OnnxWeights.write(meta, variables, text.key(), OnnxWeights.textPorts(d.config()), d.name() + " (text projector)",
+            work.resolve(OnnxWeights.TEXT_FILE));
+      }
       Path zip = work.resolve(WEIGHTS);
       Archives.zip(saved, zip);
       int size = d.config().imageSize();
@@ -308,8 +321,12 @@ public final class ModelPackage {
       }
       if (d.cover() != null) files.put(COVER, d.cover());
       files.put("README.md", readme(d).getBytes(StandardCharsets.UTF_8));
-      Files.move(zip, dir.resolve(WEIGHTS), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      for (String f : text == null ? List.of(WEIGHTS, OnnxWeights.FILE) : List.of(WEIGHTS, OnnxWeights.FILE, OnnxWeights.TEXT_FILE)) {
+        Files.move(work.resolve(f), dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      }
+      if (text != null) {
+        d = d.toBuilder().setConfig(d.config().toBuilder().optTextSignature(text.withOnnx(fileRef(dir, OnnxWeights.TEXT_FILE))).build()).build();
+      }
       for (Map.Entry<String, byte[]> f : files.entrySet()) Archives.writeAtomically(dir.resolve(f.getKey()), f.getValue());
       String yaml = RdfYaml.dump(describe(dir, d, input, outputs, tfVersion));
       Archives.writeAtomically(dir.resolve(RDF), yaml.getBytes(StandardCharsets.UTF_8));
@@ -354,7 +371,8 @@ public final class ModelPackage {
         .optTimestamp(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
             .format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME))
         .optTrainingData(d.trainingData()).setInputs(List.of(tensor(dir, input, TEST_INPUT, SAMPLE_INPUT))).setOutputs(outs)
-        .setWeights(Rdf.Weights.of(new Rdf.TensorflowSavedModelBundle(fileRef(dir, WEIGHTS), tfVersion))).setConfig(config).build();
+        .setWeights(Rdf.Weights.of(new Rdf.TensorflowSavedModelBundle(fileRef(dir, WEIGHTS), tfVersion),
+            new Rdf.Onnx(fileRef(dir, OnnxWeights.FILE), OnnxExport.OPSET, Rdf.TensorflowSavedModelBundle.FORMAT))).setConfig(config).build();
   }
 
   private static Rdf.Tensor tensor(Path dir, TensorSpec t, String testFile, String sampleFile) throws IOException {
@@ -484,6 +502,9 @@ public final class ModelPackage {
    */
   public void writeZip(Path zipFile) throws IOException, ModelPackageException {
     java.util.SortedSet<String> names = new java.util.TreeSet<>(List.of(RDF, dir.relativize(weightsFile).toString()));
+    for (Rdf.WeightsEntry w : rdf.weights().entries()) names.add(w.file().source());
+    MflagConfig.TextSignature text = config().textSignature();
+    if (text != null && text.onnx() != null) names.add(text.onnx().source());
     for (Path f : testTensors.values()) names.add(dir.relativize(f).toString());
     if (splitFile != null) names.add(dir.relativize(splitFile).toString());
     for (List<Rdf.Tensor> tensors : List.of(rdf.inputs(), rdf.outputs())) {
@@ -667,24 +688,139 @@ public final class ModelPackage {
         if (op.type().equals("VariableV2")) names.add(op.name());
       }
       if (names.isEmpty()) throw new ModelPackageException(dir.resolve(WEIGHTS) + ": the SavedModel holds no variables");
-      org.tensorflow.Session.Runner r = b.session().runner();
-      for (String n : names) r.fetch(n);
-      Map<String, float[]> out = new LinkedHashMap<>();
-      try (org.tensorflow.Result res = r.run()) {
-        for (int i = 0; i < names.size(); i++) out.put(names.get(i), org.mflag.nn.Tensors.toArray(res.get(i)));
-      }
-      return out;
+      return OnnxWeights.read(b.session(), names);
     } catch (RuntimeException e) {
       throw new ModelPackageException(dir.resolve(WEIGHTS) + ": cannot read its weights (" + e.getMessage() + ")", e);
     }
+  }
+
+  /** Whether the package carries ONNX weights ({@code weights.onnx} in {@code rdf.yaml}). */
+  public boolean hasOnnx() {
+    return rdf.weights().entry(Rdf.Onnx.class).isPresent();
+  }
+
+  /**
+   * The package's ONNX model, verified before anything runs it: inside the folder, no links, its sha256, then
+   * {@link OnnxModel#verify} (an ONNX model of the opset and the ops this program writes, weights inside, the inputs and
+   * outputs {@code rdf.yaml} describes). Each refusal names the file and the reason.
+   */
+  public Path onnxFile() throws ModelPackageException {
+    Rdf.Onnx onnx = rdf.weights().entry(Rdf.Onnx.class).orElseThrow(() -> new ModelPackageException(rdfFile
+        + ": no ONNX weights (weights.onnx); the package was written before ONNX weights: add them with ./mflag export model=" + dir));
+    if (onnx.opsetVersion() != OnnxExport.OPSET) {
+      throw new ModelPackageException(rdfFile + ": weights.onnx.opset_version is " + onnx.opsetVersion() + "; this program runs opset " + OnnxExport.OPSET);
+    }
+    Path f = checkFile(dir, onnx.file(), "weights.onnx", rdfFile);
+    List<List<OnnxExport.Port>> ports = OnnxWeights.ports(rdf);
+    verifyOnnx(f, ports);
+    return f;
+  }
+
+  /** An encoder package's text projector as ONNX ({@code config.mflag.text_signature.onnx}), verified as {@link #onnxFile}. */
+  public Path textOnnxFile() throws ModelPackageException {
+    MflagConfig.TextSignature s = config().textSignature();
+    if (s == null) throw new ModelPackageException(rdfFile + ": config.mflag.text_signature missing (not a pre-trained encoder package)");
+    if (s.onnx() == null) {
+      throw new ModelPackageException(rdfFile + ": config.mflag.text_signature.onnx missing; the package was written before ONNX weights: add them with"
+          + " ./mflag export model=" + dir);
+    }
+    Path f = checkFile(dir, s.onnx(), "config.mflag.text_signature.onnx", rdfFile);
+    verifyOnnx(f, OnnxWeights.textPorts(config()));
+    return f;
+  }
+
+  private static void verifyOnnx(Path f, List<List<OnnxExport.Port>> ports) throws ModelPackageException {
+    try {
+      OnnxModel.verify(f, ports.get(0), ports.get(1));
+    } catch (org.mflag.onnx.OnnxException e) {
+      throw new ModelPackageException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Adds ONNX weights to a package written before them, converted from its SavedModel: the folder's {@code rdf.yaml}
+   * gains {@code weights.onnx} (and an encoder's text signature its {@code onnx}), every other field kept as it is, once
+   * ONNX Runtime has reproduced the package's test outputs from its test input ({@link #onnxMismatches}); otherwise the
+   * new files are removed and nothing changes. Returns false when the package has ONNX weights already. A package
+   * opened from a {@code .zip} is refused: give its folder.
+   */
+  public boolean addOnnx() throws ModelPackageException, IOException {
+    if (hasOnnx()) return false;
+    if (!Files.isDirectory(source())) throw new ModelPackageException(source() + ": ONNX weights are added to a package folder, not to a .zip");
+    org.tensorflow.proto.MetaGraphDef meta = OnnxWeights.metaGraph(savedModelDir());
+    Map<String, float[]> variables = weights();
+    Path onnx = dir.resolve(OnnxWeights.FILE), textOnnx = dir.resolve(OnnxWeights.TEXT_FILE);
+    MflagConfig.TextSignature text = config().textSignature();
+    try {
+      OnnxWeights.write(meta, variables, org.tensorflow.Signature.DEFAULT_KEY, OnnxWeights.ports(rdf), String.valueOf(rdf.name()), onnx);
+      if (text != null) OnnxWeights.write(meta, variables, text.key(), OnnxWeights.textPorts(config()), rdf.name() + " (text projector)", textOnnx);
+      List<String> bad = onnxMismatches(onnx);
+      if (!bad.isEmpty()) throw new ModelPackageException(onnx + ": ONNX Runtime does not reproduce the package's test outputs: " + bad);
+    } catch (IOException | ModelPackageException | RuntimeException e) {
+      Files.deleteIfExists(onnx);
+      Files.deleteIfExists(textOnnx);
+      throw e;
+    }
+    Rdf.Onnx entry = new Rdf.Onnx(fileRef(dir, OnnxWeights.FILE), OnnxExport.OPSET, Rdf.TensorflowSavedModelBundle.FORMAT);
+    byte[] yaml = RdfYaml.withOnnx(RdfYaml.load(rdfFile), entry, text == null ? null : fileRef(dir, OnnxWeights.TEXT_FILE))
+        .getBytes(StandardCharsets.UTF_8);
+    Archives.writeAtomically(rdfFile, yaml);
+    return true;
+  }
+
+  /**
+   * bioimage.io's reproducibility test of an ONNX model of this package: the declared preprocessing applied to the
+   * test input, the model run by ONNX Runtime, every output compared with its test tensor ({@link #reproduces}). Empty
+   * when all match; else one line per output that does not.
+   */
+  public List<String> onnxMismatches(Path onnx) throws ModelPackageException {
+    NdArray x = preprocessed(testInput());
+    List<String> bad = new ArrayList<>();
+    try (org.mflag.onnx.OnnxSession s = org.mflag.onnx.OnnxSession.open(onnx, 0)) {
+      Map<String, float[]> got = s.run(EncoderGraph.INPUT_IMAGE, x.data(), x.shape());
+      for (Rdf.Tensor t : rdf.outputs()) {
+        float[] want = testOutput(t.id()).data(), have = got.get(t.id());
+        String why = have == null ? "missing" : reproduces(want, have);
+        if (why != null) bad.add(t.id() + ": " + why);
+      }
+    } catch (org.mflag.onnx.OnnxException e) {
+      throw new ModelPackageException(e.getMessage(), e);
+    }
+    return bad;
+  }
+
+  /**
+   * bioimage.io's comparison of an output with its test tensor (bioimageio.core's defaults): an element mismatches when
+   * {@code |got - want| > 1e-3 + 1e-3 |want|}, and at most 100 per million may. Null when {@code got} passes, else why not.
+   */
+  public static String reproduces(float[] want, float[] got) {
+    if (want.length != got.length) return got.length + " values, the test tensor has " + want.length;
+    int mismatched = 0;
+    double worst = 0;
+    for (int i = 0; i < want.length; i++) {
+      double d = Math.abs(got[i] - want[i]);
+      if (d > 1e-3 + 1e-3 * Math.abs(want[i])) mismatched++;
+      worst = Math.max(worst, d);
+    }
+    return mismatched * 1e6 / want.length <= 100 ? null : mismatched + " of " + want.length + " elements mismatch (largest difference " + worst + ")";
   }
 
   /** Opens the text projector of a pre-trained encoder package ({@code text} signature) through DJL's TensorFlow engine. */
   public TextProjector textProjector() throws ModelPackageException {
     if (!PRETRAIN.equals(task())) throw new ModelPackageException(dir + ": a " + task() + " model; only a pre-trained encoder (pretrain) has a text projector");
     TensorFlowRuntime.ensureLoaded();
+    return TextProjector.tensorflow(savedModelDir(), imageSize(), textDimension());
+  }
+
+  /** The text projector of a pre-trained encoder package as ONNX ({@link #textOnnxFile}, verified), run by ONNX Runtime. */
+  public TextProjector onnxTextProjector() throws ModelPackageException {
+    if (!PRETRAIN.equals(task())) throw new ModelPackageException(dir + ": a " + task() + " model; only a pre-trained encoder (pretrain) has a text projector");
+    return TextProjector.onnxRuntime(textOnnxFile(), config().textSignature(), textDimension());
+  }
+
+  private int textDimension() {
     Integer text = config().textDimension();
-    return TextProjector.load(savedModelDir(), imageSize(), text != null ? text : (int) RdfYaml.TEXT_DIMENSION.defaultNumber());
+    return text != null ? text : (int) RdfYaml.TEXT_DIMENSION.defaultNumber();
   }
 
   /** The frozen language model the package was trained with: its id ({@code config.mflag.text_model}). */

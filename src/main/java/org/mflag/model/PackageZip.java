@@ -10,7 +10,7 @@ import org.scijava.log.Logger;
 /**
  * {@code export}: a package folder as the one {@code .zip} that bioimage.io's upload and deepImageJ's
  * installer take, verified first ({@link ModelPackage#open}) and holding only what {@code rdf.yaml}
- * names. Every command that takes a {@code model} reads the zip as it reads the folder.
+ * names. A package written before ONNX weights gets them first ({@link ModelPackage#addOnnx}). Every command that takes a {@code model} reads the zip as it reads the folder.
  */
 public final class PackageZip {
 
@@ -27,6 +27,10 @@ public final class PackageZip {
     Path zip = cfg.zip();
     if (Files.isDirectory(p.source()) && zip.toAbsolutePath().normalize().startsWith(model)) {
       throw new IllegalArgumentException("output=" + zip + ": inside the package folder; write it beside the folder");
+    }
+    if (p.addOnnx()) {
+      log.info(p.source() + ": ONNX weights added (" + OnnxWeights.FILE + ", reproducing the package's test outputs in ONNX Runtime)");
+      p = ModelPackage.open(model);
     }
     p.writeZip(zip);
     log.info("package " + p.source() + " exported to " + zip + " (" + Files.size(zip) / 1024 + " KiB)");

@@ -321,8 +321,8 @@ public final class Rdf extends RecordLike {
 
   /**
    * One weights format of {@code weights}: the key it is written under and its file. The formats are the subclasses
-   * of this package: {@link TensorflowSavedModelBundle}; a converted format (ONNX, say) is one more, naming the
-   * format it was converted from as its {@code parent}, and one more case in {@link RdfYaml}.
+   * of this package: {@link TensorflowSavedModelBundle} and {@link Onnx}, converted from it (its {@code parent}); a new
+   * format is one more subclass and one more case in {@link RdfYaml}.
    */
   public abstract static class WeightsEntry extends RecordLike {
     private final FileRef file;
@@ -358,6 +358,37 @@ public final class Rdf extends RecordLike {
     @Override
     List<Object> components() {
       return Arrays.asList(file(), tensorflowVersion);
+    }
+  }
+
+  /**
+   * {@code weights.onnx}: the same network as an ONNX model, converted from the SavedModel ({@code parent}), at the
+   * opset it was written for.
+   */
+  public static final class Onnx extends WeightsEntry {
+    public static final String FORMAT = "onnx";
+    private final int opsetVersion;
+    private final String parent;
+
+    public Onnx(FileRef file, int opsetVersion, String parent) {
+      super(file);
+      this.opsetVersion = opsetVersion;
+      this.parent = parent;
+    }
+
+    @Override
+    public String format() {
+      return FORMAT;
+    }
+
+    public int opsetVersion() { return opsetVersion; }
+
+    /** The format it was converted from: {@code tensorflow_saved_model_bundle}. */
+    public String parent() { return parent; }
+
+    @Override
+    List<Object> components() {
+      return Arrays.asList(file(), opsetVersion, parent);
     }
   }
 

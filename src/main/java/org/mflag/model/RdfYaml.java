@@ -42,12 +42,35 @@ final class RdfYaml {
 
   // ---------------------------------------------------------------- writing
 
+  /**
+   * {@code rdf.yaml}'s mapping {@code m} as read, with the ONNX weights entry added and, for an encoder, the text
+   * projector's ONNX file under {@code config.mflag.text_signature.onnx}: every other field stays as it was.
+   */
+  @SuppressWarnings("unchecked")
+  static String withOnnx(Map<String, Object> m, Rdf.Onnx onnx, Rdf.FileRef text) {
+    Map<String, Object> weights = new LinkedHashMap<>((Map<String, Object>) m.get("weights"));
+    weights.put(onnx.format(), weightsEntry(onnx));
+    m.put("weights", weights);
+    if (text != null) {
+      Map<String, Object> config = (Map<String, Object>) m.get("config");
+      Map<String, Object> mflag = (Map<String, Object>) config.get("mflag");
+      Map<String, Object> sig = new LinkedHashMap<>((Map<String, Object>) mflag.get("text_signature"));
+      sig.put("onnx", fileRef(text));
+      mflag.put("text_signature", sig);
+    }
+    return dump(m);
+  }
+
   /** The description as {@code rdf.yaml} text. */
   static String dump(Rdf rdf) {
+    return dump(yaml(rdf));
+  }
+
+  private static String dump(Map<String, Object> m) {
     DumperOptions o = new DumperOptions();
     o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
     o.setWidth(120);
-    return new Yaml(o).dump(yaml(rdf));
+    return new Yaml(o).dump(m);
   }
 
   static Map<String, Object> yaml(Rdf r) {
@@ -109,6 +132,10 @@ final class RdfYaml {
   private static Map<String, Object> weightsEntry(Rdf.WeightsEntry e) {
     Map<String, Object> m = fileRef(e.file());
     if (e instanceof Rdf.TensorflowSavedModelBundle) put(m, "tensorflow_version", ((Rdf.TensorflowSavedModelBundle) e).tensorflowVersion());
+    if (e instanceof Rdf.Onnx) {
+      m.put("opset_version", ((Rdf.Onnx) e).opsetVersion());
+      m.put("parent", ((Rdf.Onnx) e).parent());
+    }
     return m;
   }
 
@@ -117,7 +144,11 @@ final class RdfYaml {
         c.imageSize(), "normalisation", c.normalisation(), "stored_size", c.storedSize(), "embedding_size", c.embeddingSize(),
         "projection_size", c.projectionSize(), "text_dimension", c.textDimension());
     MflagConfig.TextSignature s = c.textSignature();
-    if (s != null) m.put("text_signature", map("key", s.key(), "input", s.input(), "output", s.output()));
+    if (s != null) {
+      Map<String, Object> sig = map("key", s.key(), "input", s.input(), "output", s.output());
+      if (s.onnx() != null) sig.put("onnx", fileRef(s.onnx()));
+      m.put("text_signature", sig);
+    }
     put(m, "text_model", c.textModel());
     if (c.classes() != null) m.put("classes", copy(c.classes()));
     putAll(m, "multi_label", c.multiLabel(), "threshold", c.threshold(), "confidence", c.confidence(), "nms_iou", c.nmsIou(), "layout",
@@ -219,10 +250,21 @@ final class RdfYaml {
         .setWeights(weights).setConfig(c).build();
   }
 
-  /** The weights entries of the formats this program knows; one of them must be the SavedModel. */
+  /**
+   * The weights entries of the formats this program knows: the SavedModel (which must be there) and, in packages
+   * written since ONNX weights, the ONNX model converted from it. Other formats are left out.
+   */
   private static Rdf.Weights weights(Map<?, ?> w, Path rdfFile) throws ModelPackageException {
     Map<?, ?> bundle = section(w, Rdf.TensorflowSavedModelBundle.FORMAT, rdfFile);
-    return Rdf.Weights.of(new Rdf.TensorflowSavedModelBundle(fileRef(bundle), text(bundle.get("tensorflow_version"))));
+    List<Rdf.WeightsEntry> entries = new ArrayList<>();
+    entries.add(new Rdf.TensorflowSavedModelBundle(fileRef(bundle), text(bundle.get("tensorflow_version"))));
+    if (w.get(Rdf.Onnx.FORMAT) != null) {
+      Map<?, ?> onnx = section(w, Rdf.Onnx.FORMAT, rdfFile);
+      Object opset = onnx.get("opset_version");
+      if (!(opset instanceof Integer)) throw new ModelPackageException(rdfFile + ": weights.onnx.opset_version " + opset + ": must be an integer");
+      entries.add(new Rdf.Onnx(fileRef(onnx), (Integer) opset, text(onnx.get("parent"))));
+    }
+    return new Rdf.Weights(entries);
   }
 
   /** The {@code config.mflag} values this program uses, each against its declaration. */
@@ -279,7 +321,8 @@ final class RdfYaml {
         .optPackageVersion(integer(m.get("package_version"))).optNormalisation(text(m.get("normalisation")))
         .optSizes(integer(m.get("stored_size")), integer(m.get("embedding_size")), integer(m.get("projection_size")),
             integer(m.get("text_dimension")))
-        .optTextSignature(sig == null ? null : new MflagConfig.TextSignature(text(sig.get("key")), text(sig.get("input")), text(sig.get("output"))))
+        .optTextSignature(sig == null ? null : new MflagConfig.TextSignature(text(sig.get("key")), text(sig.get("input")), text(sig.get("output")),
+            mapping(sig.get("onnx")) == null ? null : fileRef(mapping(sig.get("onnx")))))
         .optTextModel(text(m.get("text_model"))).optClasses(m.get("classes") == null ? null : texts(m.get("classes")), bool(m.get("multi_label")))
         .optThreshold(decimal(m.get("threshold"))).optDetection(decimal(m.get("confidence")), decimal(m.get("nms_iou")))
         .optLayout(text(m.get("layout"))).optPreprocessing(text(m.get("preprocessing")))

@@ -21,6 +21,7 @@ public final class IndexConfig {
   private final Path embeddings;
   private final int batchSize;
   private final Path output;
+  private final org.mflag.infer.Engine engine;
 
   private IndexConfig(KeyValues kv) {
     model = kv.path(Retrieval.MODEL);
@@ -30,6 +31,7 @@ public final class IndexConfig {
     cacheDir = kv.path(DataKeys.CACHE_DIR);
     embeddings = kv.path(Retrieval.EMBEDDINGS);
     batchSize = kv.integer(Retrieval.BATCH_SIZE);
+    engine = org.mflag.infer.Engine.of(kv.string(org.mflag.infer.Engine.ENGINE));
     output = kv.path(Retrieval.INDEX_OUTPUT);
   }
 
@@ -71,5 +73,10 @@ public final class IndexConfig {
   /** The index file (.npz). */
   public Path output() {
     return output;
+  }
+
+  /** What runs the encoder and the text projector ({@code engine}). */
+  public org.mflag.infer.Engine engine() {
+    return engine;
   }
 }

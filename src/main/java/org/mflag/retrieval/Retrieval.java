@@ -63,7 +63,7 @@ public final class Retrieval {
   /** The keys of {@code index}. */
   public static final List<Key> INDEX_KEYS = Collections.unmodifiableList(Arrays.asList(MODEL, DataKeys.MANIFEST, INDEX_OUTPUT,
       DataKeys.IMAGE_COLUMN, DataKeys.ID_COLUMN, DataKeys.TEXT_COLUMN, LABEL_COLUMN, TextModels.TEXT_MODEL, DataKeys.CACHE_DIR,
-      EMBEDDINGS, BATCH_SIZE));
+      EMBEDDINGS, BATCH_SIZE, Engine.ENGINE));
 
   /** The keys of {@code spark-index}: those of {@code index} with {@code embeddings} required, and where Spark runs. */
   public static final List<Key> SPARK_INDEX_KEYS;
@@ -89,10 +89,10 @@ public final class Retrieval {
 
   /** The keys of {@code retrieve}. */
   public static final List<Key> RETRIEVE_KEYS = Collections.unmodifiableList(Arrays.asList(MODEL, INDEX, DataKeys.MANIFEST.describedAs(
-      "CSV of query images, paths relative to its folder or absolute"), OUTPUT, DataKeys.IMAGE_COLUMN, DataKeys.ID_COLUMN, LABEL_COLUMN, K, BATCH_SIZE));
+      "CSV of query images, paths relative to its folder or absolute"), OUTPUT, DataKeys.IMAGE_COLUMN, DataKeys.ID_COLUMN, LABEL_COLUMN, K, BATCH_SIZE, Engine.ENGINE));
 
   /** The keys of the Fiji commands that search an index for the open image. */
-  public static final List<Key> SIMILAR_KEYS = Collections.unmodifiableList(Arrays.asList(MODEL, INDEX, K));
+  public static final List<Key> SIMILAR_KEYS = Collections.unmodifiableList(Arrays.asList(MODEL, INDEX, K, Engine.ENGINE));
 
   private Retrieval() {}
 
@@ -100,12 +100,12 @@ public final class Retrieval {
    * The {@code k} entries of {@code index} most similar to one image on one side (its reports or its images); the
    * index must come from the same package (same projection size).
    */
-  public static List<RetrievalIndex.Hit> similar(ModelPackage pkg, RetrievalIndex index, GrayImage image, RetrievalIndex.Side side, int k)
-      throws ModelPackageException, IOException {
+  public static List<RetrievalIndex.Hit> similar(ModelPackage pkg, RetrievalIndex index, GrayImage image, RetrievalIndex.Side side, int k,
+      Engine engine) throws ModelPackageException, IOException {
     if (!ModelPackage.PRETRAIN.equals(pkg.task())) {
       throw new ModelPackageException(pkg.dir() + ": a " + pkg.task() + " model; retrieval needs an encoder package written by pretrain");
     }
-    try (Inference encoder = Inference.open(pkg, Job.EMBED, InferenceOptions.DEFAULTS, null, Engine.TENSORFLOW)) {
+    try (Inference encoder = Inference.open(pkg, Job.EMBED, InferenceOptions.DEFAULTS, null, engine)) {
       float[] p = encoder.embed(image).projection();
       if (p.length != index.dimension()) {
         throw new IOException("the index has " + index.dimension() + "-d vectors, but " + pkg.dir() + " projects to " + p.length
@@ -164,9 +164,9 @@ public final class Retrieval {
     ModelPackage pkg = encoderPackage(cfg.model());
     Projected images;
     if (projections == null) {
-      images = images(pkg, entries, cfg.batchSize(), decoder, log, canceled);
+      images = images(pkg, entries, cfg.batchSize(), cfg.engine(), decoder, log, canceled);
     } else {
-      images = given(pkg, entries, projections, cfg.embeddings(), decoder, log);
+      images = given(pkg, entries, projections, cfg.embeddings(), cfg.engine(), decoder, log);
     }
     List<String> ids = new ArrayList<>(), labels = new ArrayList<>(), texts = new ArrayList<>();
     Map<String, Entry> byId = new HashMap<>();
@@ -182,7 +182,7 @@ public final class Retrieval {
     for (int i = 0; i < ids.size(); i++) if (!texts.get(i).isEmpty()) withText.add(new Report(Integer.toString(i), texts.get(i)));
     if (!withText.isEmpty()) {
       try (ReportEmbedder lm = TextModels.open(cfg.textModel(), cfg.cacheDir(), log);
-          TextProjector projector = pkg.textProjector()) {
+          TextProjector projector = cfg.engine().textProjector(pkg)) {
         if (!pkg.textModelId().isEmpty() && !pkg.textModelId().equals(lm.modelId())) {
           throw new ModelPackageException(pkg.dir() + ": trained with the language model " + pkg.textModelId() + ", not "
               + lm.modelId() + "; give the package's text_model");
@@ -215,7 +215,7 @@ public final class Retrieval {
     String labelColumn = cfg.labelColumn();
     if (!labelColumn.isEmpty()) m.requireColumns("label_column", labelColumn);
     List<Entry> queries = entries(m, cfg.data().imageColumn(), labelColumn, null);
-    Projected q = images(pkg, queries, cfg.batchSize(), decoder, log, canceled);
+    Projected q = images(pkg, queries, cfg.batchSize(), cfg.engine(), decoder, log, canceled);
     if (q.dim != index.dimension()) {
       throw new IOException(cfg.index() + ": " + index.dimension() + "-d vectors, but " + pkg.dir() + " projects to " + q.dim
           + " dimensions (an index of another model)");
@@ -309,11 +309,11 @@ public final class Retrieval {
     int dim;
   }
 
-  private static Projected images(ModelPackage pkg, List<Entry> entries, int batch, ImageDecoder decoder, Logger log, BooleanSupplier canceled)
-      throws IOException, ModelPackageException {
+  private static Projected images(ModelPackage pkg, List<Entry> entries, int batch, Engine engine, ImageDecoder decoder, Logger log,
+      BooleanSupplier canceled) throws IOException, ModelPackageException {
     Projected out = new Projected();
     List<float[]> vectors = new ArrayList<>();
-    try (Inference encoder = Inference.open(pkg, Job.EMBED, InferenceOptions.DEFAULTS, null, Engine.TENSORFLOW)) {
+    try (Inference encoder = Inference.open(pkg, Job.EMBED, InferenceOptions.DEFAULTS, null, engine)) {
       List<GrayImage> images = new ArrayList<>();
       List<String> ids = new ArrayList<>();
       for (int i = 0; i <= entries.size(); i++) {
@@ -357,8 +357,8 @@ public final class Retrieval {
    * projecting the first {@link #CHECKED_PROJECTIONS} readable images again with {@code pkg}: projections of another
    * package (or damaged ones) are refused, with the file and the id.
    */
-  private static Projected given(ModelPackage pkg, List<Entry> entries, Map<String, float[]> projections, Path source, ImageDecoder decoder,
-      Logger log) throws IOException, ModelPackageException, DatasetException {
+  private static Projected given(ModelPackage pkg, List<Entry> entries, Map<String, float[]> projections, Path source, Engine engine,
+      ImageDecoder decoder, Logger log) throws IOException, ModelPackageException, DatasetException {
     Projected out = new Projected();
     List<String> missing = new ArrayList<>();
     for (Entry e : entries) {
@@ -376,7 +376,7 @@ public final class Retrieval {
           + " row) and are left out; first: id " + missing.get(0));
     }
     int checked = 0;
-    try (Inference encoder = Inference.open(pkg, Job.EMBED, InferenceOptions.DEFAULTS, null, Engine.TENSORFLOW)) {
+    try (Inference encoder = Inference.open(pkg, Job.EMBED, InferenceOptions.DEFAULTS, null, engine)) {
       for (Entry e : entries) {
         if (checked == CHECKED_PROJECTIONS) break;
         if (!projections.containsKey(e.image.id)) continue;

@@ -17,6 +17,7 @@ public final class RetrieveConfig {
   private final int k;
   private final int batchSize;
   private final Path output;
+  private final org.mflag.infer.Engine engine;
 
   private RetrieveConfig(KeyValues kv) {
     model = kv.path(Retrieval.MODEL);
@@ -25,6 +26,7 @@ public final class RetrieveConfig {
     labelColumn = kv.string(Retrieval.LABEL_COLUMN);
     k = kv.integer(Retrieval.K);
     batchSize = kv.integer(Retrieval.BATCH_SIZE);
+    engine = org.mflag.infer.Engine.of(kv.string(org.mflag.infer.Engine.ENGINE));
     output = kv.path(Retrieval.OUTPUT);
   }
 
@@ -63,5 +65,10 @@ public final class RetrieveConfig {
   /** The folder for results.csv and the metrics. */
   public Path output() {
     return output;
+  }
+
+  /** What runs the encoder and the text projector ({@code engine}). */
+  public org.mflag.infer.Engine engine() {
+    return engine;
   }
 }

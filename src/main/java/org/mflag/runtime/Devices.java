@@ -143,6 +143,11 @@ public final class Devices {
     if (request.kind() == DeviceRequest.Kind.CPU) {
       return request.replicas() == 1 ? Plan.cpu("device=" + v) : Plan.logicalCpus(request.replicas());
     }
+    if (request.kind() == DeviceRequest.Kind.AUTO) {
+      // without TensorFlow (ONNX Runtime's inference), auto is the CPU
+      String noTensorFlow = TensorFlowRuntime.unavailableReason();
+      if (noTensorFlow != null) return Plan.cpu("device=auto: TensorFlow cannot run here (" + noTensorFlow + ")");
+    }
     List<Integer> gpus = usableGpus();
     if (request.kind() == DeviceRequest.Kind.AUTO) {
       if (gpus.isEmpty()) return Plan.cpu("device=auto: no usable GPU: " + whyNoGpu());

@@ -58,6 +58,29 @@ public final class TensorFlowRuntime {
     return v;
   }
 
+  /** Why TensorFlow cannot run here, once asked. */
+  private static volatile String unavailable;
+
+  /**
+   * Null when TensorFlow runs in this process (its natives are loaded now if they were not), else the one line
+   * {@link #ensureLoaded} fails with; the first answer is kept for the process. What the inference engine {@code auto}
+   * asks before it takes ONNX Runtime instead.
+   */
+  public static String unavailableReason() {
+    if (version != null) return null;
+    if (unavailable != null) return unavailable;
+    synchronized (TensorFlowRuntime.class) {
+      if (unavailable == null && version == null) {
+        try {
+          ensureLoaded();
+        } catch (TensorFlowUnavailableException e) {
+          unavailable = e.getMessage();
+        }
+      }
+      return unavailable;
+    }
+  }
+
   /** Where the natives were loaded from, once {@link #ensureLoaded} has run (else null). */
   public static String source() {
     return source;

@@ -9,7 +9,6 @@ import org.mflag.infer.InferenceOptions;
 import org.mflag.infer.Job;
 import org.mflag.model.ModelPackageException;
 import org.mflag.runtime.DeviceRequest;
-import org.mflag.runtime.Devices;
 
 /**
  * The models an executor JVM has opened: each package once per JVM (not per task or partition), shared by the JVM's
@@ -47,7 +46,7 @@ final class ExecutorModels {
   static synchronized BatchAnalysis get(Spec spec) throws ModelPackageException {
     BatchAnalysis a = OPEN.get(spec.key());
     if (a == null) {
-      a = BatchAnalysis.open(spec.job, Path.of(spec.model), spec.options, Devices.resolve(spec.device));
+      a = BatchAnalysis.open(spec.job, Path.of(spec.model), spec.options, spec.options.engine().devices(spec.device));
       OPEN.put(spec.key(), a);
       opened++;
     }

@@ -61,10 +61,10 @@ public final class ZeroShot implements java.io.Serializable {
 
   /**
    * Embeds the prompts with {@code languageModel} (which must be the package's: the projector was trained on its
-   * vectors) and projects them with the package's text projector.
+   * vectors) and projects them with {@code projector}, the package's text projector (on either engine).
    */
-  public static ZeroShot open(ModelPackage pkg, ReportEmbedder languageModel, Prompts prompts, Pooling pooling, double temperature)
-      throws IOException, ModelPackageException {
+  public static ZeroShot open(ModelPackage pkg, ReportEmbedder languageModel, TextProjector projector, Prompts prompts, Pooling pooling,
+      double temperature) throws IOException, ModelPackageException {
     if (!pkg.textModelId().isEmpty() && !pkg.textModelId().equals(languageModel.modelId())) {
       throw new ModelPackageException(pkg.dir() + ": trained with the language model " + pkg.textModelId() + ", but the prompts would be"
           + " embedded with " + languageModel.modelId() + "; give the package's text_model");
@@ -76,13 +76,11 @@ public final class ZeroShot implements java.io.Serializable {
     int d = languageModel.dimension();
     float[] all = new float[texts.size() * d];
     for (int i = 0; i < texts.size(); i++) System.arraycopy(emb.get("prompt" + i), 0, all, i * d, d);
-    try (TextProjector p = pkg.textProjector()) {
-      if (p.dimension() != d) {
-        throw new ModelPackageException(pkg.dir() + ": the text projector takes " + p.dimension() + "-d embeddings, the language model gives " + d);
-      }
-      float[] proj = p.project(all, texts.size());
-      return new ZeroShot(prompts, proj, proj.length / texts.size(), pooling, temperature);
+    if (projector.dimension() != d) {
+      throw new ModelPackageException(pkg.dir() + ": the text projector takes " + projector.dimension() + "-d embeddings, the language model gives " + d);
     }
+    float[] proj = projector.project(all, texts.size());
+    return new ZeroShot(prompts, proj, proj.length / texts.size(), pooling, temperature);
   }
 
   public List<String> classes() {

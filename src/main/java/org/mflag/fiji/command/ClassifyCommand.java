@@ -26,6 +26,8 @@ public class ClassifyCommand extends KeyCommand {
   private File model;
   @Parameter(persist = false)
   private String device;
+  @Parameter(persist = false)
+  private String engine;
 
   @Parameter(type = ItemIO.OUTPUT, label = "Label of the first slice")
   private String label;

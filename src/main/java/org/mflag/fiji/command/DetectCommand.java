@@ -36,6 +36,8 @@ public class DetectCommand extends KeyCommand {
   @Parameter(persist = false)
   private String device;
   @Parameter(persist = false)
+  private String engine;
+  @Parameter(persist = false)
   private String add_to;
   @Parameter(persist = false)
   private String confidence;

@@ -200,8 +200,11 @@ public abstract class KeyCommand extends ContextCommand {
    */
   protected Inference openInference(ImagePlus image, KeyValues kv, Job job, InferenceOptions options) throws ModelPackageException {
     if (image == null) throw new IllegalArgumentException("no image: open one first");
-    Devices.Plan devices = kv.has(Devices.DEVICE) ? Devices.resolve(kv.string(Devices.DEVICE)) : null; // null: the engine's default
-    return Inference.open(kv.path(InferenceKeys.MODEL).toAbsolutePath(), job, options, devices);
+    InferenceOptions o = kv.has(org.mflag.infer.Engine.ENGINE) ? options.withEngine(org.mflag.infer.Engine.of(kv.string(org.mflag.infer.Engine.ENGINE)))
+        : options;
+    // null: the engine's default
+    Devices.Plan devices = kv.has(Devices.DEVICE) ? o.engine().devices(org.mflag.runtime.DeviceRequest.parse(kv.string(Devices.DEVICE))) : null;
+    return Inference.open(kv.path(InferenceKeys.MODEL).toAbsolutePath(), job, o, devices);
   }
 
   /**

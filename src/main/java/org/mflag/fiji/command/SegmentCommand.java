@@ -39,6 +39,8 @@ public class SegmentCommand extends KeyCommand {
   @Parameter(persist = false)
   private String device;
   @Parameter(persist = false)
+  private String engine;
+  @Parameter(persist = false)
   private String output;
   @Parameter(persist = false)
   private String add_to;

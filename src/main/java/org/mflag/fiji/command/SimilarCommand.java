@@ -27,6 +27,8 @@ public abstract class SimilarCommand extends KeyCommand {
   private File index;
   @Parameter(persist = false)
   private int k;
+  @Parameter(persist = false)
+  private String engine;
 
   @Parameter(type = ItemIO.OUTPUT, label = "Best match")
   private String best;
@@ -47,7 +49,8 @@ public abstract class SimilarCommand extends KeyCommand {
       showProgress(title() + ": searching", 0, 1);
       RetrievalIndex idx = RetrievalIndex.load(kv.path(Retrieval.INDEX).toAbsolutePath());
       List<RetrievalIndex.Hit> hits = Retrieval.similar(ModelPackage.open(kv.path(Retrieval.MODEL).toAbsolutePath()), idx,
-          ImageJResults.slice(image, image.getCurrentSlice()), side(), kv.integer(Retrieval.K));
+          ImageJResults.slice(image, image.getCurrentSlice()), side(), kv.integer(Retrieval.K),
+          org.mflag.infer.Engine.of(kv.string(org.mflag.infer.Engine.ENGINE)));
       ResultsTable rt = ImageJResults.results();
       for (int r = 0; r < hits.size(); r++) {
         RetrievalIndex.Hit h = hits.get(r);

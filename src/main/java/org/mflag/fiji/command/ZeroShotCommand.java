@@ -39,6 +39,8 @@ public class ZeroShotCommand extends KeyCommand {
   private String text_model;
   @Parameter(persist = false)
   private String cache_dir;
+  @Parameter(persist = false)
+  private String engine;
 
   @Parameter(type = ItemIO.OUTPUT, label = "Label of the first slice")
   private String label;
@@ -59,7 +61,8 @@ public class ZeroShotCommand extends KeyCommand {
       if (image == null) throw new IllegalArgumentException("no image: open one first");
       showProgress(title() + ": embedding the prompts", 0, 1);
       KeyValues kv = keyValues();
-      ZeroShot z = ZeroShotAnalysis.classifier(ZeroShotConfig.of(kv), kv.path(InferenceKeys.MODEL).toAbsolutePath(), logger());
+      ZeroShot z = ZeroShotAnalysis.classifier(ZeroShotConfig.of(kv), kv.path(InferenceKeys.MODEL).toAbsolutePath(),
+          org.mflag.infer.Engine.of(kv.string(org.mflag.infer.Engine.ENGINE)), logger());
       try (Inference net = openInference(image, kv, Job.ZERO_SHOT, InferenceOptions.DEFAULTS.withZeroShot(z))) {
         label = classifySlices(image, net);
       }
