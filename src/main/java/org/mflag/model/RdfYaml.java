@@ -252,7 +252,8 @@ final class RdfYaml {
 
   /**
    * The weights entries of the formats this program knows: the SavedModel (which must be there) and, in packages
-   * written since ONNX weights, the ONNX model converted from it. Other formats are left out.
+   * written since ONNX weights, the ONNX model converted from it (an opset that is not an integer reads as -1). Other
+   * formats are left out.
    */
   private static Rdf.Weights weights(Map<?, ?> w, Path rdfFile) throws ModelPackageException {
     Map<?, ?> bundle = section(w, Rdf.TensorflowSavedModelBundle.FORMAT, rdfFile);
@@ -260,9 +261,9 @@ final class RdfYaml {
     entries.add(new Rdf.TensorflowSavedModelBundle(fileRef(bundle), text(bundle.get("tensorflow_version"))));
     if (w.get(Rdf.Onnx.FORMAT) != null) {
       Map<?, ?> onnx = section(w, Rdf.Onnx.FORMAT, rdfFile);
+      // read leniently: the entry is checked when ONNX Runtime is to run it (ModelPackage.onnxFile), not for TensorFlow
       Object opset = onnx.get("opset_version");
-      if (!(opset instanceof Integer)) throw new ModelPackageException(rdfFile + ": weights.onnx.opset_version " + opset + ": must be an integer");
-      entries.add(new Rdf.Onnx(fileRef(onnx), (Integer) opset, text(onnx.get("parent"))));
+      entries.add(new Rdf.Onnx(fileRef(onnx), opset instanceof Integer ? (Integer) opset : -1, text(onnx.get("parent"))));
     }
     return new Rdf.Weights(entries);
   }

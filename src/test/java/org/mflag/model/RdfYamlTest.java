@@ -55,7 +55,8 @@ class RdfYamlTest {
         .optLicense("CC-BY-NC-SA-4.0").optGitRepo("https://github.com/x/y").optDocumentation("README.md").optTags(List.of("x-ray", "2d"))
         .optTimestamp("2026-01-01T00:00:00Z").optTrainingData(ModelPackage.trainingData("M-FLAG detector", "34 labelled chest X-rays"))
         .setInputs(List.of(in)).setOutputs(List.of(out))
-        .setWeights(Rdf.Weights.of(new Rdf.TensorflowSavedModelBundle(file("saved_model.zip"), "2.16.2")))
+        .setWeights(Rdf.Weights.of(new Rdf.TensorflowSavedModelBundle(file("saved_model.zip"), "2.16.2"),
+            new Rdf.Onnx(file("weights.onnx"), 17, Rdf.TensorflowSavedModelBundle.FORMAT)))
         .setConfig(new Rdf.Config("m-flag-detector", false, mflag)).build();
   }
 
@@ -86,9 +87,11 @@ class RdfYamlTest {
   @Test
   void aForeignDescriptionReadsWithWhatItLacksAbsentAndItsUnknownWeightsLeftOut() throws Exception {
     Path p = StandInPackage.write(tmp.resolve("stand-in"));
-    String yaml = Files.readString(p.resolve("rdf.yaml")).replace("weights:\n", "weights:\n  onnx: {source: m.onnx, sha256: x}\n");
+    String yaml = Files.readString(p.resolve("rdf.yaml")).replace("weights:\n",
+        "weights:\n  torchscript: {source: m.pt, sha256: x}\n  onnx: {source: m.onnx, sha256: x}\n");
     Rdf rdf = roundTrip(yaml);
-    assertEquals(1, rdf.weights().entries().size());
+    assertEquals(2, rdf.weights().entries().size());
+    assertEquals(-1, rdf.weights().entry(Rdf.Onnx.class).get().opsetVersion(), "an ONNX entry without an opset is read, and refused when run");
     assertEquals("saved_model.zip", rdf.weights().entry(Rdf.TensorflowSavedModelBundle.class).get().file().source());
     assertNull(rdf.id());
     assertTrue(rdf.authors().isEmpty() && rdf.covers().isEmpty());
