@@ -14,16 +14,19 @@ import org.mflag.runtime.TensorFlowRuntime;
 
 /**
  * What runs a package's network: TensorFlow (the package's SavedModel through DJL) or ONNX Runtime (the package's ONNX
- * weights), chosen by the {@code engine} key ({@link #ENGINE}): {@link #AUTO} takes TensorFlow where its natives load
- * and ONNX Runtime elsewhere (Intel macOS, Linux ARM: where TensorFlow Java has no natives). An engine opens a
+ * weights), chosen by the {@code engine} key ({@link #ENGINE}): {@link #AUTO} takes ONNX Runtime on the CPU when the
+ * package has ONNX weights (the faster engine where both load: {@link #preferred}), TensorFlow for a GPU or a package
+ * without them, and whichever loads where the other cannot (Intel macOS, Linux ARM: TensorFlow Java has no natives
+ * there). An engine opens a
  * {@link Network} and the text projector from a checked {@link ModelPackage}; {@link Inference} is the same whichever
  * engine runs. Training always runs on TensorFlow.
  */
 public interface Engine {
 
   /** The launcher key, command parameter and macro key that picks the engine. */
-  Key ENGINE = Key.choice("engine", "auto", "what runs the network: auto (TensorFlow where its natives load, else ONNX Runtime), "
-      + "tensorflow (the SavedModel) or onnxruntime (the package's ONNX weights, on the CPU)", "auto", "tensorflow", "onnxruntime")
+  Key ENGINE = Key.choice("engine", "auto", "what runs the network: auto (ONNX Runtime on the CPU when the package has ONNX weights,"
+      + " TensorFlow on a GPU, for a package without them or where ONNX Runtime cannot load), tensorflow (the SavedModel) or onnxruntime"
+      + " (the package's ONNX weights, on the CPU)", "auto", "tensorflow", "onnxruntime")
       .operational();
 
   /** The engine's name as a key value: {@code tensorflow}, {@code onnxruntime} or {@code auto}. */
@@ -157,8 +160,8 @@ public interface Engine {
   };
 
   /**
-   * TensorFlow where its natives load, else ONNX Runtime (the package must then carry ONNX weights); the choice is made
-   * per package ({@link #choose}).
+   * ONNX Runtime on the CPU for a package with ONNX weights, TensorFlow for a GPU or a package without them; where one
+   * engine cannot load, the other (the choice is made per package: {@link #choose}).
    */
   Engine AUTO = new Engine() {
     @Override
@@ -168,12 +171,34 @@ public interface Engine {
 
     @Override
     public Network open(ModelPackage pkg, Devices.Plan devices) throws ModelPackageException {
-      return choose(pkg).open(pkg, devices);
+      Engine e = choose(pkg, devices);
+      try {
+        return e.open(pkg, devices);
+      } catch (ModelPackageException x) {
+        throw withTheOtherEngine(e, x);
+      }
     }
 
     @Override
     public TextProjector textProjector(ModelPackage pkg) throws ModelPackageException {
-      return choose(pkg).textProjector(pkg);
+      Engine e = choose(pkg, null);
+      try {
+        return e.textProjector(pkg);
+      } catch (ModelPackageException x) {
+        throw withTheOtherEngine(e, x);
+      }
+    }
+
+    /** A damaged ONNX file is refused, not passed over: the error says which engine auto took and how to take the other. */
+    private ModelPackageException withTheOtherEngine(Engine chosen, ModelPackageException x) {
+      if (chosen != ONNXRUNTIME || TensorFlowRuntime.unavailableReason() != null) return x;
+      return new ModelPackageException(x.getMessage() + " (engine=auto took ONNX Runtime; engine=tensorflow runs the package's SavedModel)", x);
+    }
+
+    /** The CPU without asking TensorFlow where it cannot load; else TensorFlow's plan (a GPU then takes TensorFlow). */
+    @Override
+    public Devices.Plan devices(org.mflag.runtime.DeviceRequest request) {
+      return TensorFlowRuntime.unavailableReason() == null ? Devices.resolve(request) : ONNXRUNTIME.devices(request);
     }
 
     @Override
@@ -183,16 +208,27 @@ public interface Engine {
   };
 
   /**
-   * The engine {@code auto} runs {@code pkg} on: TensorFlow when its natives load here; else ONNX Runtime, when the
-   * package has ONNX weights; else a one-line error saying both reasons.
+   * The engine {@code auto} takes where both load and the package has ONNX weights, on the CPU: ONNX Runtime, the faster of
+   * the two in {@code ./mflag bench}'s forward passes (ResNet-50 at 224 px: segmenter, classifier, detector) and tiled
+   * segmentation on an AMD EPYC Zen 5 (family 26, AVX-512, 2 cores), where every alternating pair of calls favoured it
+   * ({@code docs/performance.md}). The bench says on each machine whether its figures bear this choice out.
    */
-  static Engine choose(ModelPackage pkg) throws ModelPackageException {
-    String noTensorFlow = TensorFlowRuntime.unavailableReason();
-    if (noTensorFlow == null) return TENSORFLOW;
-    if (!pkg.hasOnnx()) {
-      throw new ModelPackageException(pkg.source() + ": TensorFlow cannot run here (" + noTensorFlow + ") and the package has no ONNX weights"
-          + " for ONNX Runtime; add them on a machine with TensorFlow with ./mflag export model=<the package folder>");
-    }
+  static Engine preferred() {
     return ONNXRUNTIME;
+  }
+
+  /**
+   * The engine {@code auto} runs {@code pkg} on {@code devices} (null: the default device): TensorFlow for a GPU; else
+   * {@link #preferred} when the package has ONNX weights and both engines load; else whichever loads and can run the
+   * package; else a one-line error saying why neither can.
+   */
+  static Engine choose(ModelPackage pkg, Devices.Plan devices) throws ModelPackageException {
+    String noTensorFlow = TensorFlowRuntime.unavailableReason();
+    if (devices != null && devices.usesGpu()) return TENSORFLOW; // a GPU plan comes from TensorFlow, which loaded
+    String noOnnx = !pkg.hasOnnx() ? "the package has no ONNX weights" : OnnxSession.unavailableReason();
+    if (noTensorFlow == null && (noOnnx != null || preferred() == TENSORFLOW)) return TENSORFLOW;
+    if (noOnnx == null) return ONNXRUNTIME;
+    throw new ModelPackageException(pkg.source() + ": TensorFlow cannot run here (" + noTensorFlow + ") and ONNX Runtime cannot run it ("
+        + noOnnx + ")" + (pkg.hasOnnx() ? "" : "; add ONNX weights on a machine with TensorFlow with ./mflag export model=<the package folder>"));
   }
 }

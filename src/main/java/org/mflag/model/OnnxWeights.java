@@ -1,5 +1,6 @@
 package org.mflag.model;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -38,7 +39,12 @@ public final class OnnxWeights {
     Path pb = savedModelDir.resolve("saved_model.pb");
     if (Files.size(pb) > MAX_GRAPH_BYTES) throw new IOException(pb + ": larger than a SavedModel graph of this program");
     try (InputStream in = Files.newInputStream(pb)) {
-      SavedModel saved = SavedModel.parseFrom(in);
+      SavedModel saved;
+      try {
+        saved = SavedModel.parseFrom(in);
+      } catch (InvalidProtocolBufferException e) {
+        throw new IOException(pb + ": not a SavedModel (" + e.getMessage() + ")", e);
+      }
       for (MetaGraphDef m : saved.getMetaGraphsList()) if (m.getMetaInfoDef().getTagsList().contains("serve")) return m;
       throw new IOException(pb + ": no graph tagged serve");
     }

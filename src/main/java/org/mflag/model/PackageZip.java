@@ -10,7 +10,8 @@ import org.scijava.log.Logger;
 /**
  * {@code export}: a package folder as the one {@code .zip} that bioimage.io's upload and deepImageJ's
  * installer take, verified first ({@link ModelPackage#open}) and holding only what {@code rdf.yaml}
- * names. A package written before ONNX weights gets them first ({@link ModelPackage#addOnnx}). Every command that takes a {@code model} reads the zip as it reads the folder.
+ * names. A package written before ONNX weights gets them first ({@link ModelPackage#addOnnx}); one whose SavedModel
+ * cannot be translated is exported without them, with a warning that says why. Every command that takes a {@code model} reads the zip as it reads the folder.
  */
 public final class PackageZip {
 
@@ -28,9 +29,15 @@ public final class PackageZip {
     if (Files.isDirectory(p.source()) && zip.toAbsolutePath().normalize().startsWith(model)) {
       throw new IllegalArgumentException("output=" + zip + ": inside the package folder; write it beside the folder");
     }
-    if (p.addOnnx()) {
-      log.info(p.source() + ": ONNX weights added (" + OnnxWeights.FILE + ", reproducing the package's test outputs in ONNX Runtime)");
-      p = ModelPackage.open(model);
+    try {
+      if (p.addOnnx()) {
+        log.info(p.source() + ": ONNX weights added (" + OnnxWeights.FILE + ", reproducing the package's test outputs in ONNX Runtime)");
+        p = ModelPackage.open(model);
+      }
+    } catch (IOException | ModelPackageException e) {
+      // a package whose SavedModel we cannot translate (not ours, or damaged) is still exported as it is: the zip is
+      // what bioimage.io's upload takes, and its TensorFlow weights run without the ONNX ones
+      log.warn(p.source() + ": exported without ONNX weights: " + e.getMessage());
     }
     p.writeZip(zip);
     log.info("package " + p.source() + " exported to " + zip + " (" + Files.size(zip) / 1024 + " KiB)");

@@ -157,7 +157,7 @@ public final class TaskPackage {
           int o = i * fields, best = 0;
           for (int c = 1; c < f.classes.size(); c++) if (out[o + 5 + c] > out[o + 5 + best]) best = c;
           double score = out[o + 4] * out[o + 5 + best], cx = out[o], cy = out[o + 1], w = out[o + 2], h = out[o + 3];
-          if (!(w > 0 && h > 0)) continue;
+          if (!(w > 0 && h > 0 && Double.isFinite(cx) && Double.isFinite(cy) && Double.isFinite(w) && Double.isFinite(h))) continue; // diverged
           candidates.add(new Box(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, best, score));
         }
         candidates.sort((a, b) -> Double.compare(b.score, a.score));

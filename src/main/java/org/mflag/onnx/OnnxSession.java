@@ -54,6 +54,25 @@ public final class OnnxSession implements AutoCloseable {
     }
   }
 
+  /** Null when ONNX Runtime's natives load here, else why not, in one line (asked once per JVM). */
+  public static String unavailableReason() {
+    return Availability.REASON;
+  }
+
+  /** Holds the answer of {@link #unavailableReason}, computed when first asked. */
+  private static final class Availability {
+    static final String REASON = reason();
+
+    private static String reason() {
+      try {
+        environment();
+        return null;
+      } catch (OnnxException e) {
+        return e.getMessage();
+      }
+    }
+  }
+
   /** The version of ONNX Runtime's natives. */
   public static String version() {
     return environment().getVersion();

@@ -251,6 +251,9 @@ class OnnxWeightsTest {
       ModelPackageException e = assertThrows(ModelPackageException.class,
           () -> Inference.open(p, Job.SEGMENT, InferenceOptions.DEFAULTS, null, Engine.ONNXRUNTIME), cases[i][0]);
       assertTrue(e.getMessage().contains(dir.resolve("weights.onnx").toString()) && e.getMessage().contains(cases[i][1]), e.getMessage());
+      ModelPackageException auto = assertThrows(ModelPackageException.class,
+          () -> Inference.open(p, Job.SEGMENT, InferenceOptions.DEFAULTS, null, Engine.AUTO), cases[i][0]);
+      assertTrue(auto.getMessage().contains(cases[i][1]) && auto.getMessage().contains("engine=tensorflow"), auto.getMessage());
       try (Inference tf = Inference.open(p, Job.SEGMENT, InferenceOptions.DEFAULTS, null, Engine.TENSORFLOW)) {
         assertEquals("tensorflow", tf.engine());
       }
@@ -275,6 +278,12 @@ class OnnxWeightsTest {
       ModelPackageException e = assertThrows(ModelPackageException.class,
           () -> Inference.open(p, p.task().equals("pretrain") ? Job.EMBED : Job.DETECT, InferenceOptions.DEFAULTS, null, Engine.ONNXRUNTIME));
       assertTrue(e.getMessage().contains("./mflag export model="), e.getMessage());
+      // where both engines load, auto takes ONNX Runtime on the CPU for a package with ONNX weights, TensorFlow for one without
+      assertEquals(Engine.TENSORFLOW, Engine.choose(p, null));
+      assertEquals(Engine.preferred(), Engine.choose(ModelPackage.open(source), null));
+      try (Inference auto = Inference.open(p, p.task().equals("pretrain") ? Job.EMBED : Job.DETECT, InferenceOptions.DEFAULTS, null, Engine.AUTO)) {
+        assertEquals("tensorflow", auto.engine());
+      }
 
       Path zip = org.mflag.model.PackageZip.run(org.mflag.model.ExportConfig.of(org.mflag.config.KeyValues.parse("export",
           org.mflag.model.PackageZip.KEYS, List.of("model=" + old))), TestData.log());

@@ -135,7 +135,7 @@ class FinetuneTest {
       z.stream().forEach(e -> entries.add(e.getName()));
     }
     assertEquals(List.of("README.md", "cover.png", "rdf.yaml", "sample_input.png", "sample_output_probability.tif", "saved_model.zip", Splits.FILE, "test_input.npy",
-        "test_output_probability.npy").stream().sorted().collect(java.util.stream.Collectors.toList()), entries);
+        "test_output_probability.npy", "weights.onnx").stream().sorted().collect(java.util.stream.Collectors.toList()), entries);
     ModelPackage fromZip = ModelPackage.open(zip);
     assertEquals(zip, fromZip.source());
     org.mflag.model.BioimageioRules.check(fromZip.dir());

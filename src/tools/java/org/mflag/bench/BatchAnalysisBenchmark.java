@@ -23,7 +23,8 @@ import org.scijava.log.Logger;
  * Segmenting a manifest in one JVM ({@code ./mflag segment}) against Spark on this machine ({@code ./mflag spark-segment
  * master=local[*]}), each run as a user runs it and timed on a small and a five times larger manifest of the same
  * images, so that the per-image time (the difference) and the fixed cost (JVM, Spark session, model load) separate. From them: from which archive
- * size a cluster of k such machines finishes before this one JVM.
+ * size a cluster of k such machines finishes before this one JVM. The one JVM runs once more with {@code engine=onnxruntime}
+ * (the rest name {@code engine=tensorflow}), so that the two engines' rates on a folder stand side by side.
  */
 final class BatchAnalysisBenchmark {
 
@@ -40,6 +41,12 @@ final class BatchAnalysisBenchmark {
     double oneJvmFixedSeconds;
     double sparkFixedSeconds;
     double sparkOverOneJvm;
+    double oneJvmOnnxruntimeSmallSeconds;
+    double oneJvmOnnxruntimeLargeSeconds;
+    double oneJvmOnnxruntimeImagesPerSecond;
+    double oneJvmOnnxruntimeFixedSeconds;
+    /** The one JVM's rate on ONNX Runtime over its rate on TensorFlow. */
+    double onnxruntimeOverTensorflow;
     /** Archive size from which k machines on Spark finish first, by k (null: never). */
     Map<String, Double> breakEvenImages = new LinkedHashMap<>();
     String skipped;
@@ -62,10 +69,12 @@ final class BatchAnalysisBenchmark {
       Path large = copies(m, imageColumn, 5, tmp.resolve("large.csv"));
       r.smallImages = m.size();
       r.largeImages = 5 * m.size();
-      r.oneJvmSmallSeconds = launch(launcher, "segment", model, small, tmp.resolve("one-small"));
-      r.oneJvmLargeSeconds = launch(launcher, "segment", model, large, tmp.resolve("one-large"));
-      r.sparkSmallSeconds = launch(launcher, "spark-segment", model, small, tmp.resolve("spark-small"));
-      r.sparkLargeSeconds = launch(launcher, "spark-segment", model, large, tmp.resolve("spark-large"));
+      r.oneJvmSmallSeconds = launch(launcher, "segment", model, small, tmp.resolve("one-small"), "tensorflow");
+      r.oneJvmLargeSeconds = launch(launcher, "segment", model, large, tmp.resolve("one-large"), "tensorflow");
+      r.oneJvmOnnxruntimeSmallSeconds = launch(launcher, "segment", model, small, tmp.resolve("ort-small"), "onnxruntime");
+      r.oneJvmOnnxruntimeLargeSeconds = launch(launcher, "segment", model, large, tmp.resolve("ort-large"), "onnxruntime");
+      r.sparkSmallSeconds = launch(launcher, "spark-segment", model, small, tmp.resolve("spark-small"), "tensorflow");
+      r.sparkLargeSeconds = launch(launcher, "spark-segment", model, large, tmp.resolve("spark-large"), "tensorflow");
     } finally {
       Archives.deleteTree(tmp);
     }
@@ -75,6 +84,9 @@ final class BatchAnalysisBenchmark {
     r.oneJvmFixedSeconds = r.oneJvmSmallSeconds - r.smallImages / r.oneJvmImagesPerSecond;
     r.sparkFixedSeconds = r.sparkSmallSeconds - r.smallImages / r.sparkImagesPerSecond;
     r.sparkOverOneJvm = r.sparkImagesPerSecond / r.oneJvmImagesPerSecond;
+    r.oneJvmOnnxruntimeImagesPerSecond = extra / (r.oneJvmOnnxruntimeLargeSeconds - r.oneJvmOnnxruntimeSmallSeconds);
+    r.oneJvmOnnxruntimeFixedSeconds = r.oneJvmOnnxruntimeSmallSeconds - r.smallImages / r.oneJvmOnnxruntimeImagesPerSecond;
+    r.onnxruntimeOverTensorflow = r.oneJvmOnnxruntimeImagesPerSecond / r.oneJvmImagesPerSecond;
     for (int k : new int[] {1, 4, 16}) {
       // n / (k r_spark) + F_spark < n / r_one + F_one
       double gain = 1 / r.oneJvmImagesPerSecond - 1 / (k * r.sparkImagesPerSecond);
@@ -118,9 +130,9 @@ final class BatchAnalysisBenchmark {
   }
 
   /** Wall-clock seconds of {@code ./mflag <command>} as a user runs it: its JVM's and (Spark's) session's start-up included. */
-  private static double launch(Path launcher, String command, Path model, Path manifest, Path out) throws Exception {
+  private static double launch(Path launcher, String command, Path model, Path manifest, Path out, String engine) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(launcher.toString(), command, "model=" + model, "manifest=" + manifest,
-        "output=" + out));
+        "output=" + out, "engine=" + engine));
     long start = System.nanoTime();
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     StringBuilder tail = new StringBuilder();

@@ -87,7 +87,14 @@ public final class Benchmark {
     double loaderImagesPerSecond;
     double loaderOverStep;
     EmbeddingBenchmark.Result languageModel;
+    /** Tiled segmentation on TensorFlow, and the same on ONNX Runtime. */
     InferenceBenchmark.Result inference;
+    InferenceBenchmark.Result inferenceOnnxruntime;
+    /** Each kind's forward pass (ResNet-50, 224 px) on both engines, calls alternating, against the same floor. */
+    List<EngineForward.Result> engineForward = new ArrayList<>();
+    List<EngineForward.Comparison> engineComparison = new ArrayList<>();
+    /** What this run says about {@code engine=auto}'s choice where both engines load ({@link #autoEngineVerdict}). */
+    String autoEngine;
     /** The inference part's tiles through native PyTorch's forward of the same U-Net, one result per torch build. */
     List<NativePyTorch.Result> nativePytorchSegment = new ArrayList<>();
     /** One convolution alone in TensorFlow and in native PyTorch: the cause of the two rows above. */
@@ -173,12 +180,19 @@ public final class Benchmark {
     if (canceled.getAsBoolean()) return null;
 
     Path xray = manifest.resolveSibling("images").resolve("16660_3_1.png");
-    r.inference = InferenceBenchmark.run(manifest, Files.isRegularFile(xray) ? xray : firstImage(manifest, kv.string(DataKeys.IMAGE_COLUMN)), decoder,
-        quick ? 1 : 3, r.matmulPeakFlopsPerSecond, log);
+    List<InferenceBenchmark.Result> segmenting = InferenceBenchmark.run(manifest, Files.isRegularFile(xray) ? xray
+        : firstImage(manifest, kv.string(DataKeys.IMAGE_COLUMN)), decoder, quick ? 1 : 3, r.matmulPeakFlopsPerSecond,
+        List.of(org.mflag.infer.Engine.TENSORFLOW, org.mflag.infer.Engine.ONNXRUNTIME), log);
+    r.inference = segmenting.get(0);
+    r.inferenceOnnxruntime = segmenting.get(1);
     log.info(String.format(Locale.ROOT, "5/9 segmenting %dx%d at scale %.2f: %d tiles in %.2f s, floor %.2f s: %.2fx the floor (target < 1.5);"
         + " %.2f s of it outside the network (resize, tile, blend); peak RSS %.2f GiB; whole image resized to one tile %.2f s",
         r.inference.width, r.inference.height, r.inference.scale, r.inference.tiles, r.inference.seconds, r.inference.floorSeconds,
         r.inference.overFloor, r.inference.hostSeconds, r.inference.peakResidentBytes / 1073741824.0, r.inference.wholeImageSeconds));
+    log.info(String.format(Locale.ROOT, "5/9 the same on ONNX Runtime: %.2f s = %.2fx the floor (%.2f s outside the network), peak RSS %.2f GiB;"
+        + " TensorFlow/ONNX Runtime %.2f", r.inferenceOnnxruntime.seconds, r.inferenceOnnxruntime.overFloor, r.inferenceOnnxruntime.hostSeconds,
+        r.inferenceOnnxruntime.peakResidentBytes / 1073741824.0, r.inference.seconds / r.inferenceOnnxruntime.seconds));
+    r.engineForward = EngineForward.run(8, quick ? 5 : 7, r.matmulPeakFlopsPerSecond, r.engineComparison, log);
     r.nativePytorchSegment = NativePyTorch.segment(r.inference.tiles, 224, quick ? 2 : 5, log);
     for (NativePyTorch.Result x : r.nativePytorchSegment) {
       log.info(String.format(Locale.ROOT, "5/9 native PyTorch %s (%s): the same %d tiles in one U-Net forward call %.2f s; ours %.2f s"
@@ -218,6 +232,8 @@ public final class Benchmark {
 
     r.batchAnalysis = BatchAnalysisBenchmark.run(manifest, kv.string(DataKeys.IMAGE_COLUMN), decoder, log);
     log.info(r.batchAnalysis.skipped != null ? "9/9 batch analysis skipped: " + r.batchAnalysis.skipped : describe(r.batchAnalysis));
+    r.autoEngine = autoEngineVerdict(r);
+    log.info("engines: " + r.autoEngine);
     if (canceled.getAsBoolean()) return null;
 
     r.retrieval = RetrievalBenchmark.run(quick ? 100_000 : 1_000_000, 1024, 5);
@@ -242,6 +258,25 @@ public final class Benchmark {
     return out.resolve(base + ".md");
   }
 
+  /**
+   * Whether this run bears out {@code engine=auto}'s choice where both engines load ({@link org.mflag.infer.Engine#preferred}):
+   * the forward passes whose pairs of calls all favour one engine, and the tiled and folder figures beside them.
+   */
+  static String autoEngineVerdict(Report r) {
+    String preferred = org.mflag.infer.Engine.preferred().key();
+    long forPreferred = r.engineComparison.stream().filter(c -> c.faster.equals(preferred)).count();
+    long against = r.engineComparison.stream().filter(c -> !c.faster.equals(preferred) && !c.faster.equals("neither")).count();
+    StringBuilder b = new StringBuilder(f("auto takes %s where both engines load; forward passes faster on it over noise: %d of %d, on the other"
+        + " engine: %d", preferred, forPreferred, r.engineComparison.size(), against));
+    if (r.inference != null && r.inferenceOnnxruntime != null) {
+      b.append(f("; tiled segmentation TensorFlow/ONNX Runtime %.2f", r.inference.seconds / r.inferenceOnnxruntime.seconds));
+    }
+    if (r.batchAnalysis != null && r.batchAnalysis.skipped == null) {
+      b.append(f("; a folder, ONNX Runtime's rate over TensorFlow's %.2f", r.batchAnalysis.onnxruntimeOverTensorflow));
+    }
+    return b.append(against > 0 ? ": this machine contradicts the choice" : forPreferred > 0 ? ": borne out" : ": no gap over noise").toString();
+  }
+
   /** The best measured GEMM as the peak: OpenBLAS's SGEMM or TensorFlow's MatMul (the better of its runs). */
   private static void choosePeak(Report r) {
     double tf = Collections.max(r.matmulPeakRuns);
@@ -253,8 +288,14 @@ public final class Benchmark {
   /** Re-expresses every fraction of the peak against {@code peak}. */
   private static void rescale(Report r, double peak) {
     for (TrainStepBenchmark.Result s : r.scaling) s.fractionOfPeak = s.flopsPerSecond / peak;
-    r.inference.floorSeconds = r.inference.tiles * (double) r.inference.flopsPerTile / peak;
-    r.inference.overFloor = r.inference.seconds / r.inference.floorSeconds;
+    for (InferenceBenchmark.Result in : List.of(r.inference, r.inferenceOnnxruntime)) {
+      in.floorSeconds = in.tiles * (double) in.flopsPerTile / peak;
+      in.overFloor = in.seconds / in.floorSeconds;
+    }
+    for (EngineForward.Result e : r.engineForward) {
+      e.floorSeconds = e.batch * (double) e.flopsPerImage / peak;
+      e.overFloor = e.callSeconds / e.floorSeconds;
+    }
     r.matmulPeakFlopsPerSecond = peak;
   }
 
@@ -307,6 +348,11 @@ public final class Benchmark {
         + "%.1f img/s + %.1f s fixed (%.2fx the one JVM's rate; %d and %d images, %.1f/%.1f s and %.1f/%.1f s); Spark on k such machines "
         + "finishes first%s", b.oneJvmImagesPerSecond, b.oneJvmFixedSeconds, b.sparkImagesPerSecond, b.sparkFixedSeconds, b.sparkOverOneJvm,
         b.smallImages, b.largeImages, b.oneJvmSmallSeconds, b.oneJvmLargeSeconds, b.sparkSmallSeconds, b.sparkLargeSeconds, k);
+  }
+
+  private static EngineForward.Result forward(Report r, String task, String engine) {
+    return r.engineForward.stream().filter(e -> e.task.equals(task) && e.engine.equals(engine)).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no " + engine + " forward for " + task));
   }
 
   private static String percent(Map<String, Double> shares) {
@@ -365,6 +411,19 @@ public final class Benchmark {
     t.add(List.of(f("segmenting a %dx%d X-ray, scale %.2f, %d tiles of 224 (ResNet-50 U-Net)", in.width, in.height, in.scale, in.tiles),
         f("%.2f s (%.2f s outside the network) vs floor %.2f s (%.1f GFLOP/tile at peak); peak RSS %.2f GiB", in.seconds, in.hostSeconds,
             in.floorSeconds, in.flopsPerTile / 1e9, in.peakResidentBytes / 1073741824.0), f("%.2fx the floor", in.overFloor), "< 1.5x"));
+    InferenceBenchmark.Result ort = r.inferenceOnnxruntime;
+    if (ort != null) {
+      t.add(List.of(f("the same %d tiles on ONNX Runtime (the package's weights.onnx)", ort.tiles), f("%.2f s (%.2f s outside the network);"
+          + " peak RSS %.2f GiB", ort.seconds, ort.hostSeconds, ort.peakResidentBytes / 1073741824.0), f("%.2fx the floor; TensorFlow/ONNX"
+          + " Runtime %.2f", ort.overFloor, in.seconds / ort.seconds), "< 1.5x"));
+    }
+    for (EngineForward.Comparison c : r.engineComparison) {
+      EngineForward.Result tf = forward(r, c.task, "tensorflow"), onnx = forward(r, c.task, "onnxruntime");
+      t.add(List.of(f("%s forward (ResNet-50, 224 px, batch %d): TensorFlow vs ONNX Runtime, %d alternating pairs of calls", c.task,
+          tf.batch, r.quick ? 5 : 7), f("%.3f s vs %.3f s (floor %.3f s): %.2fx and %.2fx the floor", tf.callSeconds, onnx.callSeconds,
+          tf.floorSeconds, tf.overFloor, onnx.overFloor), f("TensorFlow/ONNX Runtime %.2f (pairs %.2f-%.2f): faster %s",
+          c.tensorflowOverOnnxruntime, c.lowestPairRatio, c.highestPairRatio, c.faster), "< 1.5x"));
+    }
     for (NativePyTorch.Result x : r.nativePytorchSegment) {
       t.add(List.of(f("the same %d tiles in native PyTorch %s (%s): the same U-Net's forward, one call, eval, channels_last", x.batch, x.version,
           x.python), f("%.2f s vs ours %.2f s without resizing and blending (calls of %d tiles): %.2fx the floor", x.callSeconds,
@@ -384,8 +443,12 @@ public final class Benchmark {
       t.add(List.of("segmenting a folder in one JVM (`./mflag segment`: decode, the same U-Net on each whole image at 224 px, mask PNG and row)",
           f("%.1f X-rays/s vs floor %.1f/s (%.1f GFLOP per image at peak)", r.batchAnalysis.oneJvmImagesPerSecond, floorRate,
               in.flopsPerTile / 1e9), f("%.2fx the floor", floorRate / r.batchAnalysis.oneJvmImagesPerSecond), ""));
+      t.add(List.of("the same folder with `engine=onnxruntime`", f("%.1f X-rays/s (+ %.1f s fixed)", r.batchAnalysis.oneJvmOnnxruntimeImagesPerSecond,
+          r.batchAnalysis.oneJvmOnnxruntimeFixedSeconds), f("%.2fx the floor; %.2fx TensorFlow's rate", floorRate
+          / r.batchAnalysis.oneJvmOnnxruntimeImagesPerSecond, r.batchAnalysis.onnxruntimeOverTensorflow), ""));
     }
     md.append(MarkdownTable.render(List.of("what", "measured", "ratio", "target"), t)).append('\n');
+    if (r.autoEngine != null) md.append("Engines: ").append(r.autoEngine).append(".\n\n");
     md.append("Where the training step's time goes (summed operation time of one traced step): ").append(percent(s.timeShareByOp))
         .append(".\nIts FLOPs by operation: ").append(percent(s.flopShareByOp)).append(".\n\n");
     if (r.mixedStep != null) {

@@ -11,7 +11,9 @@ import org.mflag.config.Task;
 import org.mflag.data.GrayImage;
 import org.mflag.data.ImageDecoder;
 import org.mflag.data.Preprocessing;
+import org.mflag.infer.Engine;
 import org.mflag.infer.Inference;
+import org.mflag.infer.InferenceOptions;
 import org.mflag.infer.Job;
 import org.mflag.infer.Segmentation;
 import org.mflag.io.Archives;
@@ -27,7 +29,8 @@ import org.scijava.log.Logger;
 /**
  * Segmenting a 2048 x 2048 X-ray the way M-FLAG Segment does with {@code scale=0.25}: a U-Net
  * package (ResNet-50, 224 px, written by {@code finetune-segmenter} after one step: speed does not
- * depend on the weights) run through DJL in overlapping tiles and blended. Compared with the floor:
+ * depend on the weights) run in overlapping tiles and blended, once on each engine (TensorFlow through
+ * DJL, ONNX Runtime on the package's ONNX weights). Compared with the floor:
  * the tiles' forward FLOPs (counted from the package's graph) at the measured MatMul peak. The timing
  * runs in its own JVM, so that the peak resident memory is that of segmenting, not of the training
  * that wrote the package; the work outside the network (resizing, tiling, blending) is timed apart.
@@ -35,6 +38,7 @@ import org.scijava.log.Logger;
 final class InferenceBenchmark {
 
   static final class Result {
+    String engine;
     int width;
     int height;
     double scale;
@@ -56,7 +60,7 @@ final class InferenceBenchmark {
 
   private InferenceBenchmark() {}
 
-  /** Arguments: package folder, image (.npy, height x width), scale, timed runs. */
+  /** Arguments: package folder, image (.npy, height x width), scale, timed runs, engine. */
   public static void main(String[] args) throws Exception {
     NdArray a;
     try (InputStream in = Files.newInputStream(Path.of(args[1]))) {
@@ -68,7 +72,8 @@ final class InferenceBenchmark {
     r.height = image.height();
     r.scale = Double.parseDouble(args[2]);
     int runs = Integer.parseInt(args[3]);
-    try (Inference net = Inference.open(Path.of(args[0]), Job.SEGMENT)) {
+    r.engine = args[4];
+    try (Inference net = Inference.open(Path.of(args[0]), Job.SEGMENT, InferenceOptions.DEFAULTS, null, Engine.of(r.engine))) {
       List<GrayImage> one = List.of(image);
       r.tiles = net.tiles(image, r.scale, -1);
       r.tilesPerCall = net.tiling(-1).batch();
@@ -96,7 +101,9 @@ final class InferenceBenchmark {
     ChildJvm.reply(r);
   }
 
-  static Result run(Path manifest, Path xray, ImageDecoder decoder, int runs, double peakFlops, Logger log) throws Exception {
+  /** The same image on each of {@code engines}, each in its own JVM, in that order. */
+  static List<Result> run(Path manifest, Path xray, ImageDecoder decoder, int runs, double peakFlops, List<Engine> engines, Logger log)
+      throws Exception {
     Architecture arch = Architecture.RESNET50;
     int size = 224, side = 2048;
     Path dir = Files.createTempDirectory("mflag-bench-segmenter");
@@ -120,14 +127,20 @@ final class InferenceBenchmark {
       try (OutputStream out = Files.newOutputStream(npy)) {
         Npy.write(new NdArray(Preprocessing.resizeBilinear(small.pixels(), small.width(), small.height(), side, side), side, side), out);
       }
-      Result r = ChildJvm.run(InferenceBenchmark.class, List.of(dir.resolve("segmenter").toString(), npy.toString(),
-          String.valueOf(512.0 / side), String.valueOf(runs)), null, Map.of(), Result.class);
+      long flopsPerTile;
       try (TaskGraph g = new TaskGraph(Task.SEGMENTATION, arch, size, 1, false)) {
-        r.flopsPerTile = FlopCount.of(List.of(g.output().op()), 1).total();
+        flopsPerTile = FlopCount.of(List.of(g.output().op()), 1).total();
       }
-      r.floorSeconds = r.tiles * (double) r.flopsPerTile / peakFlops;
-      r.overFloor = r.seconds / r.floorSeconds;
-      return r;
+      List<Result> out = new java.util.ArrayList<>();
+      for (Engine engine : engines) {
+        Result r = ChildJvm.run(InferenceBenchmark.class, List.of(dir.resolve("segmenter").toString(), npy.toString(),
+            String.valueOf(512.0 / side), String.valueOf(runs), engine.key()), null, Map.of(), Result.class);
+        r.flopsPerTile = flopsPerTile;
+        r.floorSeconds = r.tiles * (double) r.flopsPerTile / peakFlops;
+        r.overFloor = r.seconds / r.floorSeconds;
+        out.add(r);
+      }
+      return out;
     } finally {
       Archives.deleteTree(dir);
     }
