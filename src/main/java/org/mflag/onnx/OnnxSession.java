@@ -28,8 +28,8 @@ public final class OnnxSession implements AutoCloseable {
   }
 
   /**
-   * Opens {@code file} with {@code threads} intra-op threads (0: ONNX Runtime's default, one per core) and every graph
-   * optimisation ONNX Runtime has.
+   * Opens {@code file} with {@code threads} intra-op threads (0: ONNX Runtime's default, one per core), every graph
+   * optimisation ONNX Runtime has, and threads that do not spin between runs.
    *
    * @throws OnnxException when ONNX Runtime's natives do not load on this machine, or it refuses the model
    */
@@ -38,6 +38,10 @@ public final class OnnxSession implements AutoCloseable {
     try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
       o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       if (threads > 0) o.setIntraOpNumThreads(threads);
+      // the pool's threads sleep between runs instead of spinning: a run's neighbours (decoding the next images, tiling,
+      // blending, Fiji itself) then keep the cores. Measured on 2 cores (AMD EPYC Zen 5): tiled segmentation 0.46 s
+      // instead of 0.49 s, a folder of 240 X-rays 12.9 s instead of 13.3 s; back-to-back forward calls alike within noise
+      o.addConfigEntry("session.intra_op.allow_spinning", "0");
       return new OnnxSession(env, env.createSession(file.toString(), o), file);
     } catch (OrtException e) {
       throw new OnnxException(file + ": ONNX Runtime cannot load it (" + e.getMessage() + ")", e);

@@ -175,4 +175,28 @@ class SegmentCommandTest {
       }
     }
   }
+
+  @Test
+  void theCommandOnOnnxRuntimeGivesTensorFlowsMask() throws Exception {
+    Path file = TestData.manifest().resolveSibling("images").resolve("16660_3_1.png");
+    for (double scale : new double[] {0, 0.25}) {
+      Segmentation tf;
+      try (Inference net = Inference.open(model, Job.SEGMENT, InferenceOptions.DEFAULTS.withScale(scale), null, org.mflag.infer.Engine.TENSORFLOW)) {
+        tf = net.segment(new ImageFileDecoder().read(file));
+      }
+      CommandModule m;
+      try (Context ctx = new Context(CommandService.class)) {
+        m = segment(ctx, xray(), "scale", scale == 0 ? "auto" : String.valueOf(scale), "engine", "onnxruntime");
+      }
+      byte[] fiji = (byte[]) ((ImagePlus) m.getOutput("mask")).getProcessor().getPixels();
+      int differ = 0, near = 0;
+      for (int i = 0; i < fiji.length; i++) {
+        if ((fiji[i] != 0) != tf.mask()[i]) differ++;
+        if (Math.abs(tf.probability()[i] - tf.threshold()) < 1e-4) near++;
+      }
+      assertTrue(tf.regions().count > 0, "the fixture segments something at scale " + scale);
+      assertTrue(differ <= near, "scale " + scale + ": " + differ + " pixels differ from TensorFlow's mask, " + near + " lie at the threshold");
+      assertEquals(tf.regions().count, (Integer) m.getOutput("regions"), "regions at scale " + scale);
+    }
+  }
 }

@@ -1,6 +1,5 @@
 package org.mflag.spark;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,8 +91,8 @@ class SparkAnalysisTest {
   }
 
   /** The single-JVM results.csv, by id. */
-  private static Map<String, CSVRecord> oneJvm(Job job, Path model, Path out) throws Exception {
-    ManifestAnalysis.run(AnalysisConfig.of(job, keys(job, false, model, out)), new ImageFileDecoder(), TestData.log(), () -> false);
+  private static Map<String, CSVRecord> oneJvm(Job job, Path model, Path out, String... extra) throws Exception {
+    ManifestAnalysis.run(AnalysisConfig.of(job, keys(job, false, model, out, extra)), new ImageFileDecoder(), TestData.log(), () -> false);
     return csvById(List.of(out.resolve(ManifestAnalysis.RESULTS)));
   }
 
@@ -129,11 +128,12 @@ class SparkAnalysisTest {
 
   @Test
   void segmentOnSparkGivesTheSingleJvmRowsAndMasks() throws Exception {
-    Map<String, CSVRecord> one = oneJvm(Job.SEGMENT, segmenter, tmp.resolve("segment-one"));
+    // the one JVM on TensorFlow, the Spark executors on ONNX Runtime: the same rows, masks equal but for pixels at the threshold
+    Map<String, CSVRecord> one = oneJvm(Job.SEGMENT, segmenter, tmp.resolve("segment-one"), "engine", "tensorflow");
     int before = ExecutorModels.opened();
     Path out = tmp.resolve("segment-spark");
     ManifestAnalysis.Summary s = SparkAnalysis.run(Job.SEGMENT,
-        keys(Job.SEGMENT, true, segmenter, out, "master", "local[2]", "chunk_size", "6"), TestData.log());
+        keys(Job.SEGMENT, true, segmenter, out, "master", "local[2]", "chunk_size", "6", "engine", "onnxruntime"), TestData.log());
     assertEquals(IMAGES + BAD.size(), s.analysed);
     assertEquals(BAD.size(), s.errors);
     assertEquals(1, ExecutorModels.opened() - before, "the executor JVM opened the model once for 3 chunks of 2 partitions");
@@ -159,9 +159,12 @@ class SparkAnalysisTest {
       assertEquals(Long.parseLong(expected.get("width")), (long) r.getAs("width"), id);
       assertEquals(Double.parseDouble(expected.get("foreground_fraction")), (double) r.getAs("foreground_fraction"), 1e-4, id);
       assertEquals(BatchAnalysis.maskName(id), r.getAs("mask"));
-      byte[] a = Files.readAllBytes(tmp.resolve("segment-one").resolve(BatchAnalysis.maskName(id)));
-      byte[] b = Files.readAllBytes(out.resolve(BatchAnalysis.maskName(id)));
-      assertArrayEquals(pixels(a), pixels(b), id + ": the same mask");
+      byte[] a = pixels(Files.readAllBytes(tmp.resolve("segment-one").resolve(BatchAnalysis.maskName(id))));
+      byte[] b = pixels(Files.readAllBytes(out.resolve(BatchAnalysis.maskName(id))));
+      assertEquals(a.length, b.length, id);
+      int differ = 0;
+      for (int i = 0; i < a.length; i++) if (a[i] != b[i]) differ++;
+      assertTrue(differ <= a.length / 10_000, id + ": " + differ + " of " + a.length + " mask pixels differ between the engines");
     }
     try (Stream<Path> masks = Files.list(out.resolve(BatchAnalysis.MASKS))) {
       assertEquals(IMAGES, masks.count(), "one mask per good image, no temporary files left");

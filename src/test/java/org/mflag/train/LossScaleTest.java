@@ -71,7 +71,7 @@ class LossScaleTest {
       fp32Loss = g.step(b[0], b[1], 1e-3f);
       fp32 = g.parameters().read(g.session(), Parameters.Kind.OPTIMIZER);
     }
-    Map<String, float[]> unscaled = firstMoments(null, b);
+    Map<String, float[]> shrunk = firstMoments(new LossScale(0x1p-20f, 2), b);
     Map<String, float[]> scaledBy4 = firstMoments(new LossScale(4f, 2), b);
     try (PretrainGraph g = graph(Precision.MIXED_FP16, new LossScale(16f, 2))) {
       float[] loss = g.step(b[0], b[1], 1e-3f);
@@ -82,12 +82,15 @@ class LossScaleTest {
       for (int i = 0; i < 3; i++) assertEquals(fp32Loss[i], loss[i], 5e-3 * Math.abs(fp32Loss[i]), "loss part " + i);
       // AdamW's first moment after one step is 0.1 g. Scaling by a power of two and back is exact in floating point
       // while nothing overflows or underflows: scales 4 and 16 give the same gradients (seen: 1.5e-8, relative L2).
-      // Without scaling, small float16 gradients fall into the subnormal range and lose bits (seen: 0.0038); scaling
-      // is what keeps them. (With this loss, the largest conv-weight gradients are ~500: scales from 128 on overflow.)
+      // How much an unscaled float16 step loses depends on the CPU's float16 kernels (relative L2 against scale 16:
+      // 0.0038 on one AMD Zen 4, 4.9e-5 on a Zen 5), so the test pushes the gradients below float16's range on purpose:
+      // at scale 2^-20 they are lost whatever the kernels, which shows that they do pass through float16 and that the
+      // scale decides what survives. (With this loss, the largest conv-weight gradients are ~500: scales from 128 on
+      // overflow.)
       double exact = relativeL2(scaledBy4, scaled);
       assertTrue(exact < 1e-6, "float16 gradients at loss scales 4 and 16 differ by " + exact + " (relative L2)");
-      double underflow = relativeL2(scaled, unscaled);
-      assertTrue(underflow > 1e-4, "float16 without loss scaling should lose small gradients; differs by only " + underflow);
+      double underflow = relativeL2(scaled, shrunk);
+      assertTrue(underflow > 0.1, "float16 gradients scaled by 2^-20 should underflow; they differ by only " + underflow);
       // Against fp32, all tensors together: on a batch of 4, batch norm's backward pass cancels large terms and the
       // rounding of 11-bit float16 shows: seen 0.117 (relative L2); bfloat16 gives 0.59 on this step.
       double d = relativeL2(fp32, scaled);

@@ -272,7 +272,8 @@ public final class Benchmark {
       b.append(f("; tiled segmentation TensorFlow/ONNX Runtime %.2f", r.inference.seconds / r.inferenceOnnxruntime.seconds));
     }
     if (r.batchAnalysis != null && r.batchAnalysis.skipped == null) {
-      b.append(f("; a folder, ONNX Runtime's rate over TensorFlow's %.2f", r.batchAnalysis.onnxruntimeOverTensorflow));
+      b.append(f("; a folder of %d X-rays in one JVM, TensorFlow's wall time over ONNX Runtime's %.2f", r.batchAnalysis.largeImages,
+          r.batchAnalysis.tensorflowOverOnnxruntimeLarge));
     }
     return b.append(against > 0 ? ": this machine contradicts the choice" : forPreferred > 0 ? ": borne out" : ": no gap over noise").toString();
   }
@@ -443,9 +444,10 @@ public final class Benchmark {
       t.add(List.of("segmenting a folder in one JVM (`./mflag segment`: decode, the same U-Net on each whole image at 224 px, mask PNG and row)",
           f("%.1f X-rays/s vs floor %.1f/s (%.1f GFLOP per image at peak)", r.batchAnalysis.oneJvmImagesPerSecond, floorRate,
               in.flopsPerTile / 1e9), f("%.2fx the floor", floorRate / r.batchAnalysis.oneJvmImagesPerSecond), ""));
-      t.add(List.of("the same folder with `engine=onnxruntime`", f("%.1f X-rays/s (+ %.1f s fixed)", r.batchAnalysis.oneJvmOnnxruntimeImagesPerSecond,
-          r.batchAnalysis.oneJvmOnnxruntimeFixedSeconds), f("%.2fx the floor; %.2fx TensorFlow's rate", floorRate
-          / r.batchAnalysis.oneJvmOnnxruntimeImagesPerSecond, r.batchAnalysis.onnxruntimeOverTensorflow), ""));
+      t.add(List.of("the same folder with `engine=onnxruntime`", f("%.1f X-rays/s (+ %.1f s fixed); %d X-rays in %.1f s against %.1f s on"
+          + " TensorFlow", r.batchAnalysis.oneJvmOnnxruntimeImagesPerSecond, r.batchAnalysis.oneJvmOnnxruntimeFixedSeconds, r.batchAnalysis.largeImages,
+          r.batchAnalysis.oneJvmOnnxruntimeLargeSeconds, r.batchAnalysis.oneJvmLargeSeconds), f("%.2fx the floor; %.2fx TensorFlow's rate",
+          floorRate / r.batchAnalysis.oneJvmOnnxruntimeImagesPerSecond, r.batchAnalysis.onnxruntimeOverTensorflow), ""));
     }
     md.append(MarkdownTable.render(List.of("what", "measured", "ratio", "target"), t)).append('\n');
     if (r.autoEngine != null) md.append("Engines: ").append(r.autoEngine).append(".\n\n");
