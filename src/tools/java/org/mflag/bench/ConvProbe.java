@@ -77,4 +77,15 @@ final class ConvProbe {
       return TrainStepBenchmark.median(t);
     }
   }
+
+  /**
+   * Standalone, TensorFlow's side only, for comparing native builds ({@code scripts/compare-natives.sh}, under each
+   * build's {@code TENSORFLOW_LIBRARY_PATH}): {@code ConvProbe [runs]} prints the median seconds of each shape.
+   */
+  public static void main(String[] args) {
+    int runs = args.length > 0 ? Integer.parseInt(args[0]) : 9;
+    StringBuilder b = new StringBuilder("conv");
+    for (int[] s : SHAPES) b.append(' ').append(tensorflowSeconds(s[0], s[1], s[2], s[3], runs));
+    System.out.println(b);
+  }
 }
