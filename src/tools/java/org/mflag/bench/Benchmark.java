@@ -181,7 +181,7 @@ public final class Benchmark {
 
     Path xray = manifest.resolveSibling("images").resolve("16660_3_1.png");
     List<InferenceBenchmark.Result> segmenting = InferenceBenchmark.run(manifest, Files.isRegularFile(xray) ? xray
-        : firstImage(manifest, kv.string(DataKeys.IMAGE_COLUMN)), decoder, quick ? 1 : 3, r.matmulPeakFlopsPerSecond,
+        : firstImage(manifest, kv.string(DataKeys.IMAGE_COLUMN)), decoder, quick ? 3 : 5, r.matmulPeakFlopsPerSecond,
         List.of(org.mflag.infer.Engine.TENSORFLOW, org.mflag.infer.Engine.ONNXRUNTIME), log);
     r.inference = segmenting.get(0);
     r.inferenceOnnxruntime = segmenting.get(1);
@@ -307,6 +307,7 @@ public final class Benchmark {
   static Map<String, Object> environment() {
     Map<String, Object> e = new LinkedHashMap<>();
     e.put("cpu", MachineInfo.cpuModel());
+    e.put("cpu_identity", MachineInfo.cpuIdentity());
     e.put("cores", Runtime.getRuntime().availableProcessors());
     e.put("memory_bytes", MachineInfo.memoryBytes());
     e.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
@@ -373,8 +374,9 @@ public final class Benchmark {
   static String markdown(Report r) {
     StringBuilder md = new StringBuilder();
     md.append("# Benchmark ").append(r.date).append(", ").append(r.machine).append(r.quick ? " (quick)" : "").append("\n\n");
-    md.append(f("`./mflag bench%s` in %.1f minutes on %s, %s cores; TensorFlow %s, oneDNN %s. Every ratio divides two figures of this run.%n%n",
-        r.quick ? " quick=true" : "", r.seconds / 60, r.environment.get("cpu"), r.environment.get("cores"), r.environment.get("tensorflow"),
+    md.append(f("`./mflag bench%s` in %.1f minutes on %s (%s), %s cores; TensorFlow %s, oneDNN %s. Every ratio divides two figures of this run.%n%n",
+        r.quick ? " quick=true" : "", r.seconds / 60, r.environment.get("cpu"), r.environment.get("cpu_identity"), r.environment.get("cores"),
+        r.environment.get("tensorflow"),
         r.environment.get("onednn")));
     TrainStepBenchmark.Result s = r.trainingStep;
     List<List<String>> t = new ArrayList<>();

@@ -15,6 +15,24 @@ final class MachineInfo {
     return procField(Path.of("/proc/cpuinfo"), "model name", "unknown CPU");
   }
 
+  /**
+   * The CPU as its vendor numbers it, so that every figure names its machine: e.g. {@code AuthenticAMD family 26 model 2
+   * (Zen 5), avx2 fma avx512f avx512_bf16} (family 25 is Zen 3 and Zen 4, 26 Zen 5).
+   */
+  static String cpuIdentity() {
+    Path info = Path.of("/proc/cpuinfo");
+    String family = procField(info, "cpu family", "?");
+    String flags = " " + procField(info, "flags", "") + " ";
+    StringBuilder f = new StringBuilder();
+    for (String k : new String[] {"avx2", "fma", "avx512f", "avx512_bf16", "avx512_fp16", "amx_bf16"}) {
+      if (flags.contains(" " + k + " ")) f.append(f.length() == 0 ? "" : " ").append(k);
+    }
+    String vendor = procField(info, "vendor_id", "?");
+    String zen = !vendor.equals("AuthenticAMD") ? "" : family.equals("26") ? " (Zen 5)" : family.equals("25")
+        ? (flags.contains(" avx512f ") ? " (Zen 4)" : " (Zen 3)") : family.equals("23") ? " (Zen 1/2)" : "";
+    return vendor + " family " + family + " model " + procField(info, "model\t", "?") + zen + ", " + f;
+  }
+
   static long memoryBytes() {
     String kb = procField(Path.of("/proc/meminfo"), "MemTotal", "-1 kB");
     try {
