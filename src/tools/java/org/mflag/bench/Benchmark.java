@@ -103,6 +103,8 @@ public final class Benchmark {
     ReplicaBenchmark.Result replicas;
     BatchAnalysisBenchmark.Result batchAnalysis;
     RetrievalBenchmark.Result retrieval;
+    /** Pre-training's data path on manifests of 10^4 (and, in the full run, 10^5) pairs. */
+    List<ScaleBenchmark.Result> archiveScale = new ArrayList<>();
     TrainStepBenchmark.Result mixedStep;
     double mixedOverFp32;
     List<StepLevers.Lever> levers = new ArrayList<>();
@@ -234,6 +236,10 @@ public final class Benchmark {
     log.info(r.batchAnalysis.skipped != null ? "9/9 batch analysis skipped: " + r.batchAnalysis.skipped : describe(r.batchAnalysis));
     r.autoEngine = autoEngineVerdict(r);
     log.info("engines: " + r.autoEngine);
+    if (canceled.getAsBoolean()) return null;
+
+    r.archiveScale = ScaleBenchmark.run(manifest, quick ? new int[] {10_000} : new int[] {10_000, 100_000}, 288, 128, workers,
+        kv.path(DataKeys.CACHE_DIR), log);
     if (canceled.getAsBoolean()) return null;
 
     r.retrieval = RetrievalBenchmark.run(quick ? 100_000 : 1_000_000, 1024, 5);
@@ -488,6 +494,19 @@ public final class Benchmark {
     if (r.batchAnalysis != null) {
       md.append(r.batchAnalysis.skipped != null ? "Batch analysis: skipped (" + r.batchAnalysis.skipped + ").\n\n"
           : "Batch analysis, " + describe(r.batchAnalysis).substring("9/9 ".length()) + ".\n\n");
+    }
+    if (!r.archiveScale.isEmpty()) {
+      List<List<String>> as = new ArrayList<>();
+      for (ScaleBenchmark.Result x : r.archiveScale) {
+        as.add(List.of(f("%,d", x.pairs), f("%d", x.distinctReports), f("%.2f s", x.manifestReadSeconds), f("%.0f s = %.0f img/s", x.preprocessSeconds,
+            x.preprocessImagesPerSecond), f("%,d files, %.0f MB; largest folder %,d", x.cacheFiles, x.cacheBytes / 1e6, x.largestCacheFolderFiles),
+            f("%.1f s / %.2f s", x.embedFirstSeconds, x.embedLookupSeconds), f("%.1f s", x.warmStartSeconds), f("%.0f img/s", x.loaderImagesPerSecond),
+            f("%.2f GiB", x.peakResidentBytes / 1073741824.0)));
+      }
+      md.append(f("Pre-training's data path at archive scale (hard links to the sample X-rays, %d px, %d workers; each manifest in its own JVM):%n%n",
+          r.archiveScale.get(0).imageSize, r.archiveScale.get(0).workers))
+          .append(MarkdownTable.render(List.of("pairs", "distinct reports", "manifest read", "preprocessing (cold cache)", "cache",
+              "embeddings: first / lookup", "warm start to the first batch", "loader", "peak RSS"), as)).append('\n');
     }
     if (r.retrieval != null) md.append("Retrieval, ").append(describe(r.retrieval).substring("retrieval: ".length())).append(".\n\n");
     md.append("## Scale\n\n");
