@@ -210,9 +210,9 @@ public interface Engine {
   /**
    * The engine {@code auto} takes where both load and the package has ONNX weights, on the CPU: ONNX Runtime. In
    * {@code ./mflag bench} on an AMD EPYC Zen 5 (family 26, AVX-512, 2 cores) it ran the segmenter's, classifier's and
-   * detector's forward passes (ResNet-50, 224 px) at 1.11-1.12x TensorFlow's speed, and tiled segmentation and a folder
-   * of X-rays at 1.0-1.1x, never measurably slower ({@code docs/performance.md}). The bench's {@code engines:} line says
-   * on each machine whether its figures bear this choice out.
+   * detector's forward passes (ResNet-50, 224 px) at 1.1-1.2x TensorFlow's speed in batches of 8 and 1.4x for one image,
+   * a folder of X-rays at 1.0-1.07x, and tiled segmentation within that machine's noise (0.83-1.1x) ({@code
+   * docs/performance.md}). The bench's {@code engines:} line says on each machine whether its figures bear this out.
    */
   static Engine preferred() {
     return ONNXRUNTIME;
