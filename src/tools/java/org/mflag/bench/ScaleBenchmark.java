@@ -53,6 +53,17 @@ final class ScaleBenchmark {
     double warmStartSeconds;
     long peakResidentBytes;
     long heapMaxBytes;
+    /** Live heap after a full collection: with the manifest read, the dataset open, the embeddings looked up. */
+    long liveAfterManifestBytes;
+    long liveAfterDatasetBytes;
+    long liveAfterEmbeddingsBytes;
+  }
+
+  /** The heap's live bytes after a full collection (what the data holds, garbage left out). */
+  private static long liveBytes() {
+    Runtime rt = Runtime.getRuntime();
+    for (int i = 0; i < 2; i++) System.gc();
+    return rt.totalMemory() - rt.freeMemory();
   }
 
   private ScaleBenchmark() {}
@@ -83,6 +94,7 @@ final class ScaleBenchmark {
     r.manifestReadSeconds = seconds(t0);
     r.pairs = m.size();
     r.residentAfterManifestBytes = ProcessMemory.residentBytes();
+    r.liveAfterManifestBytes = liveBytes();
 
     long t1 = System.nanoTime();
     PairDataset data = PairDataset.open(m, o, decoder, log);
@@ -112,16 +124,20 @@ final class ScaleBenchmark {
 
     // a second start, as a resumed or repeated run makes it: everything from the caches
     long t3 = System.nanoTime();
+    m = null;
+    data = null;
     Manifest again = Manifest.read(manifest, "id", "image");
     long t4 = System.nanoTime();
     PairDataset warm = PairDataset.open(again, o, decoder, log);
     r.warmOpenSeconds = seconds(t4);
+    r.liveAfterDatasetBytes = liveBytes();
     Map<String, float[]> embeddings;
     try (ReportEmbedder lm = TextModels.open(TextModels.DEFAULT, models, cache.resolve("embeddings"), log)) {
       long t5 = System.nanoTime();
       embeddings = lm.embed(reports);
       r.embedLookupSeconds = seconds(t5);
     }
+    r.liveAfterEmbeddingsBytes = liveBytes();
     if (embeddings.size() != warm.size()) throw new IllegalStateException(embeddings.size() + " embeddings for " + warm.size() + " pairs");
     int batch = 16, batches = 20;
     try (BatchLoader<PairBatches.Batch> loader = new BatchLoader<>(new PairBatches(warm, batch, r.imageSize, 1), r.workers)) {
@@ -171,10 +187,12 @@ final class ScaleBenchmark {
             String.valueOf(workers), String.valueOf(Math.min(reports, pairs)), modelCache.toString()), null, Map.of(), Result.class);
         log.info(String.format(java.util.Locale.ROOT, "scale: %,d pairs (%d distinct reports): manifest read %.2f s (RSS %.0f MB); preprocessing"
             + " %.1f s = %.0f img/s, cache %,d files (%.0f MB), largest folder %,d files; embeddings %.1f s, looked up again %.2f s; warm start"
-            + " to the first batch %.1f s (dataset %.1f s); loader %.0f img/s; peak RSS %.2f GiB (heap limit %.1f GiB)", r.pairs, r.distinctReports,
+            + " to the first batch %.1f s (dataset %.1f s); loader %.0f img/s; peak RSS %.2f GiB (heap limit %.1f GiB); live heap: manifest"
+            + " %.0f MB, + dataset %.0f MB, + embeddings %.0f MB", r.pairs, r.distinctReports,
             r.manifestReadSeconds, r.residentAfterManifestBytes / 1e6, r.preprocessSeconds, r.preprocessImagesPerSecond, r.cacheFiles,
             r.cacheBytes / 1e6, r.largestCacheFolderFiles, r.embedFirstSeconds, r.embedLookupSeconds, r.warmStartSeconds, r.warmOpenSeconds,
-            r.loaderImagesPerSecond, r.peakResidentBytes / 1073741824.0, r.heapMaxBytes / 1073741824.0));
+            r.loaderImagesPerSecond, r.peakResidentBytes / 1073741824.0, r.heapMaxBytes / 1073741824.0, r.liveAfterManifestBytes / 1e6,
+            r.liveAfterDatasetBytes / 1e6, r.liveAfterEmbeddingsBytes / 1e6));
         out.add(r);
       } finally {
         Archives.deleteTree(dir);
