@@ -40,6 +40,8 @@ final class ExecutorModels {
   private static final Map<String, BatchAnalysis> OPEN = new HashMap<>();
   /** How many models this JVM has opened (tests check that a JVM opens each once). */
   private static int opened;
+  /** The engine the model opened last runs on (tests check that the engine key reaches the executors). */
+  private static String lastEngine;
 
   private ExecutorModels() {}
 
@@ -49,11 +51,16 @@ final class ExecutorModels {
       a = BatchAnalysis.open(spec.job, Path.of(spec.model), spec.options, spec.options.engine().devices(spec.device));
       OPEN.put(spec.key(), a);
       opened++;
+      lastEngine = a.engine();
     }
     return a;
   }
 
   static synchronized int opened() {
     return opened;
+  }
+
+  static synchronized String lastEngine() {
+    return lastEngine;
   }
 }

@@ -28,6 +28,7 @@ import org.mflag.io.Archives;
 import org.mflag.model.MflagConfig;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
+import org.mflag.model.OnnxWeights;
 import org.mflag.model.Rdf;
 import org.mflag.model.TaskGraph;
 import org.mflag.model.TaskPackage;
@@ -271,7 +272,7 @@ public final class Finetuner {
       MetricsReport valReport = score(graphs.infer);
       log.info("best epoch " + selection.bestEpoch + ", validation metrics:\n" + valReport.describe().trim());
       TaskPackage.export(cfg.output(), facts(valReport), graphs.infer, Preprocessing.grey(data.val.get(0).image), tfVersion);
-      log.info("model package written to " + cfg.output() + " (" + ModelPackage.RDF + ", " + ModelPackage.WEIGHTS + ")");
+      log.info("model package written to " + cfg.output() + " (" + ModelPackage.RDF + ", " + ModelPackage.WEIGHTS + ", " + OnnxWeights.FILE + ")");
       return cfg.output();
     }
 

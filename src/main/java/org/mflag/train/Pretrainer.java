@@ -18,6 +18,7 @@ import org.mflag.loss.MFlagLoss;
 import org.mflag.model.MflagConfig;
 import org.mflag.model.ModelPackage;
 import org.mflag.model.ModelPackageException;
+import org.mflag.model.OnnxWeights;
 import org.mflag.nn.Parameters;
 import org.mflag.nn.WeightsImport;
 import org.mflag.runtime.Cluster;
@@ -252,6 +253,6 @@ public final class Pretrainer {
         .build();
     float[] testImage = Augmentation.centreGrey(data.image(0), data.storedSize(), cfg.imageSize());
     ModelPackage.export(cfg.output(), d, data.storedSize(), text.dimension, weights, testImage, tfVersion);
-    log.info("model package written to " + cfg.output() + " (" + ModelPackage.RDF + ", " + ModelPackage.WEIGHTS + ")");
+    log.info("model package written to " + cfg.output() + " (" + ModelPackage.RDF + ", " + ModelPackage.WEIGHTS + ", " + OnnxWeights.FILE + ")");
   }
 }

@@ -308,14 +308,8 @@ public final class Benchmark {
   /** Re-expresses every fraction of the peak against {@code peak}. */
   private static void rescale(Report r, double peak) {
     for (TrainStepBenchmark.Result s : r.scaling) s.fractionOfPeak = s.flopsPerSecond / peak;
-    for (InferenceBenchmark.Result in : List.of(r.inference, r.inferenceOnnxruntime)) {
-      in.floorSeconds = in.tiles * (double) in.flopsPerTile / peak;
-      in.overFloor = in.seconds / in.floorSeconds;
-    }
-    for (EngineForward.Result e : r.engineForward) {
-      e.floorSeconds = e.batch * (double) e.flopsPerImage / peak;
-      e.overFloor = e.callSeconds / e.floorSeconds;
-    }
+    for (InferenceBenchmark.Result in : List.of(r.inference, r.inferenceOnnxruntime)) in.floor(peak);
+    for (EngineForward.Result e : r.engineForward) e.floor(peak);
     r.matmulPeakFlopsPerSecond = peak;
   }
 
@@ -450,7 +444,7 @@ public final class Benchmark {
     for (EngineForward.Comparison c : r.engineComparison) {
       EngineForward.Result tf = forward(r, c.task, "tensorflow"), onnx = forward(r, c.task, "onnxruntime");
       t.add(List.of(f("%s forward (ResNet-50, 224 px, batch %d): TensorFlow vs ONNX Runtime, %d alternating pairs of calls", c.task,
-          tf.batch, r.quick ? 5 : 7), f("%.3f s vs %.3f s (floor %.3f s): %.2fx and %.2fx the floor", tf.callSeconds, onnx.callSeconds,
+          tf.batch, c.pairs), f("%.3f s vs %.3f s (floor %.3f s): %.2fx and %.2fx the floor", tf.callSeconds, onnx.callSeconds,
           tf.floorSeconds, tf.overFloor, onnx.overFloor), f("TensorFlow/ONNX Runtime %.2f (pairs %.2f-%.2f): faster %s",
           c.tensorflowOverOnnxruntime, c.lowestPairRatio, c.highestPairRatio, c.faster), "< 1.5x"));
     }
@@ -514,12 +508,14 @@ public final class Benchmark {
         as.add(List.of(f("%,d", x.pairs), f("%d", x.distinctReports), f("%.2f s", x.manifestReadSeconds), f("%.0f s = %.0f img/s", x.preprocessSeconds,
             x.preprocessImagesPerSecond), f("%,d files, %.0f MB; largest folder %,d", x.cacheFiles, x.cacheBytes / 1e6, x.largestCacheFolderFiles),
             f("%.1f s / %.2f s", x.embedFirstSeconds, x.embedLookupSeconds), f("%.1f s", x.warmStartSeconds), f("%.0f img/s", x.loaderImagesPerSecond),
-            f("%.2f GiB", x.peakResidentBytes / 1073741824.0)));
+            f("%.2f GiB", x.peakResidentBytes / 1073741824.0), f("%.0f / %.0f / %.0f MB", x.liveAfterManifestBytes / 1e6,
+            x.liveAfterDatasetBytes / 1e6, x.liveAfterEmbeddingsBytes / 1e6)));
       }
       md.append(f("Pre-training's data path at archive scale (hard links to the sample X-rays, %d px, %d workers; each manifest in its own JVM):%n%n",
           r.archiveScale.get(0).imageSize, r.archiveScale.get(0).workers))
           .append(MarkdownTable.render(List.of("pairs", "distinct reports", "manifest read", "preprocessing (cold cache)", "cache",
-              "embeddings: first / lookup", "warm start to the first batch", "loader", "peak RSS"), as)).append('\n');
+              "embeddings: first / lookup", "warm start to the first batch", "loader", "peak RSS",
+              "live heap: manifest / + dataset / + embeddings"), as)).append('\n');
     }
     if (r.retrieval != null) md.append("Retrieval, ").append(describe(r.retrieval).substring("retrieval: ".length())).append(".\n\n");
     md.append("## Scale\n\n");

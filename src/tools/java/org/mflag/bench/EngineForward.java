@@ -34,11 +34,19 @@ final class EngineForward {
     double callSeconds;
     double floorSeconds;
     double overFloor;
+
+    /** The floor (the batch's forward FLOPs at {@code peakFlops}) and the call's time over it. */
+    void floor(double peakFlops) {
+      floorSeconds = batch * (double) flopsPerImage / peakFlops;
+      overFloor = callSeconds / floorSeconds;
+    }
   }
 
   /** Both engines for one kind, timed in alternating calls, and which is faster by more than the calls' spread. */
   static final class Comparison {
     String task;
+    /** Alternating pairs of calls timed. */
+    int pairs;
     double tensorflowSeconds;
     double onnxruntimeSeconds;
     /** TensorFlow's median time over ONNX Runtime's: above 1, ONNX Runtime is faster. */
@@ -102,13 +110,13 @@ final class EngineForward {
           res.batch = batch;
           res.flopsPerImage = flops;
           res.callSeconds = TrainStepBenchmark.median(t[e]);
-          res.floorSeconds = batch * (double) flops / peakFlops;
-          res.overFloor = res.callSeconds / res.floorSeconds;
+          res.floor(peakFlops);
           out.add(res);
           pair[e] = res;
         }
         Comparison c = new Comparison();
         c.task = task.key();
+        c.pairs = runs;
         c.tensorflowSeconds = pair[0].callSeconds;
         c.onnxruntimeSeconds = pair[1].callSeconds;
         c.tensorflowOverOnnxruntime = c.tensorflowSeconds / c.onnxruntimeSeconds;

@@ -52,6 +52,12 @@ final class InferenceBenchmark {
     long peakResidentBytes;
     int tilesPerCall;
 
+    /** The floor (the tiles' forward FLOPs at {@code peakFlops}) and the time over it. */
+    void floor(double peakFlops) {
+      floorSeconds = tiles * (double) flopsPerTile / peakFlops;
+      overFloor = seconds / floorSeconds;
+    }
+
     /** The network's share of {@link #seconds}: without resizing, tiling and blending. */
     double networkSeconds() {
       return seconds - hostSeconds;
@@ -136,8 +142,7 @@ final class InferenceBenchmark {
         Result r = ChildJvm.run(InferenceBenchmark.class, List.of(dir.resolve("segmenter").toString(), npy.toString(),
             String.valueOf(512.0 / side), String.valueOf(runs), engine.key()), null, Map.of(), Result.class);
         r.flopsPerTile = flopsPerTile;
-        r.floorSeconds = r.tiles * (double) r.flopsPerTile / peakFlops;
-        r.overFloor = r.seconds / r.floorSeconds;
+        r.floor(peakFlops);
         out.add(r);
       }
       return out;
